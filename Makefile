@@ -1,0 +1,26 @@
+# maintmode: maintenance mode for an RMM fleet, as a PostgreSQL extension.
+MODULE_big = maintmode
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+EXTENSION = maintmode
+# The 1.0 install script is assembled from one fragment per concern (install/*.sql,
+# applied in name order); upgrade scripts maintmode--X--Y.sql are written by hand.
+DATA_built = maintmode--1.0.sql
+DATA = $(filter-out maintmode--1.0.sql,$(wildcard maintmode--*--*.sql))
+
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --outputdir=results
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=results/isolation
+TAP_TESTS = 1
+PROVE_FLAGS = -I ./test/t
+
+PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+EXTRA_CLEAN = results
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+maintmode--1.0.sql: $(sort $(wildcard install/*.sql))
+	cat $^ > $@

@@ -1,0 +1,35 @@
+/*
+ * maintmode.h
+ *     Declarations shared by the maintmode C files: kept SPI statements and the
+ *     event log.
+ */
+#ifndef MAINTMODE_H
+#define MAINTMODE_H
+
+#include "postgres.h"
+#include "executor/spi.h"
+
+#define MM_MAX_ARGS 8
+
+/*
+ * One SQL statement the extension runs through SPI.  It is prepared on first
+ * use and kept for the life of the backend (SPI_keepplan); the plan cache
+ * revalidates it when the tables change.
+ */
+typedef struct MMStatement
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[MM_MAX_ARGS];
+	SPIPlanPtr	plan;
+} MMStatement;
+
+extern int	mm_execute(MMStatement *stmt, Datum *values, const char *nulls,
+					   bool read_only);
+extern int64 mm_count(MMStatement *stmt, Datum *values);
+extern void mm_log_event(const char *action, const char *scope, int64 target_id,
+						 bool has_target, int64 agents_changed,
+						 int64 states_saved, int64 states_restored);
+extern char *mm_caller_name(void);
+
+#endif							/* MAINTMODE_H */

@@ -1,0 +1,263 @@
+/*
+ * server_mode.c
+ *     Server maintenance: server_maint_mode() with its saved states, and the
+ *     trigger that starts agents created during the window in maintenance.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+
+#include "maintmode.h"
+
+typedef enum ServerOption
+{
+	OPT_ENABLE,
+	OPT_DISABLE,
+	OPT_FORCE_ENABLE,
+	OPT_FORCE_DISABLE
+} ServerOption;
+
+static const char *const option_names[] = {
+	[OPT_ENABLE] = "enable",
+	[OPT_DISABLE] = "disable",
+	[OPT_FORCE_ENABLE] = "force-enable",
+	[OPT_FORCE_DISABLE] = "force-disable",
+};
+
+#define OPTIONS_HINT "Valid options are enable, disable, force-enable and force-disable (case-insensitive, with or without a leading \"--\")."
+
+/* At most this many bytes of a refused option are echoed in the error. */
+#define SHOWN_OPTION_BYTES 64
+
+static MMStatement ensure_row_stmt = {
+	"INSERT INTO maintmode.server_mode DEFAULT VALUES ON CONFLICT DO NOTHING", 0, {0}
+};
+
+/* Serialises server_maint_mode() calls; READ COMMITTED then sees the last one. */
+static MMStatement lock_mode_stmt = {
+	"SELECT in_maintenance, states_saved_at IS NOT NULL FROM maintmode.server_mode"
+	" FOR UPDATE", 0, {0}
+};
+
+/*
+ * Keeps every other writer of agents out while the states are saved and
+ * switched, so "every agent" means every agent, and the snapshot is exact.
+ * Readers are not blocked.
+ */
+static MMStatement lock_agents_stmt = {
+	"LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE", 0, {0}
+};
+
+static MMStatement save_states_stmt = {
+	"INSERT INTO maintmode.saved_state (agent_id, maintenance_mode)"
+	" SELECT id, maintenance_mode FROM maintmode.agent", 0, {0}
+};
+
+static MMStatement enter_all_stmt = {
+	"UPDATE maintmode.agent SET maintenance_mode = true WHERE NOT maintenance_mode",
+	0, {0}
+};
+
+static MMStatement leave_all_stmt = {
+	"UPDATE maintmode.agent SET maintenance_mode = false WHERE maintenance_mode",
+	0, {0}
+};
+
+/* Agents without a saved state were created during the window: they leave. */
+static MMStatement restore_stmt = {
+	"UPDATE maintmode.agent a SET maintenance_mode = NOT a.maintenance_mode"
+	"  FROM maintmode.agent b"
+	"  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id"
+	" WHERE a.id = b.id"
+	"   AND b.maintenance_mode <> coalesce(s.maintenance_mode, false)", 0, {0}
+};
+
+/* Returns how many of the removed states belonged to agents that still exist. */
+static MMStatement drop_states_stmt = {
+	"WITH dropped AS (DELETE FROM maintmode.saved_state RETURNING agent_id)"
+	" SELECT count(*) FROM dropped JOIN maintmode.agent a ON a.id = dropped.agent_id",
+	0, {0}
+};
+
+static MMStatement set_mode_stmt = {
+	"UPDATE maintmode.server_mode"
+	"   SET in_maintenance = $1,"
+	"       since = CASE WHEN NOT $1 THEN NULL WHEN in_maintenance THEN since"
+	"               ELSE pg_catalog.now() END,"
+	"       enabled_by = CASE WHEN NOT $1 THEN NULL WHEN in_maintenance THEN enabled_by"
+	"                    ELSE $2 END,"
+	"       states_saved_at = CASE WHEN $3 THEN coalesce(states_saved_at, pg_catalog.now()) END",
+	3, {BOOLOID, TEXTOID, BOOLOID}
+};
+
+static ServerOption
+parse_option(FunctionCallInfo fcinfo)
+{
+	char	   *given;
+	const char *name;
+	int			len;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("server_maint_mode option must not be null"),
+				 errhint(OPTIONS_HINT)));
+
+	given = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	name = strncmp(given, "--", 2) == 0 ? given + 2 : given;
+	for (int i = 0; i < (int) lengthof(option_names); i++)
+		if (pg_strcasecmp(name, option_names[i]) == 0)
+			return (ServerOption) i;
+
+	len = strlen(given);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid server_maint_mode option \"%.*s\"%s",
+					pg_mbcliplen(given, len, SHOWN_OPTION_BYTES), given,
+					len > SHOWN_OPTION_BYTES ? "..." : ""),
+			 errhint(OPTIONS_HINT)));
+	pg_unreachable();
+}
+
+static void
+set_mode(bool in_maintenance, bool states_kept)
+{
+	Datum		args[3];
+
+	args[0] = BoolGetDatum(in_maintenance);
+	args[1] = CStringGetTextDatum(mm_caller_name());
+	args[2] = BoolGetDatum(states_kept);
+	mm_execute(&set_mode_stmt, args, NULL, false);
+}
+
+PG_FUNCTION_INFO_V1(maintmode_server_maint_mode);
+Datum
+maintmode_server_maint_mode(PG_FUNCTION_ARGS)
+{
+	ServerOption option = parse_option(fcinfo);
+	TupleDesc	result_desc;
+	Datum		result[5];
+	bool		result_nulls[5] = {false};
+	bool		in_maintenance;
+	bool		has_states;
+	bool		isnull;
+	int64		changed = 0;
+	int64		saved = 0;
+	int64		restored = 0;
+
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	SPI_connect();
+	mm_execute(&ensure_row_stmt, NULL, NULL, false);
+	mm_execute(&lock_mode_stmt, NULL, NULL, false);
+	in_maintenance = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 1, &isnull));
+	has_states = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 2, &isnull));
+	mm_execute(&lock_agents_stmt, NULL, NULL, false);
+
+	switch (option)
+	{
+		case OPT_ENABLE:
+			if (!in_maintenance)
+			{
+				saved = mm_execute(&save_states_stmt, NULL, NULL, false);
+				has_states = true;
+			}
+			else if (has_states)
+				ereport(NOTICE,
+						(errmsg("server is already in maintenance; the states saved when it was enabled are kept")));
+			else
+				ereport(NOTICE,
+						(errmsg("server is already in maintenance (force-enabled); no states are saved"),
+						 errhint("disable will then have nothing to restore; force-disable takes every agent out.")));
+			changed = mm_execute(&enter_all_stmt, NULL, NULL, false);
+			set_mode(true, has_states);
+			break;
+
+		case OPT_DISABLE:
+			if (has_states)
+			{
+				changed = mm_execute(&restore_stmt, NULL, NULL, false);
+				restored = mm_count(&drop_states_stmt, NULL);
+				set_mode(false, false);
+				in_maintenance = false;
+			}
+			else if (in_maintenance)
+				ereport(NOTICE,
+						(errmsg("no saved states to restore: the server was force-enabled; nothing changed"),
+						 errhint("Use server_maint_mode('force-disable') to take every agent out of maintenance.")));
+			else
+				ereport(NOTICE,
+						(errmsg("server is not in maintenance; nothing to restore")));
+			break;
+
+		case OPT_FORCE_ENABLE:
+			changed = mm_execute(&enter_all_stmt, NULL, NULL, false);
+			set_mode(true, has_states);
+			in_maintenance = true;
+			break;
+
+		case OPT_FORCE_DISABLE:
+			changed = mm_execute(&leave_all_stmt, NULL, NULL, false);
+			if (has_states)
+				ereport(NOTICE,
+						(errmsg("discarded " INT64_FORMAT " saved agent states",
+								mm_count(&drop_states_stmt, NULL))));
+			set_mode(false, false);
+			in_maintenance = false;
+			break;
+	}
+	if (option == OPT_ENABLE)
+		in_maintenance = true;
+
+	mm_log_event(option_names[option], "server", 0, false, changed, saved, restored);
+	SPI_finish();
+
+	result[0] = CStringGetTextDatum(option_names[option]);
+	result[1] = Int64GetDatum(changed);
+	result[2] = Int64GetDatum(saved);
+	result[3] = Int64GetDatum(restored);
+	result[4] = BoolGetDatum(in_maintenance);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc),
+													  result, result_nulls)));
+}
+
+static MMStatement start_in_maintenance_stmt = {
+	"UPDATE maintmode.agent a SET maintenance_mode = true"
+	"  FROM new_agents n"
+	" WHERE a.id = n.id AND NOT a.maintenance_mode"
+	"   AND EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance)", 0, {0}
+};
+
+/* AFTER INSERT ... FOR EACH STATEMENT, with the new rows as new_agents. */
+PG_FUNCTION_INFO_V1(maintmode_agent_insert_trigger);
+Datum
+maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("agent_insert_trigger must fire AFTER INSERT FOR EACH STATEMENT with a NEW TABLE")));
+
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	mm_execute(&start_in_maintenance_stmt, NULL, NULL, false);
+	SPI_finish();
+
+	return PointerGetDatum(NULL);
+}

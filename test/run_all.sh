@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The one test command: installs what is needed, builds and installs maintmode,
+# runs every test on throwaway clusters, and ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash test/deps.sh || exit 1
+. test/cluster.sh
+{ make -s PG_CONFIG="$PG_CONFIG" clean && make -s PG_CONFIG="$PG_CONFIG" && make -s PG_CONFIG="$PG_CONFIG" install; } >/dev/null || { echo "build failed" >&2; exit 1; }
+
+PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
+passed=0
+failed=0
+failures=()
+
+record() {						# record NAME ok|FAILED
+    if [ "$2" = ok ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        failures+=("$1")
+    fi
+}
+
+# pg_regress and pg_isolation_regress print "test NAME ... ok" (15) or
+# "ok N - NAME" / "not ok N - NAME" (16 and later); count each test.
+count_regress_log() {			# count_regress_log KIND LOG
+    local kind=$1 log=$2
+    while read -r name result; do
+        record "$kind/$name" "$result"
+    done < <(sed -nE \
+        -e 's/^test ([^ ]+) +\.\.\. (ok|FAILED|failed).*/\1 \2/p' \
+        -e 's/^ +([^ ]+) +\.\.\. (ok|FAILED|failed).*/\1 \2/p' \
+        -e 's/^ok [0-9]+ +[-+] ([^ ]+).*/\1 ok/p' \
+        -e 's/^not ok [0-9]+ +[-+] ([^ ]+).*/\1 FAILED/p' "$log")
+}
+
+rm -rf results
+mkdir -p results/isolation
+cluster_start
+
+echo "== pg_regress"
+regress_tests=$(ls sql/*.sql 2>/dev/null | xargs -rn1 basename | sed 's/\.sql$//')
+"$PGXS_DIR/src/test/regress/pg_regress" --bindir="$PG_BINDIR" --inputdir=. \
+    --outputdir=results --dbname=contrib_regression $regress_tests >results/regress.log 2>&1
+cat results/regress.log
+count_regress_log regress results/regress.log
+[ -f results/regression.diffs ] && head -200 results/regression.diffs
+
+echo "== isolation"
+isolation_tests=$(ls test/isolation/specs/*.spec 2>/dev/null | xargs -rn1 basename | sed 's/\.spec$//')
+if [ -n "$isolation_tests" ]; then
+    "$PGXS_DIR/src/test/isolation/pg_isolation_regress" --bindir="$PG_BINDIR" \
+        --inputdir=test/isolation --outputdir=results/isolation \
+        --dbname=isolation_regression $isolation_tests >results/isolation.log 2>&1
+    cat results/isolation.log
+    count_regress_log isolation results/isolation.log
+    [ -f results/isolation/regression.diffs ] && head -200 results/isolation/regression.diffs
+fi
+cluster_stop
+
+echo "== TAP"
+# PostgreSQL::Test::Cluster runs initdb, which refuses root: run as postgres in a copy.
+tap_dir=$(mktemp -d /tmp/maintmode-tap.XXXXXX)
+cp -r test "$tap_dir/"
+chmod -R a+rX "$tap_dir"
+[ "$(id -u)" = 0 ] && chown -R postgres: "$tap_dir"
+for t in test/t/*.pl; do
+    [ -e "$t" ] || continue
+    if as_pg env TESTDIR="$tap_dir" PATH="$PG_BINDIR:$PATH" PG_REGRESS="$PGXS_DIR/src/test/regress/pg_regress" \
+        bash -c "cd '$tap_dir' && prove -I '$PGXS_DIR/src/test/perl' -I test/t '$t'" 2>&1; then
+        record "tap/$(basename "$t")" ok
+    else
+        record "tap/$(basename "$t")" FAILED
+    fi
+done
+rm -rf "$tap_dir"
+
+[ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
