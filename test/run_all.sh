@@ -8,7 +8,7 @@ bash test/deps.sh || exit 1
 . test/cluster.sh
 { make -s PG_CONFIG="$PG_CONFIG" clean && make -s PG_CONFIG="$PG_CONFIG" && make -s PG_CONFIG="$PG_CONFIG" install; } >/dev/null || { echo "build failed" >&2; exit 1; }
 
-PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
+PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/../..
 passed=0
 failed=0
 failures=()
@@ -24,15 +24,18 @@ record() {						# record NAME ok|FAILED
 
 # pg_regress and pg_isolation_regress print "test NAME ... ok" (15) or
 # "ok N - NAME" / "not ok N - NAME" (16 and later); count each test.
-count_regress_log() {			# count_regress_log KIND LOG
-    local kind=$1 log=$2
+count_regress_log() {			# count_regress_log KIND LOG EXPECTED_COUNT
+    local kind=$1 log=$2 want=$3 seen=0
     while read -r name result; do
         record "$kind/$name" "$result"
+        seen=$((seen + 1))
     done < <(sed -nE \
         -e 's/^test ([^ ]+) +\.\.\. (ok|FAILED|failed).*/\1 \2/p' \
         -e 's/^ +([^ ]+) +\.\.\. (ok|FAILED|failed).*/\1 \2/p' \
         -e 's/^ok [0-9]+ +[-+] ([^ ]+).*/\1 ok/p' \
         -e 's/^not ok [0-9]+ +[-+] ([^ ]+).*/\1 FAILED/p' "$log")
+    # a runner that died before reporting every test fails for the rest
+    for ((; seen < want; seen++)); do record "$kind/(not run)" FAILED; done
 }
 
 rm -rf results
@@ -44,7 +47,7 @@ regress_tests=$(ls sql/*.sql 2>/dev/null | xargs -rn1 basename | sed 's/\.sql$//
 "$PGXS_DIR/src/test/regress/pg_regress" --bindir="$PG_BINDIR" --inputdir=. \
     --outputdir=results --dbname=contrib_regression $regress_tests >results/regress.log 2>&1
 cat results/regress.log
-count_regress_log regress results/regress.log
+count_regress_log regress results/regress.log "$(echo $regress_tests | wc -w)"
 [ -f results/regression.diffs ] && head -200 results/regression.diffs
 
 echo "== isolation"
@@ -54,7 +57,7 @@ if [ -n "$isolation_tests" ]; then
         --inputdir=test/isolation --outputdir=results/isolation \
         --dbname=isolation_regression $isolation_tests >results/isolation.log 2>&1
     cat results/isolation.log
-    count_regress_log isolation results/isolation.log
+    count_regress_log isolation results/isolation.log "$(echo $isolation_tests | wc -w)"
     [ -f results/isolation/regression.diffs ] && head -200 results/isolation/regression.diffs
 fi
 cluster_stop
