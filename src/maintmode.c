@@ -5,27 +5,24 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
 
 PG_MODULE_MAGIC;
 
-/*
- * Run a kept statement (SPI must be connected).  Returns SPI_processed; a
- * failing statement raises its own error, anything else unexpected is a bug.
- */
-int
-mm_execute(MMStatement *stmt, Datum *values, const char *nulls, bool read_only)
+/* Prepare and keep the statement on first use. */
+static SPIPlanPtr
+kept_plan(MMStatement *stmt)
 {
-	int			rc;
-
 	if (stmt->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(stmt->sql, stmt->nargs, stmt->argtypes);
@@ -36,24 +33,79 @@ mm_execute(MMStatement *stmt, Datum *values, const char *nulls, bool read_only)
 			elog(ERROR, "SPI_keepplan failed");
 		stmt->plan = plan;
 	}
+	return stmt->plan;
+}
 
-	rc = SPI_execute_plan(stmt->plan, values, nulls, read_only, 0);
+static int
+checked_processed(int rc)
+{
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	return (int) SPI_processed;
+}
+
+/* The bigint in the first column of the only row the last statement returned. */
+static int64
+result_count(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_processed != 1)
+		elog(ERROR, "counting statement returned %d rows", (int) SPI_processed);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * Run a kept statement (SPI must be connected).  Returns SPI_processed; a
+ * failing statement raises its own error, anything else unexpected is a bug.
+ */
+int
+mm_execute(MMStatement *stmt, Datum *values, const char *nulls, bool read_only)
+{
+	return checked_processed(SPI_execute_plan(kept_plan(stmt), values, nulls,
+											  read_only, 0));
 }
 
 /* Run a kept statement that returns one bigint (a count), and return it. */
 int64
 mm_count(MMStatement *stmt, Datum *values)
 {
-	bool		isnull;
-	Datum		d;
+	mm_execute(stmt, values, NULL, false);
+	return result_count();
+}
 
-	if (mm_execute(stmt, values, NULL, false) != 1)
-		elog(ERROR, "counting statement returned %d rows", (int) SPI_processed);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return isnull ? 0 : DatumGetInt64(d);
+/*
+ * Run a kept statement that writes, for a caller that holds locks keeping out
+ * every other writer of the rows it reads: it must act on the latest committed
+ * state.  At READ COMMITTED each statement's snapshot already is that.  Under
+ * REPEATABLE READ or SERIALIZABLE the transaction's snapshot can predate the
+ * lock, so the statement reads the latest snapshot, and a row it changes that
+ * the transaction's snapshot does not see (changed or created since) is a
+ * serialization failure (40001) for the caller to retry, as in PostgreSQL's
+ * own foreign-key checks.  Acting on the old snapshot would save states that
+ * are not the agents' and miss agents created since.
+ */
+int
+mm_execute_locked(MMStatement *stmt, Datum *values, const char *nulls)
+{
+	if (!IsolationUsesXactSnapshot())
+		return mm_execute(stmt, values, nulls, false);
+
+	CommandCounterIncrement();
+	return checked_processed(SPI_execute_snapshot(kept_plan(stmt), values, nulls,
+												  GetLatestSnapshot(),
+												  GetTransactionSnapshot(),
+												  false, true, 0));
+}
+
+/* mm_count() for mm_execute_locked(). */
+int64
+mm_count_locked(MMStatement *stmt, Datum *values)
+{
+	mm_execute_locked(stmt, values, NULL);
+	return result_count();
 }
 
 /*

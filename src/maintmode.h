@@ -27,6 +27,8 @@ typedef struct MMStatement
 extern int	mm_execute(MMStatement *stmt, Datum *values, const char *nulls,
 					   bool read_only);
 extern int64 mm_count(MMStatement *stmt, Datum *values);
+extern int	mm_execute_locked(MMStatement *stmt, Datum *values, const char *nulls);
+extern int64 mm_count_locked(MMStatement *stmt, Datum *values);
 extern void mm_log_event(const char *action, const char *scope, int64 target_id,
 						 bool has_target, int64 agents_changed,
 						 int64 states_saved, int64 states_restored);

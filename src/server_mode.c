@@ -134,7 +134,7 @@ set_mode(bool in_maintenance, bool states_kept)
 	args[0] = BoolGetDatum(in_maintenance);
 	args[1] = CStringGetTextDatum(mm_caller_name());
 	args[2] = BoolGetDatum(states_kept);
-	mm_execute(&set_mode_stmt, args, NULL, false);
+	mm_execute_locked(&set_mode_stmt, args, NULL);
 }
 
 PG_FUNCTION_INFO_V1(maintmode_server_maint_mode);
@@ -169,7 +169,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 		case OPT_ENABLE:
 			if (!in_maintenance)
 			{
-				saved = mm_execute(&save_states_stmt, NULL, NULL, false);
+				saved = mm_execute_locked(&save_states_stmt, NULL, NULL);
 				has_states = true;
 			}
 			else if (has_states)
@@ -179,15 +179,15 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 				ereport(NOTICE,
 						(errmsg("server is already in maintenance (force-enabled); no states are saved"),
 						 errhint("disable will then have nothing to restore; force-disable takes every agent out.")));
-			changed = mm_execute(&enter_all_stmt, NULL, NULL, false);
+			changed = mm_execute_locked(&enter_all_stmt, NULL, NULL);
 			set_mode(true, has_states);
 			break;
 
 		case OPT_DISABLE:
 			if (has_states)
 			{
-				changed = mm_execute(&restore_stmt, NULL, NULL, false);
-				restored = mm_count(&drop_states_stmt, NULL);
+				changed = mm_execute_locked(&restore_stmt, NULL, NULL);
+				restored = mm_count_locked(&drop_states_stmt, NULL);
 				set_mode(false, false);
 				in_maintenance = false;
 			}
@@ -201,20 +201,20 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			break;
 
 		case OPT_FORCE_ENABLE:
-			changed = mm_execute(&enter_all_stmt, NULL, NULL, false);
+			changed = mm_execute_locked(&enter_all_stmt, NULL, NULL);
 			set_mode(true, has_states);
 			in_maintenance = true;
 			break;
 
 		case OPT_FORCE_DISABLE:
-			changed = mm_execute(&leave_all_stmt, NULL, NULL, false);
+			changed = mm_execute_locked(&leave_all_stmt, NULL, NULL);
 			if (has_states)
 			{
 				/*
 				 * Not inside ereport(): its arguments are not evaluated when
 				 * the NOTICE goes nowhere (client_min_messages = warning).
 				 */
-				int64		discarded = mm_count(&drop_states_stmt, NULL);
+				int64		discarded = mm_count_locked(&drop_states_stmt, NULL);
 
 				ereport(NOTICE,
 						(errmsg("discarded " INT64_FORMAT " saved agent states",
