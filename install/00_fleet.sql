@@ -83,3 +83,10 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.check_result', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.server_mode', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.saved_state', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log', '');
+-- The identity sequences too: without them a restored database hands out ids that the
+-- restored rows already have.  (One call per statement: each rewrites pg_extension.)
+SELECT pg_catalog.pg_extension_config_dump('maintmode.client_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.site_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.agent_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.check_result_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log_id_seq', '');
