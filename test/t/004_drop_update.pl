@@ -1,0 +1,144 @@
+# DROP EXTENSION leaves nothing behind (nothing in schema maintmode, the catalogs
+# as before CREATE EXTENSION), CREATE EXTENSION again works, also in the same
+# session (the kept plans follow the new tables); ALTER EXTENSION UPDATE from every
+# earlier version gives what a fresh install gives, and keeps the data.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use MaintmodeTest;
+
+# Every version an installation can be on today besides the default; add each new
+# released version here (its upgrade script maintmode--X--Y.sql makes the path).
+my @earlier_versions = ('1.0');
+
+my $node = new_maintmode_node('dropupdate');
+
+# Rows in the catalogs an extension can leave something in.
+my $catalog_counts_sql = q{
+	SELECT string_agg(format('%s=%s', c, (xpath('/row/n/text()',
+	           query_to_xml(format('SELECT count(*) AS n FROM pg_catalog.%I', c), false, true, '')))[1]),
+	           ' ' ORDER BY c)
+	  FROM unnest(ARRAY['pg_class', 'pg_proc', 'pg_type', 'pg_operator', 'pg_depend',
+	                    'pg_init_privs', 'pg_trigger', 'pg_constraint', 'pg_attrdef',
+	                    'pg_sequence', 'pg_extension', 'pg_description', 'pg_cast',
+	                    'pg_event_trigger', 'pg_policy', 'pg_rewrite', 'pg_index']) AS c};
+# Objects still in schema maintmode, by kind.
+my $schema_objects_sql = q{
+	SELECT count(*) FROM (
+	    SELECT oid FROM pg_class WHERE relnamespace = 'maintmode'::regnamespace
+	    UNION ALL SELECT oid FROM pg_proc WHERE pronamespace = 'maintmode'::regnamespace
+	    UNION ALL SELECT oid FROM pg_type WHERE typnamespace = 'maintmode'::regnamespace
+	    UNION ALL SELECT oid FROM pg_operator WHERE oprnamespace = 'maintmode'::regnamespace
+	    UNION ALL SELECT oid FROM pg_constraint WHERE connamespace = 'maintmode'::regnamespace) o};
+
+$node->safe_psql('postgres', 'CREATE DATABASE drop_test');
+my $before = $node->safe_psql('drop_test', $catalog_counts_sql);
+
+# One session: create, use, drop, create again, use again, drop.
+my $session_out = $node->safe_psql(
+	'drop_test', q{
+	CREATE EXTENSION maintmode;
+	INSERT INTO maintmode.client (name) VALUES ('acme');
+	INSERT INTO maintmode.site (client_id, name) VALUES (1, 'hq');
+	INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'a1'), (1, 'a2');
+	SELECT states_saved FROM maintmode.server_maint_mode('enable');
+	SELECT maintmode.set_agent_maintenance(1, false);
+	DROP EXTENSION maintmode;
+	CREATE EXTENSION maintmode;
+	INSERT INTO maintmode.client (name) VALUES ('acme');
+	INSERT INTO maintmode.site (client_id, name) VALUES (1, 'hq');
+	INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'b1');
+	SELECT states_saved FROM maintmode.server_maint_mode('enable');
+	SELECT maintmode.set_agent_maintenance(1, false);
+	SELECT string_agg(hostname || ':' || maintenance_mode, ' ') FROM maintmode.agent;
+	SELECT count(*) FROM maintmode.event_log;
+	DROP EXTENSION maintmode;
+});
+is($session_out, "2\n1\n1\n1\nb1:false\n2",
+	'create, use, drop and create again in one session: the second install starts empty and works');
+
+is($node->safe_psql('drop_test', $schema_objects_sql), '0', 'after DROP EXTENSION nothing is left in schema maintmode');
+is($node->safe_psql('drop_test', $catalog_counts_sql), $before, 'after DROP EXTENSION the catalogs are as before CREATE EXTENSION');
+# CREATE EXTENSION made the schema (the control file names it); an empty schema is
+# left, as PostgreSQL does for every such extension.
+$node->safe_psql('drop_test', 'DROP SCHEMA maintmode');
+is($node->safe_psql('drop_test', 'SELECT count(*) FROM pg_namespace WHERE nspname = $$maintmode$$'),
+	'0', 'the empty schema drops without CASCADE');
+
+# The extension as the catalogs define it: members, function attributes, columns,
+# constraints, indexes, triggers, dumped tables, privileges.
+my $definition_sql = q{
+	WITH ext AS (SELECT oid, extconfig FROM pg_extension WHERE extname = 'maintmode'),
+	rels AS (SELECT oid FROM pg_class WHERE relnamespace = 'maintmode'::regnamespace)
+	SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+	    SELECT 'member ' || pg_describe_object(d.classid, d.objid, 0)
+	      FROM pg_depend d, ext WHERE d.refclassid = 'pg_extension'::regclass
+	                              AND d.refobjid = ext.oid AND d.deptype = 'e'
+	    UNION ALL
+	    SELECT format('function %s secdef=%s config=%s acl=%s volatile=%s parallel=%s strict=%s returns=%s src=%s',
+	                  p.oid::regprocedure, p.prosecdef, p.proconfig, p.proacl, p.provolatile,
+	                  p.proparallel, p.proisstrict, pg_get_function_result(p.oid), md5(p.prosrc))
+	      FROM pg_proc p WHERE p.pronamespace = 'maintmode'::regnamespace
+	    UNION ALL
+	    SELECT format('column %s.%s %s notnull=%s default=%s identity=%s', a.attrelid::regclass,
+	                  a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+	                  pg_get_expr(ad.adbin, ad.adrelid), a.attidentity)
+	      FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+	     WHERE a.attrelid IN (SELECT oid FROM rels) AND a.attnum > 0 AND NOT a.attisdropped
+	    UNION ALL
+	    SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+	      FROM pg_constraint WHERE connamespace = 'maintmode'::regnamespace
+	    UNION ALL
+	    SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN (SELECT oid FROM rels)
+	    UNION ALL
+	    SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger
+	     WHERE tgrelid IN (SELECT oid FROM rels) AND NOT tgisinternal
+	    UNION ALL
+	    SELECT format('relation %s kind=%s acl=%s', oid::regclass, relkind, relacl)
+	      FROM pg_class WHERE oid IN (SELECT oid FROM rels)
+	    UNION ALL
+	    SELECT 'dumped ' || c::regclass FROM ext, unnest(ext.extconfig) c
+	) s(x)};
+
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->safe_psql('fresh', 'CREATE EXTENSION maintmode');
+my $fresh = $node->safe_psql('fresh', $definition_sql);
+my $default_version = $node->safe_psql('fresh',
+	q{SELECT default_version FROM pg_available_extensions WHERE name = 'maintmode'});
+is($node->safe_psql('fresh', q{SELECT extversion FROM pg_extension WHERE extname = 'maintmode'}),
+	$default_version, "a fresh install is version $default_version");
+
+for my $version (@earlier_versions)
+{
+	my $db = "from_$version" =~ s/\W/_/gr;
+	$node->safe_psql('postgres', qq{CREATE DATABASE "$db"});
+	$node->safe_psql($db, qq{CREATE EXTENSION maintmode VERSION '$version'});
+	$node->safe_psql(
+		$db, q{
+		INSERT INTO maintmode.client (name) VALUES ('acme');
+		INSERT INTO maintmode.site (client_id, name) VALUES (1, 'hq');
+		INSERT INTO maintmode.agent (site_id, hostname, maintenance_mode)
+		    SELECT 1, 'h' || g, g % 3 = 0 FROM generate_series(1, 30) g;
+		SELECT maintmode.server_maint_mode('enable');
+		SELECT maintmode.set_agent_maintenance(1, false);
+	});
+	my $agents = agents_digest($node, $db);
+	my $saved = saved_digest($node, $db);
+
+	$node->safe_psql($db, 'ALTER EXTENSION maintmode UPDATE');
+	is($node->safe_psql($db, q{SELECT extversion FROM pg_extension WHERE extname = 'maintmode'}),
+		$default_version, "from $version: updated to $default_version");
+	is($node->safe_psql($db, $definition_sql), $fresh, "from $version: the same definition as a fresh install");
+	is(agents_digest($node, $db), $agents, "from $version: agents kept");
+	is(saved_digest($node, $db), $saved, "from $version: saved states kept");
+	assert_consistent($node, $db, "from $version");
+	$node->safe_psql($db, q{SELECT maintmode.server_maint_mode('disable')});
+	is( $node->safe_psql($db,
+			'SELECT count(*) FROM maintmode.agent WHERE maintenance_mode <> (id % 3 = 0)'),
+		'0', "from $version: disable after the update restores the states saved before it");
+}
+
+$node->stop;
+done_testing();
