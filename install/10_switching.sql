@@ -6,10 +6,13 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'maintmode_agent_status'
 LANGUAGE C STABLE PARALLEL SAFE;
 
+-- Runs a query as the caller: search_path pinned, so that an operator or table
+-- named like ours earlier in the caller's path is not used.
 CREATE FUNCTION maintmode.agent_status(agent bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'maintmode_agent_status_by_id'
-LANGUAGE C STABLE PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
 
 -- The switches.  SECURITY DEFINER so that a role granted EXECUTE needs no table
 -- privileges; search_path pinned, and every statement they run is schema-qualified.
