@@ -164,6 +164,14 @@ PG_FUNCTION_INFO_V1(maintmode_agent_status);
 Datum
 maintmode_agent_status(PG_FUNCTION_ARGS)
 {
+	/* What the agent table's checks refuse has no status either. */
+	for (int i = 1; i <= 2; i++)
+		if (!PG_ARGISNULL(i) && PG_GETARG_INT32(i) <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be a positive number of minutes, not %d",
+							i == 1 ? "offline_time" : "overdue_time",
+							PG_GETARG_INT32(i))));
 	if (PG_ARGISNULL(0))
 		PG_RETURN_TEXT_P(cstring_to_text("offline"));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
