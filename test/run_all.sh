@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The one test command: installs what is needed, builds and installs maintmode,
-# runs every test on throwaway clusters, and ends with "N passed, N failed".
+# The one test command: installs what is needed, builds and installs maintmode
+# (compiler warnings are errors), runs every test on throwaway clusters, and ends
+# with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash test/deps.sh || exit 1
 . test/cluster.sh
-{ make -s PG_CONFIG="$PG_CONFIG" clean && make -s PG_CONFIG="$PG_CONFIG" && make -s PG_CONFIG="$PG_CONFIG" install; } >/dev/null || { echo "build failed" >&2; exit 1; }
+{ make -s PG_CONFIG="$PG_CONFIG" clean && make -s PG_CONFIG="$PG_CONFIG" COPT=-Werror && make -s PG_CONFIG="$PG_CONFIG" install; } >/dev/null || { echo "build failed" >&2; exit 1; }
 
 PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/../..
 passed=0
