@@ -40,7 +40,7 @@ static MMStatement ensure_row_stmt = {
 	"INSERT INTO maintmode.server_mode DEFAULT VALUES ON CONFLICT DO NOTHING", 0, {0}
 };
 
-/* Serialises server_maint_mode() calls; READ COMMITTED then sees the last one. */
+/* Reads the mode after the agents' lock, so the last call's commit is seen. */
 static MMStatement lock_mode_stmt = {
 	"SELECT in_maintenance, states_saved_at IS NOT NULL FROM maintmode.server_mode"
 	" FOR UPDATE", 0, {0}
@@ -49,7 +49,10 @@ static MMStatement lock_mode_stmt = {
 /*
  * Keeps every other writer of agents out while the states are saved and
  * switched, so "every agent" means every agent, and the snapshot is exact.
- * Readers are not blocked.
+ * Readers are not blocked.  The mode conflicts with itself, so this also
+ * serialises server_maint_mode() calls.  Taken first: a transaction that wrote
+ * agents and then calls server_maint_mode() while another call waits for it
+ * must find nothing else held by that call, or the two deadlock.
  */
 static MMStatement lock_agents_stmt = {
 	"LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE", 0, {0}
@@ -156,13 +159,13 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 
 	SPI_connect();
+	mm_execute(&lock_agents_stmt, NULL, NULL, false);
 	mm_execute(&ensure_row_stmt, NULL, NULL, false);
 	mm_execute(&lock_mode_stmt, NULL, NULL, false);
 	in_maintenance = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 												SPI_tuptable->tupdesc, 1, &isnull));
 	has_states = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											SPI_tuptable->tupdesc, 2, &isnull));
-	mm_execute(&lock_agents_stmt, NULL, NULL, false);
 
 	switch (option)
 	{
