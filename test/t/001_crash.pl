@@ -48,12 +48,13 @@ is( $node->safe_psql('postgres',
 		'SELECT count(*) FROM maintmode.agent WHERE maintenance_mode'),
 	int($agents / 7),
 	'other sessions still see the states before the uncommitted enable');
-my @backends = split /\n/, $node->safe_psql('postgres',
-	q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()});
+# Every server process but this query's backend, auxiliary ones included.
+my @processes = split /\n/, $node->safe_psql('postgres',
+	q{SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()});
 $node->kill9;
-# The orphaned backends exit when they notice the postmaster is gone; the new
-# postmaster cannot start while they still hold the shared memory.
-for my $pid (@backends)
+# The orphaned processes exit when they notice the postmaster is gone; the new
+# postmaster cannot start while any of them still holds the shared memory.
+for my $pid (@processes)
 {
 	my $tries = 0;
 	while (kill(0, $pid) && $tries++ < 10 * $PostgreSQL::Test::Utils::timeout_default)
