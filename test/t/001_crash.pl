@@ -1,6 +1,6 @@
 # The server killed in the middle of server_maint_mode() on a large fleet: after
 # restart every agent is as before the call or as after it, never a mix, and the
-# saved states match.  The call is caught mid-way without timing: a session holds
+# saved states match; a cancel at the same point leaves nothing either.  The call is caught mid-way without timing: a session holds
 # a lock on the event log, so the call has saved the states and switched every
 # agent when it blocks on its last statement; then the server dies.
 use strict;
@@ -73,6 +73,22 @@ is($node->safe_psql('postgres', 'SELECT in_maintenance FROM maintmode.server_mai
 is($node->safe_psql('postgres', 'SELECT count(*) FROM maintmode.event_log'),
 	$log_rows, 'after kill -9: no event logged');
 assert_consistent($node, 'postgres', 'after kill -9');
+
+# A cancel at the same point: the call fails, nothing of it stays.
+($holder, $caller) = call_blocked_at_event_log('enable');
+$node->safe_psql('postgres', q{
+	SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+	 WHERE query LIKE '%server_maint_mode(''enable'')%' AND pid <> pg_backend_pid()});
+$caller->query_until(qr/cancelled/, "\\echo cancelled\n");
+like($caller->{stderr}, qr/canceling statement due to user request/, 'cancel: the call was cancelled');
+$holder->quit;
+$caller->quit;
+is(agents_digest($node, 'postgres'), $before, 'after cancel: every agent as before enable');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM maintmode.saved_state'),
+	'0', 'after cancel: no saved states');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM maintmode.event_log'),
+	$log_rows, 'after cancel: no event logged');
+assert_consistent($node, 'postgres', 'after cancel');
 
 # The same enable, left to finish, then committed.
 $node->safe_psql('postgres', q{SELECT maintmode.server_maint_mode('enable')});
