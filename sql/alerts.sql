@@ -145,8 +145,8 @@ SELECT * FROM maintmode.take_notifications('email', 'lots'); \echo SQLSTATE :SQL
 SELECT maintmode.alert_allowed(999); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.alert_allowed(NULL); \echo SQLSTATE :SQLSTATE
 \set VERBOSITY terse
-INSERT INTO maintmode.alert (agent_id, kind, severity, message)
-VALUES (1, 'page', 'error', 'x'); \echo SQLSTATE :SQLSTATE
+INSERT INTO maintmode.alert (agent_id, kind, check_id, severity, message)
+VALUES (1, 'page', 1, 'error', 'x'); \echo SQLSTATE :SQLSTATE
 INSERT INTO maintmode.alert (agent_id, kind, severity, message)
 VALUES (1, 'check', 'error', 'a check alert needs its check'); \echo SQLSTATE :SQLSTATE
 INSERT INTO maintmode.alert (agent_id, kind, severity, message)
