@@ -25,6 +25,12 @@ CREATE TABLE maintmode.alert (
 );
 CREATE INDEX alert_agent_id_idx ON maintmode.alert (agent_id);
 CREATE INDEX alert_check_id_idx ON maintmode.alert (check_id);
+-- The sweep's two questions, without reading the whole history every minute: which
+-- outages are still open, and which outage was recorded last for an agent.
+CREATE INDEX alert_open_overdue_idx ON maintmode.alert (agent_id)
+    WHERE kind = 'overdue' AND resolved_at IS NULL;
+CREATE INDEX alert_outage_idx ON maintmode.alert (agent_id, last_seen)
+    WHERE kind = 'overdue';
 -- At most one live alert per failing check, and per outage of an agent: concurrent
 -- raisers meet here (ON CONFLICT DO NOTHING).  Suppressed rows are records only.
 CREATE UNIQUE INDEX alert_one_open_per_check ON maintmode.alert (check_id)

@@ -8,6 +8,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -80,17 +81,108 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
 }
 
 /*
+ * Run a statement over transition tables.  It is planned afresh each time:
+ * the planner sizes the join by the tables' row counts, and a plan kept from
+ * a million-row statement would seq-scan the alerts for a one-row one.
+ */
+static void
+run_on_transition_tables(const char *sql)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+}
+
+/* Whether the old and new values of a column differ in a way that matters. */
+typedef bool (*ValueChange) (Datum old_value, Datum new_value);
+
+static bool
+flag_changed(Datum old_value, Datum new_value)
+{
+	return DatumGetBool(old_value) != DatumGetBool(new_value);
+}
+
+static bool
+is_failing(Datum status)
+{
+	text	   *t = DatumGetTextPP(status);
+
+	return VARSIZE_ANY_EXHDR(t) == 7 && memcmp(VARDATA_ANY(t), "failing", 7) == 0;
+}
+
+static bool
+failing_changed(Datum old_value, Datum new_value)
+{
+	return is_failing(old_value) != is_failing(new_value);
+}
+
+/*
+ * Whether the UPDATE changed the column in any row, read straight from the
+ * transition tables: agents' heartbeats and checks' reports change neither
+ * the flag nor whether they fail, and must not pay for planning the alert
+ * statements.  PostgreSQL appends each row's old and new versions together,
+ * so the two tables pair up in order; the ids are compared to be sure, and
+ * anything unexpected counts as a change.
+ */
+static bool
+column_changed(TriggerData *trigdata, const char *column, ValueChange changed)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	Tuplestorestate *olds = trigdata->tg_oldtable;
+	Tuplestorestate *news = trigdata->tg_newtable;
+	AttrNumber	id_att = SPI_fnumber(desc, "id");
+	AttrNumber	att = SPI_fnumber(desc, column);
+	TupleTableSlot *old_slot;
+	TupleTableSlot *new_slot;
+	bool		found = false;
+
+	if (id_att <= 0 || att <= 0 ||
+		tuplestore_tuple_count(olds) != tuplestore_tuple_count(news))
+		return true;
+
+	old_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	new_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	tuplestore_select_read_pointer(olds, tuplestore_alloc_read_pointer(olds, EXEC_FLAG_REWIND));
+	tuplestore_rescan(olds);
+	tuplestore_select_read_pointer(news, tuplestore_alloc_read_pointer(news, EXEC_FLAG_REWIND));
+	tuplestore_rescan(news);
+
+	while (!found && tuplestore_gettupleslot(olds, true, false, old_slot))
+	{
+		bool		old_null;
+		bool		new_null;
+		Datum		old_value;
+		Datum		new_value;
+
+		if (!tuplestore_gettupleslot(news, true, false, new_slot) ||
+			DatumGetInt64(slot_getattr(old_slot, id_att, &old_null)) !=
+			DatumGetInt64(slot_getattr(new_slot, id_att, &new_null)))
+		{
+			found = true;
+			break;
+		}
+		old_value = slot_getattr(old_slot, att, &old_null);
+		new_value = slot_getattr(new_slot, att, &new_null);
+		found = old_null || new_null || changed(old_value, new_value);
+	}
+
+	ExecDropSingleTupleTableSlot(old_slot);
+	ExecDropSingleTupleTableSlot(new_slot);
+	return found;
+}
+
+/*
  * Alerts the application (or anything else) inserts for an agent in
  * maintenance are kept but marked suppressed.  Rows already sent on some
  * channel are history being loaded (pg_dump, say), not new alerts.
  */
-static MMStatement suppress_new_stmt = {
+static const char suppress_new_sql[] =
 	"UPDATE maintmode.alert al"
 	"   SET suppressed = true, suppressed_reason = '" RAISED_IN_MAINTENANCE "'"
 	"  FROM new_alerts n JOIN maintmode.agent a ON a.id = n.agent_id"
 	" WHERE al.id = n.id AND a.maintenance_mode AND NOT n.suppressed"
-	"   AND n.email_sent_at IS NULL AND n.sms_sent_at IS NULL", 0, {0}
-};
+	"   AND n.email_sent_at IS NULL AND n.sms_sent_at IS NULL";
 
 /* AFTER INSERT ON alert FOR EACH STATEMENT, new rows as new_alerts. */
 PG_FUNCTION_INFO_V1(maintmode_alert_insert_trigger);
@@ -100,9 +192,12 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "alert_insert_trigger",
 												   TRIGGER_EVENT_INSERT, false);
 
+	if (tuplestore_tuple_count(trigdata->tg_newtable) == 0)
+		return PointerGetDatum(NULL);
+
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	mm_execute(&suppress_new_stmt, NULL, NULL, false);
+	run_on_transition_tables(suppress_new_sql);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
@@ -112,20 +207,18 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
  * Only a change of status raises or resolves: an INSERT raises nothing, so a
  * new check reports pending first, and restoring a dump raises nothing again.
  */
-static MMStatement raise_check_stmt = {
+static const char raise_check_sql[] =
 	CHECK_ALERT_INSERT
 	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
 	"  JOIN maintmode.agent a ON a.id = c.agent_id"
 	" WHERE" CHECK_ALERT_WANTED " AND o.status <> 'failing'"
-	CHECK_ALERT_ONCE, 0, {0}
-};
+	CHECK_ALERT_ONCE;
 
-static MMStatement resolve_check_stmt = {
+static const char resolve_check_sql[] =
 	"UPDATE maintmode.alert al SET resolved_at = pg_catalog.now()"
 	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
 	" WHERE al.check_id = c.id AND al.resolved_at IS NULL"
-	"   AND o.status = 'failing' AND c.status <> 'failing'", 0, {0}
-};
+	"   AND o.status = 'failing' AND c.status <> 'failing'";
 
 /* AFTER UPDATE ON check_result FOR EACH STATEMENT, as old_checks/new_checks. */
 PG_FUNCTION_INFO_V1(maintmode_check_alert_trigger);
@@ -135,10 +228,13 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "check_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
 
+	if (!column_changed(trigdata, "status", failing_changed))
+		return PointerGetDatum(NULL);
+
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	mm_execute(&resolve_check_stmt, NULL, NULL, false);
-	mm_execute(&raise_check_stmt, NULL, NULL, false);
+	run_on_transition_tables(resolve_check_sql);
+	run_on_transition_tables(raise_check_sql);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
@@ -153,34 +249,31 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
  * Entering maintenance stops what is still queued for the agent, so that it is
  * not sent even if the agent has left again before a sender runs.
  */
-static MMStatement suppress_entered_stmt = {
+static const char suppress_entered_sql[] =
 	"UPDATE maintmode.alert al"
 	"   SET suppressed = true, suppressed_reason = '" ENTERED_MAINTENANCE "'"
 	SWITCHED("false", "true")
 	" WHERE al.agent_id = a.id AND NOT al.suppressed AND al.resolved_at IS NULL"
 	"   AND ((al.email AND al.email_sent_at IS NULL)"
-	"        OR (al.sms AND al.sms_sent_at IS NULL))", 0, {0}
-};
+	"        OR (al.sms AND al.sms_sent_at IS NULL))";
 
 /*
  * Leaving it alerts for what it hid: failing checks with alerts on, and an
  * outage with an overdue alert flag on, unless a live (unsuppressed) alert
  * already covers it.
  */
-static MMStatement raise_left_checks_stmt = {
+static const char raise_left_checks_sql[] =
 	CHECK_ALERT_INSERT
 	SWITCHED("true", "false")
 	"  JOIN maintmode.check_result c ON c.agent_id = a.id"
 	" WHERE" CHECK_ALERT_WANTED
-	CHECK_ALERT_ONCE, 0, {0}
-};
+	CHECK_ALERT_ONCE;
 
-static MMStatement raise_left_overdue_stmt = {
+static const char raise_left_overdue_sql[] =
 	OVERDUE_ALERT_INSERT
 	SWITCHED("true", "false")
 	" WHERE" OVERDUE_ALERT_WANTED
-	OVERDUE_ALERT_ONCE, 0, {0}
-};
+	OVERDUE_ALERT_ONCE;
 
 /* AFTER UPDATE ON agent FOR EACH STATEMENT, as old_agents/new_agents. */
 PG_FUNCTION_INFO_V1(maintmode_maintenance_alert_trigger);
@@ -190,13 +283,16 @@ maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "maintenance_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
 
+	if (!column_changed(trigdata, "maintenance_mode", flag_changed))
+		return PointerGetDatum(NULL);
+
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	mm_execute(&suppress_entered_stmt, NULL, NULL, false);
+	run_on_transition_tables(suppress_entered_sql);
 	if (mm_alert_on_leave)
 	{
-		mm_execute(&raise_left_checks_stmt, NULL, NULL, false);
-		mm_execute(&raise_left_overdue_stmt, NULL, NULL, false);
+		run_on_transition_tables(raise_left_checks_sql);
+		run_on_transition_tables(raise_left_overdue_sql);
 	}
 	SPI_finish();
 
@@ -221,14 +317,19 @@ static MMStatement resolve_overdue_stmt = {
 /*
  * One alert per outage, ever: agents in maintenance get theirs recorded
  * suppressed, so leaving maintenance decides alone whether it is raised live.
+ * An outage is recorded when it is the newest one recorded for the agent.
+ * That is asked per candidate, through alert_outage_idx, not as an anti-join:
+ * right after a sweep raised many alerts the statistics still say there are
+ * none, and an anti-join planned on them rescans every alert per agent.
  */
 static MMStatement raise_overdue_stmt = {
 	"WITH raised AS ("
 	OVERDUE_ALERT_INSERT
 	"  FROM maintmode.agent a"
 	" WHERE" OVERDUE_ALERT_WANTED
-	"   AND NOT EXISTS (SELECT FROM maintmode.alert al WHERE al.agent_id = a.id"
-	"                      AND al.kind = 'overdue' AND al.last_seen = a.last_seen)"
+	"   AND a.last_seen IS DISTINCT FROM"
+	"       (SELECT max(al.last_seen) FROM maintmode.alert al"
+	"         WHERE al.agent_id = a.id AND al.kind = 'overdue')"
 	OVERDUE_ALERT_ONCE
 	" RETURNING suppressed)"
 	" SELECT count(*) FILTER (WHERE NOT suppressed), count(*) FILTER (WHERE suppressed)"
