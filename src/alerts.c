@@ -80,16 +80,27 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
 	return trigdata;
 }
 
+/* Statements over at most this many transition rows run a kept plan. */
+#define SMALL_TRANSITION_ROWS 1000
+
 /*
- * Run a statement over transition tables.  It is planned afresh each time:
- * the planner sizes the join by the tables' row counts, and a plan kept from
- * a million-row statement would seq-scan the alerts for a one-row one.
+ * Run a statement over the transition tables of a statement that changed
+ * "rows" rows.  Plans are sized by the tables' row counts, and a plan kept from
+ * a million-row statement would seq-scan the alerts for a one-row one: small
+ * statements (heartbeats, one switch, one check) share a plan kept from a
+ * small one, larger ones are planned for their size.
  */
 static void
-run_on_transition_tables(const char *sql)
+run_on_transition_tables(MMStatement *stmt, int64 rows)
 {
-	int			rc = SPI_execute(sql, false, 0);
+	int			rc;
 
+	if (rows <= SMALL_TRANSITION_ROWS)
+	{
+		mm_execute(stmt, NULL, NULL, false);
+		return;
+	}
+	rc = SPI_execute(stmt->sql, false, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 }
@@ -177,12 +188,13 @@ column_changed(TriggerData *trigdata, const char *column, ValueChange changed)
  * maintenance are kept but marked suppressed.  Rows already sent on some
  * channel are history being loaded (pg_dump, say), not new alerts.
  */
-static const char suppress_new_sql[] =
+static MMStatement suppress_new_stmt = {
 	"UPDATE maintmode.alert al"
 	"   SET suppressed = true, suppressed_reason = '" RAISED_IN_MAINTENANCE "'"
 	"  FROM new_alerts n JOIN maintmode.agent a ON a.id = n.agent_id"
 	" WHERE al.id = n.id AND a.maintenance_mode AND NOT n.suppressed"
-	"   AND n.email_sent_at IS NULL AND n.sms_sent_at IS NULL";
+	"   AND n.email_sent_at IS NULL AND n.sms_sent_at IS NULL", 0, {0}
+};
 
 /* AFTER INSERT ON alert FOR EACH STATEMENT, new rows as new_alerts. */
 PG_FUNCTION_INFO_V1(maintmode_alert_insert_trigger);
@@ -191,13 +203,14 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "alert_insert_trigger",
 												   TRIGGER_EVENT_INSERT, false);
+	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
-	if (tuplestore_tuple_count(trigdata->tg_newtable) == 0)
+	if (rows == 0)
 		return PointerGetDatum(NULL);
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	run_on_transition_tables(suppress_new_sql);
+	run_on_transition_tables(&suppress_new_stmt, rows);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
@@ -207,18 +220,20 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
  * Only a change of status raises or resolves: an INSERT raises nothing, so a
  * new check reports pending first, and restoring a dump raises nothing again.
  */
-static const char raise_check_sql[] =
+static MMStatement raise_check_stmt = {
 	CHECK_ALERT_INSERT
 	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
 	"  JOIN maintmode.agent a ON a.id = c.agent_id"
 	" WHERE" CHECK_ALERT_WANTED " AND o.status <> 'failing'"
-	CHECK_ALERT_ONCE;
+	CHECK_ALERT_ONCE, 0, {0}
+};
 
-static const char resolve_check_sql[] =
+static MMStatement resolve_check_stmt = {
 	"UPDATE maintmode.alert al SET resolved_at = pg_catalog.now()"
 	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
 	" WHERE al.check_id = c.id AND al.resolved_at IS NULL"
-	"   AND o.status = 'failing' AND c.status <> 'failing'";
+	"   AND o.status = 'failing' AND c.status <> 'failing'", 0, {0}
+};
 
 /* AFTER UPDATE ON check_result FOR EACH STATEMENT, as old_checks/new_checks. */
 PG_FUNCTION_INFO_V1(maintmode_check_alert_trigger);
@@ -227,14 +242,15 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "check_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
+	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
 	if (!column_changed(trigdata, "status", failing_changed))
 		return PointerGetDatum(NULL);
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	run_on_transition_tables(resolve_check_sql);
-	run_on_transition_tables(raise_check_sql);
+	run_on_transition_tables(&resolve_check_stmt, rows);
+	run_on_transition_tables(&raise_check_stmt, rows);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
@@ -249,31 +265,34 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
  * Entering maintenance stops what is still queued for the agent, so that it is
  * not sent even if the agent has left again before a sender runs.
  */
-static const char suppress_entered_sql[] =
+static MMStatement suppress_entered_stmt = {
 	"UPDATE maintmode.alert al"
 	"   SET suppressed = true, suppressed_reason = '" ENTERED_MAINTENANCE "'"
 	SWITCHED("false", "true")
 	" WHERE al.agent_id = a.id AND NOT al.suppressed AND al.resolved_at IS NULL"
 	"   AND ((al.email AND al.email_sent_at IS NULL)"
-	"        OR (al.sms AND al.sms_sent_at IS NULL))";
+	"        OR (al.sms AND al.sms_sent_at IS NULL))", 0, {0}
+};
 
 /*
  * Leaving it alerts for what it hid: failing checks with alerts on, and an
  * outage with an overdue alert flag on, unless a live (unsuppressed) alert
  * already covers it.
  */
-static const char raise_left_checks_sql[] =
+static MMStatement raise_left_checks_stmt = {
 	CHECK_ALERT_INSERT
 	SWITCHED("true", "false")
 	"  JOIN maintmode.check_result c ON c.agent_id = a.id"
 	" WHERE" CHECK_ALERT_WANTED
-	CHECK_ALERT_ONCE;
+	CHECK_ALERT_ONCE, 0, {0}
+};
 
-static const char raise_left_overdue_sql[] =
+static MMStatement raise_left_overdue_stmt = {
 	OVERDUE_ALERT_INSERT
 	SWITCHED("true", "false")
 	" WHERE" OVERDUE_ALERT_WANTED
-	OVERDUE_ALERT_ONCE;
+	OVERDUE_ALERT_ONCE, 0, {0}
+};
 
 /* AFTER UPDATE ON agent FOR EACH STATEMENT, as old_agents/new_agents. */
 PG_FUNCTION_INFO_V1(maintmode_maintenance_alert_trigger);
@@ -282,17 +301,18 @@ maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "maintenance_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
+	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
 	if (!column_changed(trigdata, "maintenance_mode", flag_changed))
 		return PointerGetDatum(NULL);
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	run_on_transition_tables(suppress_entered_sql);
+	run_on_transition_tables(&suppress_entered_stmt, rows);
 	if (mm_alert_on_leave)
 	{
-		run_on_transition_tables(raise_left_checks_sql);
-		run_on_transition_tables(raise_left_overdue_sql);
+		run_on_transition_tables(&raise_left_checks_stmt, rows);
+		run_on_transition_tables(&raise_left_overdue_stmt, rows);
 	}
 	SPI_finish();
 
