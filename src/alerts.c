@@ -131,7 +131,7 @@ failing_changed(Datum old_value, Datum new_value)
 /*
  * Whether the UPDATE changed the column in any row, read straight from the
  * transition tables: agents' heartbeats and checks' reports change neither
- * the flag nor whether they fail, and must not pay for planning the alert
+ * the flag nor whether they fail, and must not pay for running the alert
  * statements.  PostgreSQL appends each row's old and new versions together,
  * so the two tables pair up in order; the ids are compared to be sure, and
  * anything unexpected counts as a change.
@@ -169,13 +169,13 @@ column_changed(TriggerData *trigdata, const char *column, ValueChange changed)
 		if (!tuplestore_gettupleslot(news, true, false, new_slot) ||
 			DatumGetInt64(slot_getattr(old_slot, id_att, &old_null)) !=
 			DatumGetInt64(slot_getattr(new_slot, id_att, &new_null)))
-		{
 			found = true;
-			break;
+		else
+		{
+			old_value = slot_getattr(old_slot, att, &old_null);
+			new_value = slot_getattr(new_slot, att, &new_null);
+			found = old_null || new_null || changed(old_value, new_value);
 		}
-		old_value = slot_getattr(old_slot, att, &old_null);
-		new_value = slot_getattr(new_slot, att, &new_null);
-		found = old_null || new_null || changed(old_value, new_value);
 	}
 
 	ExecDropSingleTupleTableSlot(old_slot);

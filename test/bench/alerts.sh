@@ -102,8 +102,8 @@ for ((r = 1; r <= rounds; r++)); do
     measure '20000 one-row heartbeats' 'without the alert trigger' "$no_alert_trigger" "$heartbeats"
     measure '2000 one-agent switches' ours '' "$switches"
     measure '2000 one-agent switches' 'without the alert trigger' "$no_alert_trigger" "$switches"
-    # A sweep right after one that raised an alert for 70% of the agents finds nothing new: the cost of
-    # the minute-by-minute call, beside the raising sweep's.
+    # A sweep right after one that raised an alert for 70% of the agents finds nothing
+    # new: the cost of the minute-by-minute call, beside the raising sweep's.
     measure 'sweep finding nothing new' ours "$sweep \g /dev/null" "$sweep"
     measure 'sweep finding nothing new' 'the sweep before it (raising 0.7 per agent)' '' "$sweep"
 done
