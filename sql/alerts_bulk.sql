@@ -1,5 +1,5 @@
 -- Alerts raised, suppressed and resolved by statements over many rows (more than the
--- 1000 for which the triggers keep a plan), checked against the base tables.
+-- 100 for which the triggers keep a plan), checked against the base tables.
 CREATE EXTENSION maintmode;
 INSERT INTO maintmode.client (name) VALUES ('bulk');
 INSERT INTO maintmode.site (client_id, name) VALUES (1, 'a'), (1, 'b');

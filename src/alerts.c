@@ -80,15 +80,18 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
 	return trigdata;
 }
 
-/* Statements over at most this many transition rows run a kept plan. */
-#define SMALL_TRANSITION_ROWS 1000
+/*
+ * Statements over at most this many transition rows run a kept plan: few
+ * enough that its joins are index probes whatever the count below it.
+ */
+#define SMALL_TRANSITION_ROWS 100
 
 /*
  * Run a statement over the transition tables of a statement that changed
  * "rows" rows.  Plans are sized by the tables' row counts, and a plan kept from
  * a million-row statement would seq-scan the alerts for a one-row one: small
- * statements (heartbeats, one switch, one check) share a plan kept from a
- * small one, larger ones are planned for their size.
+ * statements (one switch, one check) share a plan kept from a small one,
+ * larger ones are planned for their size.
  */
 static void
 run_on_transition_tables(MMStatement *stmt, int64 rows)
