@@ -48,10 +48,12 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.alert', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.alert', 'id'), '');
 
+-- Runs a query as the caller: search_path pinned, like agent_status(bigint).
 CREATE FUNCTION maintmode.alert_allowed(agent bigint)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'maintmode_alert_allowed'
-LANGUAGE C STABLE;
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION maintmode.take_notifications(channel text, max_count integer)
 RETURNS SETOF maintmode.alert
