@@ -13,7 +13,8 @@
 -- change is computed from this row as returned by UPDATE, i.e. after its row lock, so
 -- concurrent writers of the same agent serialise here and never lose a change.
 -- No foreign keys: a million-row statement must not fire a million referential checks;
--- the triggers delete these rows with their owners.
+-- the triggers delete these rows with their owners.  Half-empty pages keep the updates of
+-- a million rows by server_maint_mode HOT (no index entries).
 CREATE TABLE maintmode.agent_counter (
     agent_id        bigint PRIMARY KEY,
     site_id         bigint NOT NULL,
@@ -21,7 +22,7 @@ CREATE TABLE maintmode.agent_counter (
     failing_error   integer NOT NULL DEFAULT 0,
     failing_warning integer NOT NULL DEFAULT 0,
     failing_info    integer NOT NULL DEFAULT 0
-);
+) WITH (fillfactor = 50);
 
 -- Per site: agents, agents in maintenance, and agents not in maintenance whose counter
 -- colour is error / warning.  Written only when an agent's colour class changes.

@@ -5,16 +5,23 @@
  *     client_counter equal to a recomputation from the base tables, and
  *     overdue_at(), the indexed instant an agent becomes overdue.
  *
- * Each trigger firing runs at most one SPI statement, set-based over the
- * statement's transition table, so a bulk statement costs one join, not one SPI
- * call per row.  Each statement changes the counter rows with UPDATE ... SET x =
- * x + delta and derives what to carry one level up from the row RETURNING gives,
- * i.e. the row as it is after its row lock: concurrent writers of one agent,
- * site or client stripe are serialised there and never lose a change.
+ * A change is carried up in up to three set-based steps, each one SPI
+ * statement over the whole transition table (never one call per row), each run
+ * only if the one before produced something:
+ *   1. agent_counter: the agent's failing counts, site or maintenance change;
+ *      returns the per-site changes of agents / in maintenance / error / warning
+ *      agents, for the sites where they are not zero;
+ *   2. site_counter: returns the per-client-stripe changes of agents / in
+ *      maintenance / sites with error or warning agents, where not zero;
+ *   3. client_counter.
+ * So a check result that does not change its agent's colour class writes no
+ * site row, and a site that does not change class writes no client row.
  *
- * Roll-ups go agent -> site -> client and stop as soon as nothing changes: a
- * check result that does not change its agent's colour class writes no site row,
- * and a site that does not change class writes no client row.
+ * Every step changes its rows with UPDATE ... SET x = x + delta and computes
+ * what it passes on from the row RETURNING gives, i.e. the row as it is after
+ * its row lock: concurrent writers of one agent, site or client stripe are
+ * serialised on that row and never lose a change.  Locks are taken in the
+ * order agent, site, client by every trigger.
  */
 #include "postgres.h"
 
@@ -33,74 +40,95 @@
 #include "maintmode.h"
 
 /*
- * The tail every statement shares.  The statement's own CTEs end with
- * site_delta(site_id, agents, agents_in_maintenance, agents_error,
- * agents_warning): changes to site counters, one or more rows per site.  The
- * sites whose counts really change are updated; those that gain or lose their
- * first error / warning agent, or whose agent counts change, pass that on to
- * their client's stripe as client_delta.
+ * Step 1 statements end with a CTE site_delta(site_id, agents,
+ * agents_in_maintenance, agents_error, agents_warning), any number of rows per
+ * site, and this, which returns the non-zero sum per site.
  */
-#define SITE_ROLLUP \
-	", site_sum AS (" \
-	"  SELECT site_id, sum(agents) AS agents," \
-	"         sum(agents_in_maintenance) AS agents_in_maintenance," \
-	"         sum(agents_error) AS agents_error, sum(agents_warning) AS agents_warning" \
-	"    FROM site_delta GROUP BY site_id)" \
-	", site_changed AS (" \
-	"  UPDATE maintmode.site_counter s" \
-	"     SET agents = s.agents + d.agents," \
-	"         agents_in_maintenance = s.agents_in_maintenance + d.agents_in_maintenance," \
-	"         agents_error = s.agents_error + d.agents_error," \
-	"         agents_warning = s.agents_warning + d.agents_warning" \
-	"    FROM site_sum d" \
-	"   WHERE s.site_id = d.site_id" \
-	"     AND (d.agents, d.agents_in_maintenance, d.agents_error, d.agents_warning)" \
-	"         <> (0, 0, 0, 0)" \
-	"  RETURNING s.client_id, maintmode.client_stripe(s.site_id) AS stripe," \
-	"            d.agents, d.agents_in_maintenance," \
-	"            (s.agents_error > 0)::integer" \
-	"              - (s.agents_error - d.agents_error > 0)::integer AS sites_error," \
-	"            (s.agents_warning > 0)::integer" \
-	"              - (s.agents_warning - d.agents_warning > 0)::integer AS sites_warning)" \
-	", client_delta AS (SELECT * FROM site_changed)" \
-	CLIENT_ROLLUP
-
-/* The client end: client_delta(client_id, stripe, agents, agents_in_maintenance,
- * sites_error, sites_warning) applied to the stripes it names. */
-#define CLIENT_ROLLUP \
-	" UPDATE maintmode.client_counter k" \
-	"    SET agents = k.agents + d.agents," \
-	"        agents_in_maintenance = k.agents_in_maintenance + d.agents_in_maintenance," \
-	"        sites_error = k.sites_error + d.sites_error," \
-	"        sites_warning = k.sites_warning + d.sites_warning" \
-	"   FROM (SELECT client_id, stripe, sum(agents)::bigint AS agents," \
-	"                sum(agents_in_maintenance)::bigint AS agents_in_maintenance," \
-	"                sum(sites_error)::bigint AS sites_error," \
-	"                sum(sites_warning)::bigint AS sites_warning" \
-	"           FROM client_delta GROUP BY client_id, stripe) d" \
-	"  WHERE k.client_id = d.client_id AND k.stripe = d.stripe" \
-	"    AND (d.agents, d.agents_in_maintenance, d.sites_error, d.sites_warning)" \
-	"        <> (0, 0, 0, 0)"
-
 #define SITE_DELTA \
 	"site_delta (site_id, agents, agents_in_maintenance, agents_error, agents_warning)"
+#define SELECT_SITE_DELTAS \
+	" SELECT site_id, sum(agents)::bigint, sum(agents_in_maintenance)::bigint," \
+	"        sum(agents_error)::bigint, sum(agents_warning)::bigint" \
+	"   FROM site_delta GROUP BY site_id" \
+	" HAVING (sum(agents), sum(agents_in_maintenance), sum(agents_error)," \
+	"         sum(agents_warning)) <> (0, 0, 0, 0)"
+#define SITE_DELTA_COLUMNS 5
 
-/* The site_delta columns after site_id for one agent counter row, added or (sign "-") removed. */
+/* The same for client_delta(client_id, stripe, agents, agents_in_maintenance,
+ * sites_error, sites_warning), per client stripe. */
+#define SELECT_CLIENT_DELTAS \
+	" SELECT client_id, stripe::bigint, sum(agents)::bigint," \
+	"        sum(agents_in_maintenance)::bigint, sum(sites_error)::bigint," \
+	"        sum(sites_warning)::bigint" \
+	"   FROM client_delta GROUP BY client_id, stripe" \
+	" HAVING (sum(agents), sum(agents_in_maintenance), sum(sites_error)," \
+	"         sum(sites_warning)) <> (0, 0, 0, 0)"
+#define CLIENT_DELTA_COLUMNS 6
+
+/* The site_delta columns after site_id for one agent counter row, added or
+ * (sign "-") removed. */
 #define AGENT_CONTRIBUTION(sign, maint, fe, fw) \
 	sign "1, " sign maint "::integer, " \
 	sign "maintmode.counts_as_error(" maint ", " fe "), " \
 	sign "maintmode.counts_as_warning(" maint ", " fe ", " fw ")"
 
+/* The same, summed over a GROUP BY site. */
+#define SITE_SUM(sign, maint, fe, fw) \
+	sign "count(*), " sign "count(*) FILTER (WHERE " maint "), " \
+	sign "sum(maintmode.counts_as_error(" maint ", " fe ")), " \
+	sign "sum(maintmode.counts_as_warning(" maint ", " fe ", " fw "))"
+
+/* Step 2: $1..$5 the columns of the site deltas (unique site ids). */
+static MMStatement site_rollup_stmt = {
+	"WITH d AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                           pg_catalog.unnest($3), pg_catalog.unnest($4),"
+	"                           pg_catalog.unnest($5))"
+	"      AS d(site_id, agents, agents_in_maintenance, agents_error, agents_warning))"
+	", client_delta AS ("
+	"  UPDATE maintmode.site_counter s"
+	"     SET agents = s.agents + d.agents,"
+	"         agents_in_maintenance = s.agents_in_maintenance + d.agents_in_maintenance,"
+	"         agents_error = s.agents_error + d.agents_error,"
+	"         agents_warning = s.agents_warning + d.agents_warning"
+	"    FROM d"
+	"   WHERE s.site_id = d.site_id"
+	"  RETURNING s.client_id, maintmode.client_stripe(s.site_id) AS stripe,"
+	"            d.agents, d.agents_in_maintenance,"
+	"            (s.agents_error > 0)::integer"
+	"              - (s.agents_error - d.agents_error > 0)::integer AS sites_error,"
+	"            (s.agents_warning > 0)::integer"
+	"              - (s.agents_warning - d.agents_warning > 0)::integer AS sites_warning)"
+	SELECT_CLIENT_DELTAS,
+	5, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID},
+	CURSOR_OPT_GENERIC_PLAN
+};
+
+/* Step 3: $1..$6 the columns of the client deltas (unique client stripes). */
+static MMStatement client_rollup_stmt = {
+	"UPDATE maintmode.client_counter k"
+	"   SET agents = k.agents + d.agents,"
+	"       agents_in_maintenance = k.agents_in_maintenance + d.agents_in_maintenance,"
+	"       sites_error = k.sites_error + d.sites_error,"
+	"       sites_warning = k.sites_warning + d.sites_warning"
+	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                  pg_catalog.unnest($3), pg_catalog.unnest($4),"
+	"                  pg_catalog.unnest($5), pg_catalog.unnest($6))"
+	"       AS d(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning)"
+	" WHERE k.client_id = d.client_id AND k.stripe = d.stripe",
+	6, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID},
+	CURSOR_OPT_GENERIC_PLAN
+};
+
 /*
- * The per-agent changes of failing checks, computed by the trigger in C from the
- * transition tables: $1 agent ids, $2..$4 the change of failing_error,
- * failing_warning, failing_info.  Only agents whose counter class (error /
- * warning / neither) changes make a site_delta row.
+ * Step 1 for check_result: the per-agent changes of failing checks, summed by
+ * the trigger in C from the transition tables: $1 agent ids, $2..$4 the change
+ * of failing_error, failing_warning, failing_info.
  */
 static MMStatement check_counts_stmt = {
 	"WITH d AS ("
 	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-	"                          pg_catalog.unnest($3), pg_catalog.unnest($4))"
+	"                           pg_catalog.unnest($3), pg_catalog.unnest($4))"
 	"      AS d(agent_id, failing_error, failing_warning, failing_info))"
 	", counted AS ("
 	"  UPDATE maintmode.agent_counter c"
@@ -110,25 +138,24 @@ static MMStatement check_counts_stmt = {
 	"    FROM d"
 	"   WHERE c.agent_id = d.agent_id"
 	"  RETURNING c.site_id, c.in_maintenance, c.failing_error, c.failing_warning,"
-	"            c.failing_error - d.failing_error AS old_error,"
-	"            c.failing_warning - d.failing_warning AS old_warning)"
-	", site_delta AS ("
-	"  SELECT site_id, 0 AS agents, 0 AS agents_in_maintenance,"
+	"            (c.failing_error - d.failing_error)::integer AS old_error,"
+	"            (c.failing_warning - d.failing_warning)::integer AS old_warning)"
+	", " SITE_DELTA " AS ("
+	"  SELECT site_id, 0, 0,"
 	"         maintmode.counts_as_error(in_maintenance, failing_error)"
-	"           - maintmode.counts_as_error(in_maintenance, old_error) AS agents_error,"
+	"           - maintmode.counts_as_error(in_maintenance, old_error),"
 	"         maintmode.counts_as_warning(in_maintenance, failing_error, failing_warning)"
 	"           - maintmode.counts_as_warning(in_maintenance, old_error, old_warning)"
-	"           AS agents_warning"
 	"    FROM counted)"
-	SITE_ROLLUP,
-	4, {INT8ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID}
+	SELECT_SITE_DELTAS,
+	4, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, CURSOR_OPT_GENERIC_PLAN
 };
 
 /*
  * New agents.  The values are read back from agent, not from new_rows: the
  * core's agent_starts_in_server_maintenance trigger may already have put them in
- * maintenance (if it fires first; if it fires after, the UPDATE trigger below
- * moves them).
+ * maintenance (if it fires first; if it fires after, the UPDATE trigger moves
+ * them).
  */
 static MMStatement agent_insert_stmt = {
 	"WITH added AS ("
@@ -140,8 +167,8 @@ static MMStatement agent_insert_stmt = {
 	"  SELECT site_id, "
 	AGENT_CONTRIBUTION("", "in_maintenance", "failing_error", "failing_warning")
 	"    FROM added)"
-	SITE_ROLLUP,
-	0, {0}
+	SELECT_SITE_DELTAS,
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
 /*
@@ -152,8 +179,8 @@ static MMStatement agent_insert_stmt = {
 static MMStatement agent_update_stmt = {
 	"WITH d AS ("
 	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-	"                          pg_catalog.unnest($3), pg_catalog.unnest($4),"
-	"                          pg_catalog.unnest($5))"
+	"                           pg_catalog.unnest($3), pg_catalog.unnest($4),"
+	"                           pg_catalog.unnest($5))"
 	"      AS d(agent_id, old_site, old_maintenance, site_id, maintenance_mode))"
 	", moved AS ("
 	"  UPDATE maintmode.agent_counter c"
@@ -162,15 +189,17 @@ static MMStatement agent_update_stmt = {
 	"   WHERE c.agent_id = d.agent_id"
 	"  RETURNING d.old_site, d.old_maintenance,"
 	"            c.site_id, c.in_maintenance, c.failing_error, c.failing_warning)"
-	", site_delta AS ("
-	"  SELECT v.* FROM moved, LATERAL (VALUES"
-	"    (old_site, "
-	AGENT_CONTRIBUTION("-", "old_maintenance", "failing_error", "failing_warning")
-	"), (site_id, "
-	AGENT_CONTRIBUTION("", "in_maintenance", "failing_error", "failing_warning")
-	")) AS v(site_id, agents, agents_in_maintenance, agents_error, agents_warning))"
-	SITE_ROLLUP,
-	5, {INT8ARRAYOID, INT8ARRAYOID, BOOLARRAYOID, INT8ARRAYOID, BOOLARRAYOID}
+	", " SITE_DELTA " AS ("
+	"  SELECT old_site, "
+	SITE_SUM("-", "old_maintenance", "failing_error", "failing_warning")
+	"    FROM moved GROUP BY old_site"
+	"  UNION ALL"
+	"  SELECT site_id, "
+	SITE_SUM("", "in_maintenance", "failing_error", "failing_warning")
+	"    FROM moved GROUP BY site_id)"
+	SELECT_SITE_DELTAS,
+	5, {INT8ARRAYOID, INT8ARRAYOID, BOOLARRAYOID, INT8ARRAYOID, BOOLARRAYOID},
+	CURSOR_OPT_GENERIC_PLAN
 };
 
 /*
@@ -186,14 +215,14 @@ static MMStatement agent_delete_stmt = {
 	"  SELECT site_id, "
 	AGENT_CONTRIBUTION("-", "in_maintenance", "failing_error", "failing_warning")
 	"    FROM removed)"
-	SITE_ROLLUP,
-	0, {0}
+	SELECT_SITE_DELTAS,
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
 static MMStatement site_insert_stmt = {
 	"INSERT INTO maintmode.site_counter (site_id, client_id)"
 	" SELECT id, client_id FROM new_rows",
-	0, {0}
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
 /* A site moving to another client takes its whole contribution along. */
@@ -212,8 +241,8 @@ static MMStatement site_update_stmt = {
 	"    (old_client, stripe, -agents, -agents_in_maintenance, -sites_error, -sites_warning),"
 	"    (client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning))"
 	"    AS v(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning))"
-	CLIENT_ROLLUP,
-	0, {0}
+	SELECT_CLIENT_DELTAS,
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
 static MMStatement site_delete_stmt = {
@@ -226,94 +255,79 @@ static MMStatement site_delete_stmt = {
 	"         -(agents_error > 0)::integer AS sites_error,"
 	"         -(agents_warning > 0)::integer AS sites_warning"
 	"    FROM removed)"
-	CLIENT_ROLLUP,
-	0, {0}
+	SELECT_CLIENT_DELTAS,
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
 static MMStatement client_insert_stmt = {
 	"INSERT INTO maintmode.client_counter (client_id, stripe)"
 	" SELECT n.id, stripe FROM new_rows n"
 	" CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe",
-	0, {0}
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
 static MMStatement client_delete_stmt = {
 	"DELETE FROM maintmode.client_counter k USING old_rows o WHERE k.client_id = o.id",
-	0, {0}
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
 /* After a TRUNCATE every counter is recomputed: rare, and one code path less. */
 static MMStatement rebuild_stmt = {
-	"SELECT maintmode.rebuild_counters()", 0, {0}
+	"SELECT maintmode.rebuild_counters()", 0, {0}, 0
 };
 
-/* The statement for each event on one table (NULL: the trigger is not for it). */
+/* What the rows a step 1 statement returns are: which step comes next. */
+typedef enum NextStep
+{
+	NEXT_NOTHING,
+	NEXT_SITES,					/* site deltas: steps 2 and 3 follow */
+	NEXT_CLIENTS				/* client deltas: step 3 follows */
+} NextStep;
+
+typedef struct CounterStep
+{
+	MMStatement *stmt;
+	NextStep	next;
+} CounterStep;
+
+/* The statement for each event on one table ({NULL}: no trigger for it). */
 typedef struct CounterStatements
 {
 	const char *table;
-	MMStatement *on_insert;
-	MMStatement *on_update;
-	MMStatement *on_delete;
+	CounterStep on_insert;
+	CounterStep on_update;
+	CounterStep on_delete;
 } CounterStatements;
 
 /* Agent updates are looked at in C first (agent_changes()). */
 static const CounterStatements agent_statements = {
-	"agent", &agent_insert_stmt, NULL, &agent_delete_stmt
+	"agent",
+	{&agent_insert_stmt, NEXT_SITES}, {NULL}, {&agent_delete_stmt, NEXT_SITES}
 };
 static const CounterStatements site_statements = {
-	"site", &site_insert_stmt, &site_update_stmt, &site_delete_stmt
+	"site",
+	{&site_insert_stmt, NEXT_NOTHING}, {&site_update_stmt, NEXT_CLIENTS},
+	{&site_delete_stmt, NEXT_CLIENTS}
 };
 static const CounterStatements client_statements = {
-	"client", &client_insert_stmt, NULL, &client_delete_stmt
+	"client",
+	{&client_insert_stmt, NEXT_NOTHING}, {NULL}, {&client_delete_stmt, NEXT_NOTHING}
 };
 
-static TriggerData *
-statement_trigger_data(FunctionCallInfo fcinfo, const char *table)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("the %s counter trigger must fire AFTER ... FOR EACH STATEMENT", table)));
-	return trigdata;
-}
-
 /*
- * Pick the statement for the event, check the transition tables it reads are
- * there (REFERENCING NEW TABLE AS new_rows / OLD TABLE AS old_rows), run it.
+ * The statements run with a kept generic plan (index lookups, no planning per
+ * call) for inputs up to this many rows, and with a plan made for the input
+ * above it: a million-row transition table wants hash joins and sequential scans.
  */
+#define KEPT_PLAN_MAX_ROWS 1000
+
 static void
-run_counter_statement(TriggerData *trigdata, const CounterStatements *statements)
+run_for_rows(MMStatement *stmt, Datum *args, int64 rows)
 {
-	TriggerEvent event = trigdata->tg_event;
-	MMStatement *stmt = NULL;
-	bool		needs_new = TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event);
-	bool		needs_old = TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event);
-
-	if (TRIGGER_FIRED_BY_TRUNCATE(event))
-		stmt = &rebuild_stmt;
-	else if (TRIGGER_FIRED_BY_INSERT(event))
-		stmt = statements->on_insert;
-	else if (TRIGGER_FIRED_BY_UPDATE(event))
-		stmt = statements->on_update;
-	else if (TRIGGER_FIRED_BY_DELETE(event))
-		stmt = statements->on_delete;
-
-	if (stmt == NULL ||
-		(needs_new && trigdata->tg_newtable == NULL) ||
-		(needs_old && trigdata->tg_oldtable == NULL))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("the %s counter trigger is not defined for this event", statements->table),
-				 errhint("Each event needs its own trigger with REFERENCING NEW TABLE AS new_rows and/or OLD TABLE AS old_rows.")));
-
-	SPI_connect();
-	SPI_register_trigger_data(trigdata);
-	mm_execute(stmt, NULL, NULL, false);
-	SPI_finish();
+	if (rows > KEPT_PLAN_MAX_ROWS)
+		mm_execute_once(stmt, args, NULL);
+	else
+		mm_execute(stmt, args, NULL, false);
 }
 
 /* A growing array of Datums, turned into an SQL array argument. */
@@ -336,16 +350,115 @@ datum_list_add(DatumList *list, Datum value)
 	list->values[list->count++] = value;
 }
 
-static Datum
-datum_list_array(DatumList *list, Oid type)
+/* The columns as array arguments of the types stmt expects. */
+static void
+datum_lists_to_args(DatumList *columns, const MMStatement *stmt, Datum *args)
 {
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
+	for (int i = 0; i < stmt->nargs; i++)
+	{
+		Oid			type = get_element_type(stmt->argtypes[i]);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
 
-	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_array(list->values, list->count, type,
-										   typlen, typbyval, typalign));
+		get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+		args[i] = PointerGetDatum(construct_array(columns[i].values, columns[i].count,
+												  type, typlen, typbyval, typalign));
+	}
+}
+
+/*
+ * Run a statement returning deltas (all bigint), then the steps above it.  The
+ * deltas are by-value Datums, so they outlive the SPI result they came from.
+ */
+static void
+run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
+{
+	DatumList	deltas[Max(SITE_DELTA_COLUMNS, CLIENT_DELTA_COLUMNS)] = {{0}};
+	int			ncolumns = next == NEXT_SITES ? SITE_DELTA_COLUMNS : CLIENT_DELTA_COLUMNS;
+	Datum		next_args[Max(SITE_DELTA_COLUMNS, CLIENT_DELTA_COLUMNS)];
+
+	run_for_rows(stmt, args, rows);
+	if (next == NEXT_NOTHING || SPI_processed == 0)
+		return;
+	for (uint64 i = 0; i < SPI_processed; i++)
+		for (int c = 0; c < ncolumns; c++)
+		{
+			bool		isnull;
+
+			datum_list_add(&deltas[c], SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, c + 1, &isnull));
+		}
+	if (next == NEXT_SITES)
+	{
+		datum_lists_to_args(deltas, &site_rollup_stmt, next_args);
+		run_step(&site_rollup_stmt, next_args, deltas[0].count, NEXT_CLIENTS);
+	}
+	else
+	{
+		datum_lists_to_args(deltas, &client_rollup_stmt, next_args);
+		run_step(&client_rollup_stmt, next_args, deltas[0].count, NEXT_NOTHING);
+	}
+}
+
+static TriggerData *
+statement_trigger_data(FunctionCallInfo fcinfo, const char *table)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("the %s counter trigger must fire AFTER ... FOR EACH STATEMENT", table)));
+	return trigdata;
+}
+
+/* TRUNCATE: recompute everything. */
+static void
+rebuild_after_truncate(void)
+{
+	SPI_connect();
+	mm_execute(&rebuild_stmt, NULL, NULL, false);
+	SPI_finish();
+}
+
+/*
+ * Pick the statement for the event, check the transition tables it reads are
+ * there (REFERENCING NEW TABLE AS new_rows / OLD TABLE AS old_rows), run it and
+ * the steps above it.
+ */
+static void
+run_counter_statement(TriggerData *trigdata, const CounterStatements *statements)
+{
+	TriggerEvent event = trigdata->tg_event;
+	const CounterStep *step = NULL;
+	Tuplestorestate *newtable = trigdata->tg_newtable;
+	Tuplestorestate *oldtable = trigdata->tg_oldtable;
+
+	if (TRIGGER_FIRED_BY_INSERT(event))
+		step = &statements->on_insert;
+	else if (TRIGGER_FIRED_BY_UPDATE(event))
+		step = &statements->on_update;
+	else if (TRIGGER_FIRED_BY_DELETE(event))
+		step = &statements->on_delete;
+
+	if (step == NULL || step->stmt == NULL ||
+		((TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event)) && newtable == NULL) ||
+		((TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event)) && oldtable == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("the %s counter trigger is not defined for this event", statements->table),
+				 errhint("Each event needs its own trigger with REFERENCING NEW TABLE AS new_rows and/or OLD TABLE AS old_rows.")));
+
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	run_step(step->stmt, NULL,
+			 (newtable ? tuplestore_tuple_count(newtable) : 0) +
+			 (oldtable ? tuplestore_tuple_count(oldtable) : 0),
+			 step->next);
+	SPI_finish();
 }
 
 /* Start reading a transition table with a read pointer of our own, as a
@@ -405,10 +518,9 @@ agent_changes(TriggerData *trigdata)
 	if (columns[0].count == 0)
 		return;
 
-	for (int i = 0; i < 5; i++)
-		args[i] = datum_list_array(&columns[i], get_element_type(agent_update_stmt.argtypes[i]));
+	datum_lists_to_args(columns, &agent_update_stmt, args);
 	SPI_connect();
-	mm_execute(&agent_update_stmt, args, NULL, false);
+	run_step(&agent_update_stmt, args, columns[0].count, NEXT_SITES);
 	SPI_finish();
 }
 
@@ -418,8 +530,10 @@ maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "agent");
 
-	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
-		trigdata->tg_oldtable != NULL && trigdata->tg_newtable != NULL)
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		rebuild_after_truncate();
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
+			 trigdata->tg_oldtable != NULL && trigdata->tg_newtable != NULL)
 		agent_changes(trigdata);
 	else
 		run_counter_statement(trigdata, &agent_statements);
@@ -430,7 +544,12 @@ PG_FUNCTION_INFO_V1(maintmode_site_counter_trigger);
 Datum
 maintmode_site_counter_trigger(PG_FUNCTION_ARGS)
 {
-	run_counter_statement(statement_trigger_data(fcinfo, "site"), &site_statements);
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "site");
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		rebuild_after_truncate();
+	else
+		run_counter_statement(trigdata, &site_statements);
 	return PointerGetDatum(NULL);
 }
 
@@ -438,7 +557,12 @@ PG_FUNCTION_INFO_V1(maintmode_client_counter_trigger);
 Datum
 maintmode_client_counter_trigger(PG_FUNCTION_ARGS)
 {
-	run_counter_statement(statement_trigger_data(fcinfo, "client"), &client_statements);
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "client");
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		rebuild_after_truncate();
+	else
+		run_counter_statement(trigdata, &client_statements);
 	return PointerGetDatum(NULL);
 }
 
@@ -506,7 +630,7 @@ add_failing(HTAB *deltas, Tuplestorestate *rows, TupleDesc desc, int sign)
  * check_result: the failing checks per agent and severity are summed in C over
  * the transition tables.  Most statements (a result that stays passing, or
  * stays failing at the same severity) change no count and run no SPI at all;
- * the others run check_counts_stmt once with the non-zero deltas as arrays.
+ * the others run check_counts_stmt with the non-zero deltas as arrays.
  */
 PG_FUNCTION_INFO_V1(maintmode_check_counter_trigger);
 Datum
@@ -524,9 +648,7 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(event))
 	{
-		SPI_connect();
-		mm_execute(&rebuild_stmt, NULL, NULL, false);
-		SPI_finish();
+		rebuild_after_truncate();
 		return PointerGetDatum(NULL);
 	}
 	if ((TRIGGER_FIRED_BY_INSERT(event) && trigdata->tg_newtable == NULL) ||
@@ -555,16 +677,14 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 			continue;
 		datum_list_add(&columns[0], Int64GetDatum(delta->agent_id));
 		for (int s = 0; s < SEV_COUNT; s++)
-			datum_list_add(&columns[1 + s], Int32GetDatum(delta->change[s]));
+			datum_list_add(&columns[1 + s], Int64GetDatum(delta->change[s]));
 	}
 	if (columns[0].count == 0)
 		return PointerGetDatum(NULL);
 
-	args[0] = datum_list_array(&columns[0], INT8OID);
-	for (int s = 0; s < SEV_COUNT; s++)
-		args[1 + s] = datum_list_array(&columns[1 + s], INT4OID);
+	datum_lists_to_args(columns, &check_counts_stmt, args);
 	SPI_connect();
-	mm_execute(&check_counts_stmt, args, NULL, false);
+	run_step(&check_counts_stmt, args, columns[0].count, NEXT_SITES);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
