@@ -209,9 +209,13 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 		case OPT_FORCE_DISABLE:
 			changed = mm_execute(&leave_all_stmt, NULL, NULL, false);
 			if (has_states)
+			{
+				/* not inside ereport(): its arguments are skipped when the NOTICE is not shown */
+				int64		discarded = mm_count(&drop_states_stmt, NULL);
+
 				ereport(NOTICE,
-						(errmsg("discarded " INT64_FORMAT " saved agent states",
-								mm_count(&drop_states_stmt, NULL))));
+						(errmsg("discarded " INT64_FORMAT " saved agent states", discarded)));
+			}
 			set_mode(false, false);
 			in_maintenance = false;
 			break;
