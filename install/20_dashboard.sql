@@ -83,9 +83,12 @@ CREATE INDEX agent_overdue_at_idx ON maintmode.agent
       AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert);
 
 -- Agents not in maintenance, overdue now, with an overdue alert flag on (uses the index).
+-- client_id by a lookup per overdue agent: the planner cannot know how few they are
+-- (now() is not a constant), and must not join every site to find them.
 CREATE VIEW maintmode.overdue_alerting_agent AS
-    SELECT id AS agent_id, site_id
-      FROM maintmode.agent
+    SELECT id AS agent_id, site_id,
+           (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id
+      FROM maintmode.agent a
      WHERE NOT maintenance_mode
        AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
        AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
@@ -133,9 +136,7 @@ CREATE VIEW maintmode.client_dashboard AS
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
                WHEN c.sites_error > 0
-                    OR k.id IN (SELECT s.client_id
-                                  FROM maintmode.overdue_alerting_agent o
-                                  JOIN maintmode.site s ON s.id = o.site_id)
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agent)
                    THEN 'error'
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
@@ -254,18 +255,22 @@ $$;
 -- The counter triggers (src/dashboard.c): statement-level, one per table and event,
 -- because a trigger with transition tables may have only one event.  Named so they
 -- sort after the core's agent_starts_in_server_maintenance; they do not depend on it.
+-- The agent, site and client triggers raise work_mem for their own statements only: a
+-- million-row statement (server_maint_mode, a restore) then joins and groups in memory;
+-- a one-row statement uses kilobytes whatever the setting.  Not the check trigger: it
+-- fires for every check result, sums in C, and saves the setting's cost per call.
 CREATE FUNCTION maintmode.check_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_check_counter_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION maintmode.agent_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_agent_counter_trigger'
-LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
 CREATE FUNCTION maintmode.site_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_site_counter_trigger'
-LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
 CREATE FUNCTION maintmode.client_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_client_counter_trigger'
-LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
 
 CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.check_result
     REFERENCING NEW TABLE AS new_rows

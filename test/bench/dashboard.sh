@@ -2,8 +2,9 @@
 # Dashboard benchmark (issue 3).  Builds 1,000,000 agents in 100,000 sites and 10,000
 # clients with 10 checks per agent on a throwaway cluster, then prints, each with our
 # figure, the baseline's measured in the same run, and the ratio:
-#   (a) reading the full client and site trees with colours, vs plain views that
-#       recompute the colours with GROUP BY from the base tables;
+#   (a) reading the full client and site trees with colours (sent to the client, and
+#       computed on the server only), and one client's tree, vs plain views / queries
+#       that recompute the colours with GROUP BY from the base tables;
 #   (b) check-result UPDATE throughput from 8 pgbench clients with the counter
 #       triggers, vs the same tables with them disabled; (b2) the same, all 8 clients
 #       on the checks of one client with half of the updates changing colour;
@@ -97,9 +98,12 @@ tps() {
 }
 
 echo
-row "" "ours" "baseline" "ratio"
+row "" "ours" "baseline" "ratio"	# (a) and (c): baseline / ours; (b): ours / baseline
 
-# (a) Every row of both trees is sent to pgbench (which reads and discards them).
+# (a) The full trees: every row of both views sent to pgbench (which reads and discards
+# them); the same computed on the server only (every colour, one row per colour out);
+# and one client's tree (the client and its 10 sites), against a recomputation written
+# for that one client.
 cat >"$WORK/tree_ours.sql" <<'SQL'
 SELECT * FROM maintmode.client_dashboard;
 SELECT * FROM maintmode.site_dashboard;
@@ -108,11 +112,88 @@ cat >"$WORK/tree_recomputed.sql" <<'SQL'
 SELECT * FROM bench.client_tree;
 SELECT * FROM bench.site_tree;
 SQL
-latency "$WORK/tree_ours.sql" -t 5 >/dev/null		# warm the cache
+cat >"$WORK/colours_ours.sql" <<'SQL'
+SELECT colour, count(*) FROM maintmode.client_dashboard GROUP BY colour;
+SELECT colour, count(*) FROM maintmode.site_dashboard GROUP BY colour;
+SQL
+cat >"$WORK/colours_recomputed.sql" <<'SQL'
+SELECT colour, count(*) FROM bench.client_tree GROUP BY colour;
+SELECT colour, count(*) FROM bench.site_tree GROUP BY colour;
+SQL
+cat >"$WORK/one_ours.sql" <<SQL
+\set c random(1, $CLIENTS)
+SELECT * FROM maintmode.client_dashboard WHERE client_id = :c;
+SELECT * FROM maintmode.site_dashboard WHERE client_id = :c ORDER BY name;
+SQL
+# The recomputation for one client: the colours of that client's agents only.
+cat >"$WORK/one_recomputed.sql" <<SQL
+\\set c random(1, $CLIENTS)
+WITH agent_colour AS (
+    SELECT a.id, a.site_id, a.maintenance_mode,
+           CASE
+               WHEN a.maintenance_mode THEN 'maintenance'
+               WHEN count(*) FILTER (WHERE c.status = 'failing' AND c.alert_severity = 'error') > 0
+                    OR ((a.overdue_email_alert OR a.overdue_text_alert OR a.overdue_dashboard_alert)
+                        AND maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) = 'overdue')
+                   THEN 'error'
+               WHEN count(*) FILTER (WHERE c.status = 'failing' AND c.alert_severity = 'warning') > 0
+                   THEN 'warning'
+               ELSE 'other'
+           END AS colour
+      FROM maintmode.site s JOIN maintmode.agent a ON a.site_id = s.id
+      LEFT JOIN maintmode.check_result c ON c.agent_id = a.id
+     WHERE s.client_id = :c
+     GROUP BY a.id)
+SELECT k.id AS client_id, k.name, count(a.id) AS agents,
+       count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
+       CASE
+           WHEN count(a.id) > 0 AND bool_and(a.maintenance_mode) THEN 'maintenance'
+           WHEN bool_or(a.colour = 'error') THEN 'error'
+           WHEN bool_or(a.colour = 'warning') THEN 'warning'
+           ELSE 'ok'
+       END AS colour
+  FROM maintmode.client k LEFT JOIN agent_colour a ON true
+ WHERE k.id = :c
+ GROUP BY k.id;
+WITH agent_colour AS (
+    SELECT a.id, a.site_id, a.maintenance_mode,
+           CASE
+               WHEN a.maintenance_mode THEN 'maintenance'
+               WHEN count(*) FILTER (WHERE c.status = 'failing' AND c.alert_severity = 'error') > 0
+                    OR ((a.overdue_email_alert OR a.overdue_text_alert OR a.overdue_dashboard_alert)
+                        AND maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) = 'overdue')
+                   THEN 'error'
+               WHEN count(*) FILTER (WHERE c.status = 'failing' AND c.alert_severity = 'warning') > 0
+                   THEN 'warning'
+               ELSE 'other'
+           END AS colour
+      FROM maintmode.site s JOIN maintmode.agent a ON a.site_id = s.id
+      LEFT JOIN maintmode.check_result c ON c.agent_id = a.id
+     WHERE s.client_id = :c
+     GROUP BY a.id)
+SELECT s.id AS site_id, s.client_id, s.name, count(a.id) AS agents,
+       count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
+       CASE
+           WHEN count(a.id) > 0 AND bool_and(a.maintenance_mode) THEN 'maintenance'
+           WHEN bool_or(a.colour = 'error') THEN 'error'
+           WHEN bool_or(a.colour = 'warning') THEN 'warning'
+           ELSE 'ok'
+       END AS colour
+  FROM maintmode.site s LEFT JOIN agent_colour a ON a.site_id = s.id
+ WHERE s.client_id = :c
+ GROUP BY s.id ORDER BY s.name;
+SQL
+latency "$WORK/tree_ours.sql" -t 5 >/dev/null		# warm the caches
 latency "$WORK/tree_recomputed.sql" -t 1 >/dev/null
-a_ours=$(latency "$WORK/tree_ours.sql" -t 50)
+a_ours=$(latency "$WORK/tree_ours.sql" -t 30)
 a_base=$(latency "$WORK/tree_recomputed.sql" -t 3)
-row "(a) full client + site tree, ms (lower is better)" "$a_ours" "$a_base" "$(ratio "$a_base" "$a_ours")x"
+row "(a) full client + site trees to the client, ms" "$a_ours" "$a_base" "$(ratio "$a_base" "$a_ours")x"
+a_ours=$(latency "$WORK/colours_ours.sql" -t 30)
+a_base=$(latency "$WORK/colours_recomputed.sql" -t 3)
+row "(a) full trees computed on the server, ms" "$a_ours" "$a_base" "$(ratio "$a_base" "$a_ours")x"
+a_ours=$(latency "$WORK/one_ours.sql" -T 10)
+a_base=$(latency "$WORK/one_recomputed.sql" -T 10)
+row "(a) one client's tree (client + 10 sites), ms" "$a_ours" "$a_base" "$(ratio "$a_base" "$a_ours")x"
 
 # (b) Check results from 8 clients.  95% of the updates report passing, 3% failing,
 # 2% pending: a check result changes far more often than an agent's colour.
