@@ -269,11 +269,13 @@ $$;
 -- sort after the core's agent_starts_in_server_maintenance; they do not depend on it.
 -- The agent, site and client triggers raise work_mem for their own statements only: a
 -- million-row statement (server_maint_mode, a restore) then joins and groups in memory;
--- a one-row statement uses kilobytes whatever the setting.  Not the check trigger: it
--- fires for every check result, sums in C, and saves the setting's cost per call.
+-- a one-row statement uses kilobytes whatever the setting.  The check trigger fires for
+-- every check result and mostly runs no SQL: it is neither SECURITY DEFINER nor SET,
+-- and becomes its owner with the pinned search_path only around the SQL it runs
+-- (become_owner() in src/dashboard.c), which saves the per-call GUC switch.
 CREATE FUNCTION maintmode.check_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_check_counter_trigger'
-LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+LANGUAGE C;
 CREATE FUNCTION maintmode.agent_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_agent_counter_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
