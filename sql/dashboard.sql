@@ -206,6 +206,23 @@ SELECT * FROM maintmode.rebuild_counters();
 SELECT * FROM maintmode.verify_counters();
 SELECT * FROM dash;
 
+-- A role granted SELECT on the views (and USAGE on the schema) reads them; it needs no
+-- privilege on the tables behind them.
+CREATE ROLE regress_dashboard_reader;
+GRANT USAGE ON SCHEMA maintmode TO regress_dashboard_reader;
+GRANT SELECT ON maintmode.agent_dashboard, maintmode.site_dashboard,
+    maintmode.client_dashboard TO regress_dashboard_reader;
+SET ROLE regress_dashboard_reader;
+SELECT (SELECT count(*) FROM maintmode.agent_dashboard) AS agents,
+       (SELECT count(*) FROM maintmode.site_dashboard WHERE colour = 'error') AS error_sites,
+       (SELECT count(*) FROM maintmode.client_dashboard) AS clients;
+SELECT count(*) FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
+RESET ROLE;
+REVOKE ALL ON SCHEMA maintmode FROM regress_dashboard_reader;
+REVOKE ALL ON maintmode.agent_dashboard, maintmode.site_dashboard,
+    maintmode.client_dashboard FROM regress_dashboard_reader;
+DROP ROLE regress_dashboard_reader;
+
 -- The counter tables are derived: not dumped (not in this list), rebuilt by the
 -- triggers as a restore loads the base tables.
 SELECT c.relname
