@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# maintenance_window.sh: puts a maintmode server into maintenance around an upgrade
+# (or any work that would make agents look down), and takes it out again.
+#
+#   maintenance_window.sh [-d DB] --enable | --disable | --force-enable | --force-disable
+#   maintenance_window.sh [-d DB] --status
+#   maintenance_window.sh [-d DB] --run COMMAND [ARG...]
+#
+# -d takes a database name or a conninfo string ("host=... dbname=..."); without it
+# psql's usual environment (PGHOST, PGPORT, PGUSER, PGDATABASE, ~/.pgpass) applies.
+# --run enables, runs COMMAND, and always disables afterwards: when COMMAND fails,
+# and when the wrapper is interrupted.  It refuses to start inside a window that is
+# already open (ending it after COMMAND would end someone else's window).
+#
+# Exit status: 0 done; 1 the server refused a call, or is not in the state the call
+# should have left it in (the server's message is on stderr); 2 usage error;
+# with --run: COMMAND's exit status, or 3 when the disable after COMMAND failed and
+# the server is still in maintenance.
+set -uo pipefail
+
+prog=maintenance_window.sh
+dbname=
+
+usage() {
+    sed -n '5,7s/^#  */usage: /p' "$0" >&2
+    exit 2
+}
+
+psql_call() {
+    psql -X -v ON_ERROR_STOP=1 -q ${dbname:+-d "$dbname"} "$@"
+}
+
+# server_mode OPTION [SQL run after the call, in the same transaction]
+# Prints what the call did; fails unless the server ends in the state OPTION means.
+server_mode() {
+    local option=$1 after=${2:-} row action changed saved restored in_maintenance
+    row=$(psql_call -1 -At -F ' ' -v option="$option" -f - <<SQL
+SELECT action, agents_changed, states_saved, states_restored, server_in_maintenance
+  FROM maintmode.server_maint_mode(:'option');
+$after
+SQL
+) || return 1
+    read -r action changed saved restored in_maintenance <<<"$row"
+    echo "$action: $changed agents changed, $saved states saved, $restored restored;" \
+         "server in maintenance: $([ "$in_maintenance" = t ] && echo yes || echo no)"
+    case $option in
+        *enable) [ "$in_maintenance" = t ] ;;
+        *disable) [ "$in_maintenance" = f ] ;;
+    esac || { echo "$prog: after $option the server is $([ "$in_maintenance" = t ] || echo "not ")in maintenance" >&2; return 1; }
+}
+
+# server_maint_mode keeps "since" when the server already was in maintenance and sets
+# it to now() (this transaction's start) when this call opened the window; checked in
+# the same transaction, under the call's lock, so a concurrent enable cannot slip in.
+# Refusing rolls the enable back too.
+readonly REFUSE_OPEN_WINDOW=$(cat <<'SQL'
+DO $$
+DECLARE
+    mode record;
+BEGIN
+    SELECT * INTO mode FROM maintmode.server_maint_status();
+    IF mode.since <> pg_catalog.now() THEN
+        RAISE EXCEPTION 'server is already in maintenance since % (enabled by %)',
+                        mode.since, mode.enabled_by
+            USING ERRCODE = 'object_in_use',
+                  HINT = 'Another maintenance window is open: wait for it to end, or end it with --disable.';
+    END IF;
+END
+$$;
+SQL
+)
+
+end_window() {
+    local status=$?
+    trap - EXIT
+    if ! server_mode disable; then
+        echo "$prog: the server is still in maintenance; end it with: $prog --disable" >&2
+        exit 3
+    fi
+    exit "$status"
+}
+
+run_window() {
+    server_mode enable "$REFUSE_OPEN_WINDOW" || exit 1
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap end_window EXIT
+    "$@"
+    local status=$?
+    [ "$status" = 0 ] || echo "$prog: command exited with status $status; taking the server out of maintenance" >&2
+    exit "$status"
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        -d|--dbname) [ $# -ge 2 ] || usage; dbname=$2; shift 2 ;;
+        --enable|--disable|--force-enable|--force-disable)
+            [ $# = 1 ] || usage; server_mode "${1#--}"; exit $(( $? == 0 ? 0 : 1 )) ;;
+        --status)
+            [ $# = 1 ] || usage; psql_call -x -c 'SELECT * FROM maintmode.server_maint_status()'
+            exit $(( $? == 0 ? 0 : 1 )) ;;
+        --run) shift; [ $# -ge 1 ] || usage; run_window "$@" ;;
+        *) usage ;;
+    esac
+done
+usage

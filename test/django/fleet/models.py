@@ -1,0 +1,95 @@
+"""Unmanaged models over the tables and views of the maintmode extension.
+
+The extension owns schema maintmode and everything in it: Django never creates,
+alters or drops these (managed = False).  db_table 'maintmode"."agent' is quoted by
+Django as "maintmode"."agent", so the models work whatever the connection's
+search_path is.  Foreign keys are DO_NOTHING because the database itself cascades
+(deleting a client deletes its sites, agents, checks and alerts).
+"""
+from django.db import models
+from django.db.models import F, Func
+
+
+def maintmode_table(name):
+    """The db_table of maintmode.NAME."""
+    return f'maintmode"."{name}'
+
+
+class Client(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    name = models.TextField(unique=True)
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("client")
+
+    def __str__(self):
+        return self.name
+
+
+class Site(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    client = models.ForeignKey(Client, models.DO_NOTHING, related_name="sites")
+    name = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("site")
+
+    def __str__(self):
+        return f"{self.client}/{self.name}"
+
+
+class AgentQuerySet(models.QuerySet):
+    def with_status(self):
+        """Annotates each agent with status (online / offline / overdue) as the
+        extension computes it, at the time of the query."""
+        return self.annotate(status=Func(
+            F("last_seen"), F("offline_time"), F("overdue_time"),
+            function="maintmode.agent_status", output_field=models.TextField()))
+
+
+class Agent(models.Model):
+    """An agent.  One created while the server is in maintenance is put into
+    maintenance by a trigger after the INSERT: refresh_from_db() to see it."""
+    id = models.BigAutoField(primary_key=True)
+    site = models.ForeignKey(Site, models.DO_NOTHING, related_name="agents")
+    hostname = models.TextField()
+    maintenance_mode = models.BooleanField(default=False)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    offline_time = models.IntegerField(default=4)
+    overdue_time = models.IntegerField(default=30)
+    overdue_email_alert = models.BooleanField(default=False)
+    overdue_text_alert = models.BooleanField(default=False)
+    overdue_dashboard_alert = models.BooleanField(default=False)
+
+    objects = AgentQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("agent")
+
+    def __str__(self):
+        return self.hostname
+
+
+class CheckResult(models.Model):
+    KINDS = [("check", "check"), ("task", "task")]
+    STATUSES = [("passing", "passing"), ("failing", "failing"), ("pending", "pending")]
+    SEVERITIES = [("info", "info"), ("warning", "warning"), ("error", "error")]
+
+    id = models.BigAutoField(primary_key=True)
+    agent = models.ForeignKey(Agent, models.DO_NOTHING, related_name="checks")
+    kind = models.TextField(choices=KINDS, default="check")
+    name = models.TextField()
+    status = models.TextField(choices=STATUSES, default="pending")
+    alert_severity = models.TextField(choices=SEVERITIES, default="warning")
+    email_alert = models.BooleanField(default=False)
+    text_alert = models.BooleanField(default=False)
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("check_result")
+
+    def __str__(self):
+        return f"{self.agent}: {self.kind} {self.name}"
