@@ -1,7 +1,7 @@
 /*
  * maintmode.c
- *     Module entry, the kept-statement helpers every other file uses, the event
- *     log, and the agent status function.
+ *     Module entry with the settings, the kept-statement helpers every other
+ *     file uses, the event log, and the agent status function.
  */
 #include "postgres.h"
 
@@ -11,11 +11,38 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
 
 PG_MODULE_MAGIC;
+
+bool		mm_alert_on_leave = true;
+
+#if PG_VERSION_NUM < 160000
+void		_PG_init(void);
+#endif
+
+/*
+ * PGC_SUSET: whether failures hidden by maintenance are reported when it ends
+ * is the installation's policy, not something the role that switches an agent
+ * out of maintenance may waive for its own switch.  A superuser can set it per
+ * database or role, or GRANT SET ON PARAMETER.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomBoolVariable("maintmode.alert_on_leave",
+							 "Raises alerts when an agent leaves maintenance with failures it hid.",
+							 "Failing checks and tasks with alerts on, and an overdue agent with an overdue alert flag on.",
+							 &mm_alert_on_leave,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("maintmode");
+}
 
 /*
  * Run a kept statement (SPI must be connected).  Returns SPI_processed; a

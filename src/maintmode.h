@@ -1,7 +1,7 @@
 /*
  * maintmode.h
- *     Declarations shared by the maintmode C files: kept SPI statements and the
- *     event log.
+ *     Declarations shared by the maintmode C files: kept SPI statements, the
+ *     event log and the settings.
  */
 #ifndef MAINTMODE_H
 #define MAINTMODE_H
@@ -31,5 +31,8 @@ extern void mm_log_event(const char *action, const char *scope, int64 target_id,
 						 bool has_target, int64 agents_changed,
 						 int64 states_saved, int64 states_restored);
 extern char *mm_caller_name(void);
+
+/* maintmode.alert_on_leave: alert for failures an agent leaves maintenance with. */
+extern bool mm_alert_on_leave;
 
 #endif							/* MAINTMODE_H */

@@ -1,0 +1,407 @@
+/*
+ * alerts.c
+ *     Alerts: the triggers that raise, suppress and resolve them, the overdue
+ *     sweep, take_notifications() for senders, and alert_allowed().
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "maintmode.h"
+
+#define RAISED_IN_MAINTENANCE "agent in maintenance when raised"
+#define ENTERED_MAINTENANCE "agent entered maintenance before it was sent"
+
+/* At most this many bytes of a refused channel are echoed in the error. */
+#define SHOWN_CHANNEL_BYTES 64
+
+/*
+ * The alert for a failing check or task: c is its check_result row, a its
+ * agent's row.  Suppressed when the agent is in maintenance.
+ */
+#define CHECK_ALERT_INSERT \
+	"INSERT INTO maintmode.alert (agent_id, kind, check_id, severity, message," \
+	" email, sms, suppressed, suppressed_reason)" \
+	" SELECT c.agent_id, c.kind, c.id, c.alert_severity," \
+	"  pg_catalog.format('%s \"%s\" on %s is failing', c.kind, c.name, a.hostname)," \
+	"  c.email_alert, c.text_alert, a.maintenance_mode," \
+	"  CASE WHEN a.maintenance_mode THEN '" RAISED_IN_MAINTENANCE "' END"
+#define CHECK_ALERT_WANTED \
+	" c.status = 'failing' AND (c.email_alert OR c.text_alert)"
+#define CHECK_ALERT_ONCE \
+	" ON CONFLICT (check_id) WHERE resolved_at IS NULL AND NOT suppressed DO NOTHING"
+
+/* The overdue alert for agent row a, for its current outage. */
+#define OVERDUE_ALERT_INSERT \
+	"INSERT INTO maintmode.alert (agent_id, kind, severity, message, email, sms," \
+	" last_seen, suppressed, suppressed_reason)" \
+	" SELECT a.id, 'overdue', 'error'," \
+	"  pg_catalog.format('agent %s is overdue: not seen for over %s minutes'," \
+	"                    a.hostname, a.overdue_time)," \
+	"  a.overdue_email_alert, a.overdue_text_alert, a.last_seen, a.maintenance_mode," \
+	"  CASE WHEN a.maintenance_mode THEN '" RAISED_IN_MAINTENANCE "' END"
+#define OVERDUE_ALERT_WANTED \
+	" (a.overdue_email_alert OR a.overdue_text_alert)" \
+	" AND maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) = 'overdue'"
+#define OVERDUE_ALERT_ONCE \
+	" ON CONFLICT (agent_id, last_seen) WHERE kind = 'overdue' AND NOT suppressed" \
+	" DO NOTHING"
+
+/*
+ * Fail unless called as an AFTER ... FOR EACH STATEMENT trigger on the events
+ * it was written for, with the transition tables it reads.
+ */
+static TriggerData *
+statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
+					   TriggerEvent event, bool needs_old)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		(trigdata->tg_event & TRIGGER_EVENT_OPMASK) != event ||
+		trigdata->tg_newtable == NULL ||
+		(needs_old && trigdata->tg_oldtable == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must fire AFTER %s FOR EACH STATEMENT with %s",
+						name, event == TRIGGER_EVENT_INSERT ? "INSERT" : "UPDATE",
+						needs_old ? "an OLD TABLE and a NEW TABLE" : "a NEW TABLE")));
+	return trigdata;
+}
+
+/*
+ * Alerts the application (or anything else) inserts for an agent in
+ * maintenance are kept but marked suppressed.  Rows already sent on some
+ * channel are history being loaded (pg_dump, say), not new alerts.
+ */
+static MMStatement suppress_new_stmt = {
+	"UPDATE maintmode.alert al"
+	"   SET suppressed = true, suppressed_reason = '" RAISED_IN_MAINTENANCE "'"
+	"  FROM new_alerts n JOIN maintmode.agent a ON a.id = n.agent_id"
+	" WHERE al.id = n.id AND a.maintenance_mode AND NOT n.suppressed"
+	"   AND n.email_sent_at IS NULL AND n.sms_sent_at IS NULL", 0, {0}
+};
+
+/* AFTER INSERT ON alert FOR EACH STATEMENT, new rows as new_alerts. */
+PG_FUNCTION_INFO_V1(maintmode_alert_insert_trigger);
+Datum
+maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "alert_insert_trigger",
+												   TRIGGER_EVENT_INSERT, false);
+
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	mm_execute(&suppress_new_stmt, NULL, NULL, false);
+	SPI_finish();
+
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Only a change of status raises or resolves: an INSERT raises nothing, so a
+ * new check reports pending first, and restoring a dump raises nothing again.
+ */
+static MMStatement raise_check_stmt = {
+	CHECK_ALERT_INSERT
+	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
+	"  JOIN maintmode.agent a ON a.id = c.agent_id"
+	" WHERE" CHECK_ALERT_WANTED " AND o.status <> 'failing'"
+	CHECK_ALERT_ONCE, 0, {0}
+};
+
+static MMStatement resolve_check_stmt = {
+	"UPDATE maintmode.alert al SET resolved_at = pg_catalog.now()"
+	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
+	" WHERE al.check_id = c.id AND al.resolved_at IS NULL"
+	"   AND o.status = 'failing' AND c.status <> 'failing'", 0, {0}
+};
+
+/* AFTER UPDATE ON check_result FOR EACH STATEMENT, as old_checks/new_checks. */
+PG_FUNCTION_INFO_V1(maintmode_check_alert_trigger);
+Datum
+maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "check_alert_trigger",
+												   TRIGGER_EVENT_UPDATE, true);
+
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	mm_execute(&resolve_check_stmt, NULL, NULL, false);
+	mm_execute(&raise_check_stmt, NULL, NULL, false);
+	SPI_finish();
+
+	return PointerGetDatum(NULL);
+}
+
+/* Agents whose flag the statement changed from "from" to "to": a new row, o old. */
+#define SWITCHED(from, to) \
+	" FROM new_agents a JOIN old_agents o ON o.id = a.id" \
+	"  AND o.maintenance_mode = " from " AND a.maintenance_mode = " to
+
+/*
+ * Entering maintenance stops what is still queued for the agent, so that it is
+ * not sent even if the agent has left again before a sender runs.
+ */
+static MMStatement suppress_entered_stmt = {
+	"UPDATE maintmode.alert al"
+	"   SET suppressed = true, suppressed_reason = '" ENTERED_MAINTENANCE "'"
+	SWITCHED("false", "true")
+	" WHERE al.agent_id = a.id AND NOT al.suppressed AND al.resolved_at IS NULL"
+	"   AND ((al.email AND al.email_sent_at IS NULL)"
+	"        OR (al.sms AND al.sms_sent_at IS NULL))", 0, {0}
+};
+
+/*
+ * Leaving it alerts for what it hid: failing checks with alerts on, and an
+ * outage with an overdue alert flag on, unless a live (unsuppressed) alert
+ * already covers it.
+ */
+static MMStatement raise_left_checks_stmt = {
+	CHECK_ALERT_INSERT
+	SWITCHED("true", "false")
+	"  JOIN maintmode.check_result c ON c.agent_id = a.id"
+	" WHERE" CHECK_ALERT_WANTED
+	CHECK_ALERT_ONCE, 0, {0}
+};
+
+static MMStatement raise_left_overdue_stmt = {
+	OVERDUE_ALERT_INSERT
+	SWITCHED("true", "false")
+	" WHERE" OVERDUE_ALERT_WANTED
+	OVERDUE_ALERT_ONCE, 0, {0}
+};
+
+/* AFTER UPDATE ON agent FOR EACH STATEMENT, as old_agents/new_agents. */
+PG_FUNCTION_INFO_V1(maintmode_maintenance_alert_trigger);
+Datum
+maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "maintenance_alert_trigger",
+												   TRIGGER_EVENT_UPDATE, true);
+
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	mm_execute(&suppress_entered_stmt, NULL, NULL, false);
+	if (mm_alert_on_leave)
+	{
+		mm_execute(&raise_left_checks_stmt, NULL, NULL, false);
+		mm_execute(&raise_left_overdue_stmt, NULL, NULL, false);
+	}
+	SPI_finish();
+
+	return PointerGetDatum(NULL);
+}
+
+/* Two sweeps at once must not both record the same outage. */
+static MMStatement lock_sweep_stmt = {
+	"SELECT pg_catalog.pg_advisory_xact_lock("
+	"'maintmode.alert'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int4, 0)",
+	0, {0}
+};
+
+/* An agent seen since its outage began has ended it. */
+static MMStatement resolve_overdue_stmt = {
+	"UPDATE maintmode.alert al SET resolved_at = pg_catalog.now()"
+	"  FROM maintmode.agent a"
+	" WHERE al.agent_id = a.id AND al.kind = 'overdue' AND al.resolved_at IS NULL"
+	"   AND a.last_seen > al.last_seen", 0, {0}
+};
+
+/*
+ * One alert per outage, ever: agents in maintenance get theirs recorded
+ * suppressed, so leaving maintenance decides alone whether it is raised live.
+ */
+static MMStatement raise_overdue_stmt = {
+	"WITH raised AS ("
+	OVERDUE_ALERT_INSERT
+	"  FROM maintmode.agent a"
+	" WHERE" OVERDUE_ALERT_WANTED
+	"   AND NOT EXISTS (SELECT FROM maintmode.alert al WHERE al.agent_id = a.id"
+	"                      AND al.kind = 'overdue' AND al.last_seen = a.last_seen)"
+	OVERDUE_ALERT_ONCE
+	" RETURNING suppressed)"
+	" SELECT count(*) FILTER (WHERE NOT suppressed), count(*) FILTER (WHERE suppressed)"
+	"   FROM raised", 0, {0}
+};
+
+PG_FUNCTION_INFO_V1(maintmode_sweep_overdue);
+Datum
+maintmode_sweep_overdue(PG_FUNCTION_ARGS)
+{
+	TupleDesc	result_desc;
+	Datum		result[3];
+	bool		result_nulls[3] = {false};
+	bool		isnull;
+
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	SPI_connect();
+	mm_execute(&lock_sweep_stmt, NULL, NULL, false);
+	result[2] = Int64GetDatum(mm_execute(&resolve_overdue_stmt, NULL, NULL, false));
+	mm_execute(&raise_overdue_stmt, NULL, NULL, false);
+	result[0] = Int64GetDatum(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+														  SPI_tuptable->tupdesc, 1,
+														  &isnull)));
+	result[1] = Int64GetDatum(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+														  SPI_tuptable->tupdesc, 2,
+														  &isnull)));
+	SPI_finish();
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc),
+													  result, result_nulls)));
+}
+
+/*
+ * A notification channel and the two statements take_notifications() runs on
+ * it.  Still to send: wanted there, not sent, not suppressed, not resolved (an
+ * alert whose condition ended before a sender took it is not news any more).
+ */
+typedef struct Channel
+{
+	const char *name;
+	MMStatement suppress;
+	MMStatement take;
+} Channel;
+
+#define PENDING(ch) \
+	" q." ch " AND q." ch "_sent_at IS NULL AND NOT q.suppressed AND q.resolved_at IS NULL"
+
+/*
+ * Alerts still to send whose agent is in maintenance are kept, marked
+ * suppressed: the switch's trigger cannot see alerts queued by transactions
+ * that commit while it runs.  Ones another sender holds are left to it.
+ */
+#define SUPPRESS_PENDING(ch) \
+	"UPDATE maintmode.alert SET suppressed = true," \
+	"       suppressed_reason = '" ENTERED_MAINTENANCE "'" \
+	" WHERE id IN (SELECT q.id FROM maintmode.alert q" \
+	"                JOIN maintmode.agent a ON a.id = q.agent_id" \
+	"               WHERE" PENDING(ch) " AND a.maintenance_mode" \
+	"                 FOR UPDATE OF q SKIP LOCKED)"
+
+/* Oldest first; rows another sender has locked are skipped, not waited for. */
+#define TAKE_PENDING(ch) \
+	"WITH taken AS (" \
+	"  SELECT q.id FROM maintmode.alert q JOIN maintmode.agent a ON a.id = q.agent_id" \
+	"   WHERE" PENDING(ch) " AND NOT a.maintenance_mode" \
+	"   ORDER BY q.created_at, q.id LIMIT $1" \
+	"     FOR UPDATE OF q SKIP LOCKED)," \
+	" marked AS (" \
+	"  UPDATE maintmode.alert al SET " ch "_sent_at = pg_catalog.now()" \
+	"    FROM taken WHERE al.id = taken.id RETURNING al.*)" \
+	" SELECT * FROM marked ORDER BY created_at, id"
+
+static Channel channels[] = {
+	{"email", {SUPPRESS_PENDING("email"), 0, {0}},
+	{TAKE_PENDING("email"), 1, {INT4OID}}},
+	{"sms", {SUPPRESS_PENDING("sms"), 0, {0}},
+	{TAKE_PENDING("sms"), 1, {INT4OID}}},
+};
+
+#define CHANNELS_HINT "Valid channels are email and sms."
+
+static Channel *
+parse_channel(FunctionCallInfo fcinfo)
+{
+	char	   *given;
+	int			len;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("channel must not be null"),
+				 errhint(CHANNELS_HINT)));
+
+	given = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	for (int i = 0; i < (int) lengthof(channels); i++)
+		if (strcmp(given, channels[i].name) == 0)
+			return &channels[i];
+
+	len = strlen(given);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown notification channel \"%.*s\"%s",
+					pg_mbcliplen(given, len, SHOWN_CHANNEL_BYTES), given,
+					len > SHOWN_CHANNEL_BYTES ? "..." : ""),
+			 errhint(CHANNELS_HINT)));
+	pg_unreachable();
+}
+
+PG_FUNCTION_INFO_V1(maintmode_take_notifications);
+Datum
+maintmode_take_notifications(PG_FUNCTION_ARGS)
+{
+	Channel    *channel = parse_channel(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int32		max_count;
+	Datum		arg;
+	int			taken;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("max_count must not be null"),
+				 errhint("Pass how many alerts this sender takes at most, 1 or more.")));
+	max_count = PG_GETARG_INT32(1);
+	if (max_count <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_count must be positive, not %d", max_count)));
+
+	InitMaterializedSRF(fcinfo, 0);
+	arg = Int32GetDatum(max_count);
+
+	SPI_connect();
+	mm_execute(&channel->suppress, NULL, NULL, false);
+	taken = mm_execute(&channel->take, &arg, NULL, false);
+	for (int i = 0; i < taken; i++)
+		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+	SPI_finish();
+
+	return (Datum) 0;
+}
+
+static MMStatement agent_maintenance_stmt = {
+	"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}
+};
+
+/* Whether the agent may alert now: it exists and is not in maintenance. */
+PG_FUNCTION_INFO_V1(maintmode_alert_allowed);
+Datum
+maintmode_alert_allowed(PG_FUNCTION_ARGS)
+{
+	int64		agent;
+	Datum		arg;
+	bool		isnull;
+	bool		in_maintenance;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("agent must not be null")));
+	agent = PG_GETARG_INT64(0);
+	arg = Int64GetDatum(agent);
+
+	SPI_connect();
+	if (mm_execute(&agent_maintenance_stmt, &arg, NULL, true) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("agent " INT64_FORMAT " does not exist", agent)));
+	in_maintenance = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+
+	PG_RETURN_BOOL(!in_maintenance);
+}
