@@ -3,7 +3,7 @@
 Each helper takes model instances or plain ids, runs one SELECT in its own savepoint
 (transaction.atomic), and returns a Python value: a count, a bool, or the function's
 row(s) as namedtuples whose fields are the function's OUT columns (._asdict() gives
-a dict).  The savepoint means a refused call changes nothing and leaves the caller's
+a dict), or Alert instances for take_notifications.  The savepoint means a refused call changes nothing and leaves the caller's
 own transaction usable.  Inside a caller's transaction, locks the functions take
 (server_maint_mode locks maintmode.agent against writers) last until it commits.
 
@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import psycopg2
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+
+from fleet.models import Alert
 
 
 def _id(obj):
@@ -82,3 +84,26 @@ def server_maint_status(using=DEFAULT_DB_ALIAS):
     agents, agents_in_maintenance)."""
     return _records("ServerMaintStatus", "SELECT * FROM maintmode.server_maint_status()",
                     [], using)[0]
+
+
+# -- alerts -------------------------------------------------------------------
+
+def take_notifications(channel, max_count, using=DEFAULT_DB_ALIAS):
+    """channel: 'email' or 'sms'.  Takes up to max_count alerts still to send on
+    that channel, marks them sent, and returns them as Alert instances.  Several
+    senders may call it at once: each alert goes to exactly one of them."""
+    with transaction.atomic(using=using):
+        return list(Alert.objects.using(using).raw(
+            "SELECT * FROM maintmode.take_notifications(%s, %s)", [channel, max_count]))
+
+
+def alert_allowed(agent, using=DEFAULT_DB_ALIAS):
+    """Whether the agent may alert now (False while it is in maintenance)."""
+    return _value("SELECT maintmode.alert_allowed(%s)", [_id(agent)], using)
+
+
+def sweep_overdue(using=DEFAULT_DB_ALIAS):
+    """Raises overdue alerts for agents that became overdue, resolves those of
+    agents seen again; meant to run every minute.  Returns
+    OverdueSweep(raised, suppressed, resolved)."""
+    return _records("OverdueSweep", "SELECT * FROM maintmode.sweep_overdue()", [], using)[0]

@@ -93,3 +93,34 @@ class CheckResult(models.Model):
 
     def __str__(self):
         return f"{self.agent}: {self.kind} {self.name}"
+
+
+class Alert(models.Model):
+    """An overdue, check or task alert.  The extension raises, suppresses and
+    resolves them; senders take them with maintenance.take_notifications()."""
+    KINDS = [("overdue", "overdue"), ("check", "check"), ("task", "task")]
+
+    id = models.BigAutoField(primary_key=True)
+    agent = models.ForeignKey(Agent, models.DO_NOTHING, related_name="alerts")
+    kind = models.TextField(choices=KINDS)
+    # null for overdue alerts; not named "check", which would hide Model.check()
+    check_result = models.ForeignKey(CheckResult, models.DO_NOTHING, null=True,
+                                     db_column="check_id", related_name="alerts")
+    severity = models.TextField(choices=CheckResult.SEVERITIES)
+    message = models.TextField()
+    created_at = models.DateTimeField()
+    email = models.BooleanField(default=False)
+    sms = models.BooleanField(default=False)
+    suppressed = models.BooleanField(default=False)
+    suppressed_reason = models.TextField(null=True)
+    email_sent_at = models.DateTimeField(null=True)
+    sms_sent_at = models.DateTimeField(null=True)
+    resolved_at = models.DateTimeField(null=True)
+    last_seen = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("alert")
+
+    def __str__(self):
+        return self.message
