@@ -95,6 +95,55 @@ class CheckResult(models.Model):
         return f"{self.agent}: {self.kind} {self.name}"
 
 
+# The dashboard views: read-only, one row per agent, site and client.  colour is
+# computed by the extension (spec "Dashboard colour"); agent.dashboard.colour,
+# Site.objects.filter(dashboard__colour="error") and so on work like any relation.
+
+class AgentDashboard(models.Model):
+    agent = models.OneToOneField(Agent, models.DO_NOTHING, primary_key=True,
+                                 related_name="dashboard")
+    site = models.ForeignKey(Site, models.DO_NOTHING, related_name="+")
+    client = models.ForeignKey(Client, models.DO_NOTHING, related_name="+")
+    hostname = models.TextField()
+    status = models.TextField()
+    maintenance_mode = models.BooleanField()
+    failing_error = models.IntegerField()
+    failing_warning = models.IntegerField()
+    failing_info = models.IntegerField()
+    colour = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("agent_dashboard")
+
+
+class SiteDashboard(models.Model):
+    site = models.OneToOneField(Site, models.DO_NOTHING, primary_key=True,
+                                related_name="dashboard")
+    client = models.ForeignKey(Client, models.DO_NOTHING, related_name="+")
+    name = models.TextField()
+    agents = models.BigIntegerField()
+    agents_in_maintenance = models.BigIntegerField()
+    colour = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("site_dashboard")
+
+
+class ClientDashboard(models.Model):
+    client = models.OneToOneField(Client, models.DO_NOTHING, primary_key=True,
+                                  related_name="dashboard")
+    name = models.TextField()
+    agents = models.BigIntegerField()
+    agents_in_maintenance = models.BigIntegerField()
+    colour = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("client_dashboard")
+
+
 class Alert(models.Model):
     """An overdue, check or task alert.  The extension raises, suppresses and
     resolves them; senders take them with maintenance.take_notifications()."""

@@ -1,4 +1,5 @@
 """The unmanaged models map the extension's tables: relations, defaults, cascades."""
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from fleet.models import Agent, CheckResult, Client, Site
@@ -47,3 +48,7 @@ class ModelTests(FleetTestCase):
         self.assertFalse(Site.objects.filter(name="dc").exists())
         self.assertFalse(Agent.objects.filter(hostname__startswith="dc").exists())
         self.assertFalse(CheckResult.objects.filter(name="ping").exists())
+
+    def test_migrations_record_every_model(self):
+        # exits non-zero (SystemExit) when a model changed without a migration
+        call_command("makemigrations", "fleet", check=True, dry_run=True, verbosity=0)

@@ -4,7 +4,7 @@ import psycopg2.errors
 from django.db import DataError, InternalError, ProgrammingError, connection, transaction
 
 from fleet import maintenance
-from fleet.models import Agent
+from fleet.models import Agent, AgentDashboard, Alert, CheckResult
 from fleet.tests.fleet import FleetTestCase
 
 
@@ -89,3 +89,38 @@ class AgentStatusTests(FleetTestCase):
         self.assertEqual(statuses, {"hq1": "online", "hq2": "offline", "br1": "offline",
                                     "dc1": "overdue", "dc2": "offline"})
         self.assertEqual(Agent.objects.with_status().filter(status="overdue").get(), self.dc1)
+
+
+class ApplicationRoleTests(FleetTestCase):
+    def test_the_readmes_grants_are_enough_for_an_application(self):
+        """The grants "Using maintmode from psql" gives rmm_app, and nothing more."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("""
+                CREATE ROLE rmm_app LOGIN;
+                GRANT USAGE ON SCHEMA maintmode TO rmm_app;
+                GRANT SELECT, INSERT, UPDATE, DELETE
+                   ON maintmode.client, maintmode.site, maintmode.agent,
+                      maintmode.check_result TO rmm_app;
+                GRANT SELECT ON maintmode.agent_dashboard, maintmode.site_dashboard,
+                                maintmode.client_dashboard, maintmode.alert TO rmm_app;
+                GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean),
+                                          maintmode.set_site_maintenance(bigint, boolean),
+                                          maintmode.set_client_maintenance(bigint, boolean),
+                                          maintmode.take_notifications(text, integer)
+                   TO rmm_app;
+                GRANT SELECT ON maintmode.server_mode, maintmode.saved_state TO rmm_app;
+                SET LOCAL ROLE rmm_app;
+            """)
+            new = Agent.objects.create(site=self.dc, hostname="dc3")
+            check = CheckResult.objects.create(agent=new, name="disk", status="passing",
+                                               email_alert=True)
+            CheckResult.objects.filter(pk=check.pk).update(status="failing")
+            self.assertEqual(maintenance.set_site_maintenance(self.dc, True), 3)
+            self.assertEqual(AgentDashboard.objects.get(agent=new).colour, "maintenance")
+            self.assertEqual(maintenance.server_maint_status().agents_in_maintenance, 4)
+            self.assertFalse(maintenance.alert_allowed(new))
+            self.assertEqual(maintenance.take_notifications("email", 10), [])
+            self.assertTrue(Alert.objects.get(agent=new).suppressed)
+            with self.assertRaises(ProgrammingError):
+                maintenance.server_maint_mode("enable")  # the DBA's, not the application's
+            cursor.execute("RESET ROLE")
