@@ -38,6 +38,9 @@ CREATE INDEX alert_sms_queue_idx ON maintmode.alert (created_at, id)
     WHERE sms AND sms_sent_at IS NULL AND NOT suppressed AND resolved_at IS NULL;
 
 SELECT pg_catalog.pg_extension_config_dump('maintmode.alert', '');
+-- Its identity sequence too: restored ids must not be handed out again.
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('maintmode.alert', 'id'), '');
 
 CREATE FUNCTION maintmode.alert_allowed(agent bigint)
 RETURNS boolean

@@ -70,6 +70,14 @@ SELECT * FROM alerts WHERE host IN ('hq2', 'dc1');
 SELECT * FROM maintmode.sweep_overdue();
 SELECT id, message, sms_sent_at IS NOT NULL AS sms_sent
   FROM maintmode.take_notifications('sms', 10);
+-- dc1's alert went out by SMS only: entering maintenance suppresses what is left (the
+-- e-mail), and leaving, still overdue, raises a fresh alert on both channels.
+SELECT maintmode.set_agent_maintenance(6, true);
+SELECT id, message FROM maintmode.take_notifications('email', 10);
+SELECT maintmode.set_agent_maintenance(6, false);
+SELECT id, email, sms, suppressed, suppressed_reason AS why,
+       email_sent_at IS NOT NULL AS email_sent, sms_sent_at IS NOT NULL AS sms_sent
+  FROM maintmode.alert WHERE agent_id = 6 ORDER BY id;
 -- Leaving again without a new outage repeats nothing: a live alert already covers it.
 SELECT maintmode.set_agent_maintenance(2, true), maintmode.set_agent_maintenance(2, false);
 SELECT count(*) AS hq2_alerts FROM maintmode.alert WHERE agent_id = 2;
