@@ -22,7 +22,15 @@ prog=maintenance_window.sh
 dbname=
 
 usage() {
-    sed -n '5,7s/^#  */usage: /p' "$0" >&2
+    cat <<EOF
+usage: $prog [-d DB] --enable | --disable | --force-enable | --force-disable
+       $prog [-d DB] --status
+       $prog [-d DB] --run COMMAND [ARG...]
+EOF
+}
+
+usage_error() {
+    usage >&2
     exit 2
 }
 
@@ -94,14 +102,15 @@ run_window() {
 
 while [ $# -gt 0 ]; do
     case $1 in
-        -d|--dbname) [ $# -ge 2 ] || usage; dbname=$2; shift 2 ;;
+        -d|--dbname) [ $# -ge 2 ] || usage_error; dbname=$2; shift 2 ;;
         --enable|--disable|--force-enable|--force-disable)
-            [ $# = 1 ] || usage; server_mode "${1#--}"; exit $(( $? == 0 ? 0 : 1 )) ;;
+            [ $# = 1 ] || usage_error; server_mode "${1#--}"; exit $(( $? == 0 ? 0 : 1 )) ;;
         --status)
-            [ $# = 1 ] || usage; psql_call -x -c 'SELECT * FROM maintmode.server_maint_status()'
+            [ $# = 1 ] || usage_error; psql_call -x -c 'SELECT * FROM maintmode.server_maint_status()'
             exit $(( $? == 0 ? 0 : 1 )) ;;
-        --run) shift; [ $# -ge 1 ] || usage; run_window "$@" ;;
-        *) usage ;;
+        --run) shift; [ $# -ge 1 ] || usage_error; run_window "$@" ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage_error ;;
     esac
 done
-usage
+usage_error

@@ -118,6 +118,8 @@ window --enabel
 check "an unknown option exits 2 with the usage" equals "$rc|$(head -c 6 "$err")" "2|usage:"
 window --run
 check "--run without a command exits 2" equals "$rc" 2
+window --help
+check "--help prints the usage on stdout and exits 0" equals "$rc|$(head -c 6 "$out")" "0|usage:"
 window -d "host=$work/nowhere" --status
 check "a server that cannot be reached exits 1 with psql's message" equals "$rc|$(grep -c 'connection to server' "$err")" "1|1"
 
