@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # maintenance_window.sh: puts a maintmode server into maintenance around an upgrade
-# (or any work that would make agents look down), and takes it out again.
-#
-#   maintenance_window.sh [-d DB] --enable | --disable | --force-enable | --force-disable
-#   maintenance_window.sh [-d DB] --status
-#   maintenance_window.sh [-d DB] --run COMMAND [ARG...]
+# (or any work that would make agents look down), and takes it out again.  --help
+# gives the synopsis.
 #
 # -d takes a database name or a conninfo string ("host=... dbname=..."); without it
 # psql's usual environment (PGHOST, PGPORT, PGUSER, PGDATABASE, ~/.pgpass) applies.
@@ -49,12 +46,14 @@ $after
 SQL
 ) || return 1
     read -r action changed saved restored in_maintenance <<<"$row"
+    [ "$in_maintenance" = t ] && in_maintenance=yes || in_maintenance=no
     echo "$action: $changed agents changed, $saved states saved, $restored restored;" \
-         "server in maintenance: $([ "$in_maintenance" = t ] && echo yes || echo no)"
-    case $option in
-        *enable) [ "$in_maintenance" = t ] ;;
-        *disable) [ "$in_maintenance" = f ] ;;
-    esac || { echo "$prog: after $option the server is $([ "$in_maintenance" = t ] || echo "not ")in maintenance" >&2; return 1; }
+         "server in maintenance: $in_maintenance"
+    case $option:$in_maintenance in
+        *enable:yes|*disable:no) ;;
+        *) echo "$prog: after $option the server is in maintenance: $in_maintenance" >&2
+           return 1 ;;
+    esac
 }
 
 # server_maint_mode keeps "since" when the server already was in maintenance and sets
@@ -78,33 +77,38 @@ $$;
 SQL
 )
 
-end_window() {
-    local status=$?
-    trap - EXIT
+remember_signal() {
+    interrupted=$1
+}
+
+# The traps only remember the signal, so that nothing cuts the disable short: the
+# window is ended by the normal flow, which every signal but KILL lets finish.  A
+# signal during the enable skips the command.  The command gets a terminal's Ctrl-C
+# itself; a TERM sent to the wrapper alone waits for the command to end.
+run_window() {
+    local status
+    interrupted=
+    trap 'remember_signal 129' HUP
+    trap 'remember_signal 130' INT
+    trap 'remember_signal 143' TERM
+    server_mode enable "$REFUSE_OPEN_WINDOW" || exit 1
+    if [ -z "$interrupted" ]; then
+        "$@"
+        status=$?
+        [ "$status" = 0 ] || echo "$prog: command exited with status $status; taking the server out of maintenance" >&2
+    fi
     if ! server_mode disable; then
         echo "$prog: the server is still in maintenance; end it with: $prog --disable" >&2
         exit 3
     fi
-    exit "$status"
-}
-
-run_window() {
-    server_mode enable "$REFUSE_OPEN_WINDOW" || exit 1
-    trap 'exit 129' HUP
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    trap end_window EXIT
-    "$@"
-    local status=$?
-    [ "$status" = 0 ] || echo "$prog: command exited with status $status; taking the server out of maintenance" >&2
-    exit "$status"
+    exit "${interrupted:-$status}"
 }
 
 while [ $# -gt 0 ]; do
     case $1 in
         -d|--dbname) [ $# -ge 2 ] || usage_error; dbname=$2; shift 2 ;;
         --enable|--disable|--force-enable|--force-disable)
-            [ $# = 1 ] || usage_error; server_mode "${1#--}"; exit $(( $? == 0 ? 0 : 1 )) ;;
+            [ $# = 1 ] || usage_error; server_mode "${1#--}"; exit ;;
         --status)
             [ $# = 1 ] || usage_error; psql_call -x -c 'SELECT * FROM maintmode.server_maint_status()'
             exit $(( $? == 0 ? 0 : 1 )) ;;

@@ -79,6 +79,60 @@ window --run bash -c 'kill -TERM $PPID'
 check "--run interrupted by TERM exits 143" equals "$rc" 143
 check "--run interrupted ends the window" equals "$(fleet)|$(mode)" "$ORIGINAL|f|0"
 
+# Signals while a call waits: another session holds the server_mode row, the test
+# sends TERM once the wrapper's enable or disable waits for it, then lets it go.
+hold_server_mode() {			# returns once the row is locked
+    rm -f "$work/fifo" "$work/locked"
+    mkfifo "$work/fifo"
+    psql -X -q <"$work/fifo" >/dev/null &
+    holder=$!
+    exec 7>"$work/fifo"
+    echo "BEGIN; SELECT FROM maintmode.server_mode FOR UPDATE; \\! touch $work/locked" >&7
+    wait_until test -e "$work/locked"
+}
+release_server_mode() {
+    echo 'COMMIT;' >&7
+    exec 7>&-
+    wait "$holder"
+}
+waiting_calls() {				# waiting_calls OPTION: sessions whose OPTION call waits
+    sql -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+              AND query LIKE '%server_maint_mode(''$1'')%'"
+}
+wait_until() {					# polls (bounded) until COMMAND succeeds
+    local _
+    for _ in $(seq 600); do "$@" && return; sleep 0.1; done
+    echo "# gave up waiting for: $*"
+}
+is() { [ "$("${@:2}")" = "$1" ]; }		# is VALUE COMMAND...: COMMAND prints VALUE
+
+rm -f "$work/ran"
+hold_server_mode
+"$window" --run touch "$work/ran" >"$out" 2>"$err" &
+wrapper=$!
+wait_until is 1 waiting_calls enable
+kill -TERM "$wrapper"
+release_server_mode
+wait "$wrapper"
+rc=$?
+check "TERM during the enable exits 143" equals "$rc" 143
+check "TERM during the enable skips the command" equals "$([ -e "$work/ran" ] && echo ran)" ""
+check "TERM during the enable ends the window it opened" equals "$(grep -c '^enable: \|^disable: ' "$out")|$(fleet)|$(mode)" "2|$ORIGINAL|f|0"
+
+# The command itself waits until the row is held, so that the disable has to wait.
+rm -f "$work/locked"
+"$window" --run bash -c 'until [ -e "$0" ]; do sleep 0.1; done' "$work/locked" >"$out" 2>"$err" &
+wrapper=$!
+wait_until grep -q '^enable: ' "$out"
+hold_server_mode
+wait_until is 1 waiting_calls disable
+kill -TERM "$wrapper"
+release_server_mode
+wait "$wrapper"
+rc=$?
+check "TERM during the disable exits 143" equals "$rc" 143
+check "TERM during the disable does not cut it short" equals "$(grep -c '^disable: ' "$out")|$(fleet)|$(mode)" "1|$ORIGINAL|f|0"
+
 # --run inside an open window is refused by the server and changes nothing.
 window --enable
 window --run touch "$work/ran"
@@ -109,7 +163,7 @@ check "--force-enable exits 0" equals "$rc|$(fleet)|$(mode)" "0|$ALL_IN|t|0"
 window --disable
 check "--disable after --force-enable exits 1" equals "$rc" 1
 check "--disable after --force-enable passes the server's notice on" has "$err" "NOTICE:  no saved states to restore: the server was force-enabled; nothing changed"
-check "--disable after --force-enable says the server is still in maintenance" has "$err" "after disable the server is in maintenance"
+check "--disable after --force-enable says the server is still in maintenance" has "$err" "after disable the server is in maintenance: yes"
 window --force-disable
 check "--force-disable takes every agent out" equals "$rc|$(fleet)|$(mode)" "0|hq1:- hq2:- hq3:- br1:- br2:- dc1:- dc2:-|f|0"
 
