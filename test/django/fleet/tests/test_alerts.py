@@ -7,7 +7,7 @@ from django.test import TransactionTestCase
 
 from fleet import maintenance
 from fleet.models import Agent, Alert, CheckResult, Client, Site
-from fleet.tests.fleet import FleetTestCase
+from fleet.tests.base import FleetTestCase
 
 
 def fail(check):
@@ -119,13 +119,16 @@ class ConcurrentSendersTests(TransactionTestCase):
     def test_two_senders_never_take_the_same_alert(self):
         other = psycopg2.connect(**connection.get_connection_params())
         try:
-            with other.cursor() as cursor:
-                # A sender holding its batch open must not block the other (guard
-                # only: a wait would fail the test rather than hang it).
-                cursor.execute("SET lock_timeout = '10s'")
+            with other.cursor() as cursor, connection.cursor() as ours:
                 cursor.execute("SELECT id FROM maintmode.take_notifications('email', 2)")
                 first = {row[0] for row in cursor.fetchall()}
-                second = {a.pk for a in maintenance.take_notifications("email", 10)}
+                # The other sender still holds its batch: ours must skip it, not wait
+                # (the timeout only turns a wait into a failure instead of a hang).
+                ours.execute("SET lock_timeout = '10s'")
+                try:
+                    second = {a.pk for a in maintenance.take_notifications("email", 10)}
+                finally:
+                    ours.execute("RESET lock_timeout")
                 other.commit()
         finally:
             other.close()

@@ -4,7 +4,7 @@ from django.db import connection
 
 from fleet import maintenance
 from fleet.models import Agent, AgentDashboard, CheckResult, Client, ClientDashboard, Site, SiteDashboard
-from fleet.tests.fleet import FleetTestCase
+from fleet.tests.base import FleetTestCase
 
 
 class DashboardTests(FleetTestCase):

@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
 from fleet.models import Agent, CheckResult, Client, Site
-from fleet.tests.fleet import FleetTestCase
+from fleet.tests.base import FleetTestCase
 
 
 class ModelTests(FleetTestCase):

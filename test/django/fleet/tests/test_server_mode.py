@@ -4,7 +4,7 @@ from django.db import DataError, connection
 
 from fleet import maintenance
 from fleet.models import Agent
-from fleet.tests.fleet import FleetTestCase
+from fleet.tests.base import FleetTestCase
 
 EVERY_AGENT = {"hq1", "hq2", "br1", "dc1", "dc2"}
 

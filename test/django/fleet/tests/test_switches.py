@@ -5,7 +5,7 @@ from django.db import DataError, InternalError, ProgrammingError, connection, tr
 
 from fleet import maintenance
 from fleet.models import Agent, AgentDashboard, Alert, CheckResult
-from fleet.tests.fleet import FleetTestCase
+from fleet.tests.base import FleetTestCase
 
 
 class SwitchTests(FleetTestCase):
