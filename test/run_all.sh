@@ -90,6 +90,18 @@ cat results/dba.log
 count_outcome_lines dba results/dba.log "$dba_status" \
     -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
 
+echo "== demo"
+# The README's first command: its whole output, less what differs between runs,
+# is test/demo/expected.out.
+bash test/demo.sh 2>&1 | sed -E -e 's/^(== Building and installing maintmode for ).*/\1PG_CONFIG/' \
+    -e 's/^(== Throwaway cluster on ).*/\1DIR, port PORT/' -e 's/^(since +\| ).*/\1SINCE/' \
+    >results/demo.out
+if [ "${PIPESTATUS[0]}" = 0 ] && diff -u test/demo/expected.out results/demo.out; then
+    record demo/demo.sh ok
+else
+    record demo/demo.sh FAILED
+fi
+
 echo "== TAP"
 # PostgreSQL::Test::Cluster runs initdb, which refuses root: run as postgres in a copy.
 tap_dir=$(mktemp -d /tmp/maintmode-tap.XXXXXX)
