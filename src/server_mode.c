@@ -36,6 +36,12 @@ static const char *const option_names[] = {
 /* At most this many bytes of a refused option are echoed in the error. */
 #define SHOWN_OPTION_BYTES 64
 
+/*
+ * Server maintenance works on the hand flags (saved, set, restored): windows
+ * come and go on their own and never enter the saved states.
+ */
+#define SERVER_REASON "server maintenance"
+
 static MMStatement ensure_row_stmt = {
 	"INSERT INTO maintmode.server_mode DEFAULT VALUES ON CONFLICT DO NOTHING", 0, {0}
 };
@@ -60,26 +66,27 @@ static MMStatement lock_agents_stmt = {
 
 static MMStatement save_states_stmt = {
 	"INSERT INTO maintmode.saved_state (agent_id, maintenance_mode)"
-	" SELECT id, maintenance_mode FROM maintmode.agent", 0, {0}
+	" SELECT id, hand_maintenance FROM maintmode.agent", 0, {0}
 };
 
 static MMStatement enter_all_stmt = {
-	"UPDATE maintmode.agent SET maintenance_mode = true WHERE NOT maintenance_mode",
+	"UPDATE maintmode.agent SET hand_maintenance = true, hand_reason = '" SERVER_REASON "'"
+	" WHERE NOT hand_maintenance",
 	0, {0}
 };
 
 static MMStatement leave_all_stmt = {
-	"UPDATE maintmode.agent SET maintenance_mode = false WHERE maintenance_mode",
+	"UPDATE maintmode.agent SET hand_maintenance = false WHERE hand_maintenance",
 	0, {0}
 };
 
 /* Agents without a saved state were created during the window: they leave. */
 static MMStatement restore_stmt = {
-	"UPDATE maintmode.agent a SET maintenance_mode = NOT a.maintenance_mode"
+	"UPDATE maintmode.agent a SET hand_maintenance = NOT a.hand_maintenance"
 	"  FROM maintmode.agent b"
 	"  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id"
 	" WHERE a.id = b.id"
-	"   AND b.maintenance_mode <> coalesce(s.maintenance_mode, false)", 0, {0}
+	"   AND b.hand_maintenance <> coalesce(s.maintenance_mode, false)", 0, {0}
 };
 
 /* Returns how many of the removed states belonged to agents that still exist. */
@@ -243,9 +250,9 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 }
 
 static MMStatement start_in_maintenance_stmt = {
-	"UPDATE maintmode.agent a SET maintenance_mode = true"
+	"UPDATE maintmode.agent a SET hand_maintenance = true, hand_reason = '" SERVER_REASON "'"
 	"  FROM new_agents n"
-	" WHERE a.id = n.id AND NOT a.maintenance_mode"
+	" WHERE a.id = n.id AND NOT a.hand_maintenance"
 	"   AND EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance)", 0, {0}
 };
 
