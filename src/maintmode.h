@@ -43,6 +43,7 @@ extern char *mm_test_now;
 extern char *mm_window_database;
 extern int	mm_window_sweep_interval;
 extern TimestampTz mm_window_now(void);
+extern bool mm_agent_has_hand_flag(void);
 extern void mm_register_window_worker(void);
 
 #endif							/* MAINTMODE_H */

@@ -18,7 +18,7 @@
 typedef struct SwitchScope
 {
 	const char *name;
-	MMStatement update;
+	MMStatement update[2];		/* [0]: 1.0 schema, [1]: 1.1 */
 	MMStatement exists;
 } SwitchScope;
 
@@ -38,22 +38,30 @@ typedef struct SwitchScope
 	"                    OR hand_reason IS DISTINCT FROM coalesce($4, hand_reason))))"
 #define SWITCH_ARGS 5, {INT8OID, BOOLOID, TIMESTAMPTZOID, TEXTOID, TEXTOID}
 
+/* Through a 1.0 definition (two arguments), the schema has no hand flag yet. */
+#define SWITCH_UPDATE_1_0(agents) \
+	"UPDATE maintmode.agent SET maintenance_mode = $2" \
+	" WHERE " agents " AND maintenance_mode <> $2"
+#define SWITCH_ARGS_1_0 2, {INT8OID, BOOLOID}
+
+#define SCOPE_AGENTS(agents) \
+	{{SWITCH_UPDATE_1_0(agents), SWITCH_ARGS_1_0}, {SWITCH_UPDATE(agents), SWITCH_ARGS}}
+
 static SwitchScope agent_scope = {
 	"agent",
-	{SWITCH_UPDATE("id = $1"), SWITCH_ARGS},
+	SCOPE_AGENTS("id = $1"),
 	{"SELECT FROM maintmode.agent WHERE id = $1", 1, {INT8OID}}
 };
 
 static SwitchScope site_scope = {
 	"site",
-	{SWITCH_UPDATE("site_id = $1"), SWITCH_ARGS},
+	SCOPE_AGENTS("site_id = $1"),
 	{"SELECT FROM maintmode.site WHERE id = $1", 1, {INT8OID}}
 };
 
 static SwitchScope client_scope = {
 	"client",
-	{SWITCH_UPDATE("site_id IN (SELECT id FROM maintmode.site WHERE client_id = $1)"),
-	SWITCH_ARGS},
+	SCOPE_AGENTS("site_id IN (SELECT id FROM maintmode.site WHERE client_id = $1)"),
 	{"SELECT FROM maintmode.client WHERE id = $1", 1, {INT8OID}}
 };
 
@@ -61,7 +69,8 @@ static SwitchScope client_scope = {
  * Set the hand flag on every agent of the scope, with an expiry (until) and a
  * reason when switching on; return how many changed.  An unknown id is only
  * looked for when nothing changed, which is when it can be.  Called through a
- * 1.0 definition (two arguments) before ALTER EXTENSION UPDATE, it has neither.
+ * 1.0 definition (two arguments) before ALTER EXTENSION UPDATE, it has neither,
+ * and sets maintenance_mode as 1.0 did.
  */
 static Datum
 set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
@@ -115,7 +124,7 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 	args[4] = CStringGetTextDatum(mm_caller_name());
 
 	SPI_connect();
-	changed = mm_execute(&scope->update, args, nulls, false);
+	changed = mm_execute(&scope->update[PG_NARGS() > 2 ? 1 : 0], args, nulls, false);
 	if (changed == 0 && mm_execute(&scope->exists, args, NULL, false) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -19,6 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
@@ -38,6 +40,18 @@ mm_window_now(void)
 													   ObjectIdGetDatum(InvalidOid),
 													   Int32GetDatum(-1)));
 	return GetCurrentTransactionStartTimestamp();
+}
+
+/*
+ * Whether the agent table has the hand flag (1.1), or is still 1.0's: the
+ * library serves both between its installation and ALTER EXTENSION UPDATE.
+ */
+bool
+mm_agent_has_hand_flag(void)
+{
+	Oid			agent = get_relname_relid("agent", get_namespace_oid("maintmode", false));
+
+	return OidIsValid(agent) && get_attnum(agent, "hand_maintenance") != InvalidAttrNumber;
 }
 
 PG_FUNCTION_INFO_V1(maintmode_window_clock);
