@@ -234,6 +234,13 @@ SELECT maintmode.extend_window(:weekly, '2027-01-01 UTC'); \echo SQLSTATE :SQLST
 SELECT maintmode.set_agent_maintenance(2, true, until => '2026-03-31 06:00 UTC'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.set_agent_maintenance(2, false, until => '2026-04-30 UTC'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.set_site_maintenance(1, false, reason => 'why not'); \echo SQLSTATE :SQLSTATE
+-- Only a superuser moves the window clock.
+CREATE ROLE regress_clock_mover;
+SET ROLE regress_clock_mover;
+SET maintmode.test_now = '2030-01-01 UTC'; \echo SQLSTATE :SQLSTATE
+RESET ROLE;
+DROP ROLE regress_clock_mover;
+SELECT maintmode.window_clock();
 SELECT digest = :'before' AS unchanged FROM window_digest;
 
 -- The event log records who created, ended, extended, and what the sweeps changed.
