@@ -43,6 +43,13 @@ CREATE TRIGGER agent_effective_maintenance
     BEFORE INSERT OR UPDATE ON maintmode.agent
     FOR EACH ROW EXECUTE FUNCTION maintmode.agent_effective_maintenance_trigger();
 
+-- Agents created under a window in force start in it (moved agents follow at the next
+-- sweep).
+CREATE FUNCTION maintmode.agent_joins_windows_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_agent_joins_windows_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
 -- A window: one agent, site or client (the foreign key names it; deleting it deletes its
 -- windows), or the whole server (none named).  One-off: in force from starts_at to
 -- ends_at.  Recurring: every day or week at the local time of day (and weekday) of
@@ -71,6 +78,11 @@ CREATE TABLE maintmode.maintenance_window (
 CREATE INDEX maintenance_window_agent_id_idx ON maintmode.maintenance_window (agent_id);
 CREATE INDEX maintenance_window_site_id_idx ON maintmode.maintenance_window (site_id);
 CREATE INDEX maintenance_window_client_id_idx ON maintmode.maintenance_window (client_id);
+
+CREATE TRIGGER agent_joins_windows
+    AFTER INSERT ON maintmode.agent
+    REFERENCING NEW TABLE AS new_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_joins_windows_trigger();
 
 SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_window', '');
 SELECT pg_catalog.pg_extension_config_dump(
@@ -217,6 +229,7 @@ CREATE VIEW maintmode.agents_in_maintenance AS
      ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
 
 REVOKE ALL ON FUNCTION maintmode.agent_effective_maintenance_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.agent_joins_windows_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.create_window(text, bigint, timestamptz, timestamptz, interval, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.end_window(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.extend_window(bigint, timestamptz) FROM PUBLIC;

@@ -97,6 +97,10 @@ SET maintmode.test_now = '2026-03-02 16:30 UTC';
 SELECT maintmode.create_window('server', NULL, '2026-03-02 16:30 UTC', duration => '2 hours',
                                reason => 'database migration') AS server_window \gset
 SELECT * FROM flags;
+-- An agent created under it starts in maintenance, with no hand flag.
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (3, 'dc3');
+SELECT * FROM flags;
+DELETE FROM maintmode.agent WHERE hostname = 'dc3';
 SET maintmode.test_now = '2026-03-02 17:00 UTC';
 SELECT maintmode.end_window(:server_window);
 SELECT * FROM flags;

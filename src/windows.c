@@ -2,8 +2,9 @@
  * windows.c
  *     Maintenance windows and expiring hand-set maintenance: the window clock,
  *     the BEFORE trigger that keeps agent.maintenance_mode equal to
- *     hand_maintenance OR window_maintenance, create_window, end_window,
- *     extend_window, and the sweep that starts and ends windows and expires
+ *     hand_maintenance OR window_maintenance, the trigger that puts new agents
+ *     in the windows in force, create_window, end_window, extend_window, and
+ *     the sweep that starts and ends windows and expires
  *     hand-set maintenance (run by the window worker, or called).
  */
 #include "postgres.h"
@@ -266,6 +267,41 @@ sweep(void)
 	counts.window_left = mm_execute(&leave_windows_stmt, &now, NULL, false);
 	counts.window_entered = mm_execute(&enter_windows_stmt, &now, NULL, false);
 	return counts;
+}
+
+/* New agents covered by a window in force join it at once, not at the next sweep. */
+static MMStatement join_windows_stmt = {
+	COVERED_AGENTS
+	" UPDATE maintmode.agent a SET window_maintenance = true"
+	"   FROM covered c JOIN new_agents n ON n.id = c.id"
+	"  WHERE a.id = c.id AND NOT a.window_maintenance",
+	1, {TIMESTAMPTZOID}
+};
+
+/* AFTER INSERT ON agent FOR EACH STATEMENT, new rows as new_agents. */
+PG_FUNCTION_INFO_V1(maintmode_agent_joins_windows_trigger);
+Datum
+maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Datum		now;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("agent_joins_windows_trigger must fire AFTER INSERT FOR EACH STATEMENT with a NEW TABLE")));
+
+	now = TimestampTzGetDatum(mm_window_now());
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	mm_execute(&join_windows_stmt, &now, NULL, false);
+	SPI_finish();
+
+	return PointerGetDatum(NULL);
 }
 
 PG_FUNCTION_INFO_V1(maintmode_sweep_windows);
