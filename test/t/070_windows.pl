@@ -103,5 +103,30 @@ is( $node->safe_psql(
 		  FROM maintmode.event_log WHERE action = 'sweep windows' ORDER BY id LIMIT 1}),
 	't', 'the expiry came no earlier than until');
 
+# pg_dump / pg_restore with a window in force and a hand-set expiry pending: the
+# restored database has the same flags, hand details and windows (the restored rows
+# pass through the agent triggers, which keep what the dump says).
+$node->safe_psql(
+	'postgres', q{
+	SELECT maintmode.create_window('site', 2, now(), duration => '1 hour', reason => 'long job');
+	SELECT maintmode.set_agent_maintenance(1, true, until => now() + interval '1 hour',
+	                                       reason => 'disk swap');
+});
+my $state_sql = q{
+	SELECT concat_ws(' | ',
+	    (SELECT string_agg(concat_ws(',', id, hand_maintenance, window_maintenance,
+	                                 maintenance_mode, hand_since, hand_set_by, hand_reason,
+	                                 hand_until), ';' ORDER BY id) FROM maintmode.agent),
+	    (SELECT string_agg(w::text, ';' ORDER BY id) FROM maintmode.maintenance_window w))};
+my $state = $node->safe_psql('postgres', $state_sql);
+like($state, qr/^1,t,f,t,.*3,f,t,t/, 'before the dump: hq1 by hand, br1 by the window');
+my $dump = $node->basedir . '/windows.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('postgres'), '-f', $dump ], 'pg_dump -Fc');
+$node->command_ok([ 'createdb', '-h', $node->host, '-p', $node->port, 'restored' ], 'createdb');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
+	'pg_restore');
+is($node->safe_psql('restored', $state_sql), $state,
+	'after restore: the same flags, hand details and windows');
+
 $node->stop;
 done_testing();
