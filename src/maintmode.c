@@ -83,7 +83,8 @@ kept_plan(MMStatement *stmt)
 {
 	if (stmt->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(stmt->sql, stmt->nargs, stmt->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(stmt->sql, stmt->nargs, stmt->argtypes,
+											  stmt->cursor_options);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -98,7 +99,7 @@ static int
 checked_processed(int rc)
 {
 	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+		elog(ERROR, "SPI execution failed: %s", SPI_result_code_string(rc));
 	return (int) SPI_processed;
 }
 
@@ -124,6 +125,19 @@ mm_execute(MMStatement *stmt, Datum *values, const char *nulls, bool read_only)
 {
 	return checked_processed(SPI_execute_plan(kept_plan(stmt), values, nulls,
 											  read_only, 0));
+}
+
+/*
+ * Run a statement with a plan made for these arguments (and transition tables)
+ * and not kept: for inputs whose size varies too much (one row or a million)
+ * for one kept plan to suit them all.  Returns SPI_processed.
+ */
+int
+mm_execute_once(const MMStatement *stmt, Datum *values, const char *nulls)
+{
+	return checked_processed(SPI_execute_with_args(stmt->sql, stmt->nargs,
+												   (Oid *) stmt->argtypes, values,
+												   nulls, false, 0));
 }
 
 /* Run a kept statement that returns one bigint (a count), and return it. */

@@ -22,11 +22,13 @@ typedef struct MMStatement
 	const char *sql;
 	int			nargs;
 	Oid			argtypes[MM_MAX_ARGS];
+	int			cursor_options; /* e.g. CURSOR_OPT_GENERIC_PLAN; 0 by default */
 	SPIPlanPtr	plan;
 } MMStatement;
 
 extern int	mm_execute(MMStatement *stmt, Datum *values, const char *nulls,
 					   bool read_only);
+extern int	mm_execute_once(const MMStatement *stmt, Datum *values, const char *nulls);
 extern int64 mm_count(MMStatement *stmt, Datum *values);
 extern int	mm_execute_locked(MMStatement *stmt, Datum *values, const char *nulls);
 extern int64 mm_count_locked(MMStatement *stmt, Datum *values);

@@ -1,0 +1,761 @@
+/*
+ * dashboard.c
+ *     Dashboard counters: the statement-level AFTER triggers on client, site,
+ *     agent and check_result that keep maintmode.agent_counter, site_counter and
+ *     client_counter equal to a recomputation from the base tables, and
+ *     overdue_at(), the indexed instant an agent becomes overdue.
+ *
+ * A change is carried up in up to three set-based steps, each one SPI
+ * statement over the whole transition table (never one call per row), each run
+ * only if the one before produced something:
+ *   1. agent_counter: the agent's failing counts, site or maintenance change;
+ *      returns the per-site changes of agents / in maintenance / error / warning
+ *      agents, for the sites where they are not zero;
+ *   2. site_counter: returns the per-client-stripe changes of agents / in
+ *      maintenance / sites with error or warning agents, where not zero;
+ *   3. client_counter.
+ * So a check result that does not change its agent's colour class writes no
+ * site row, and a site that does not change class writes no client row.
+ *
+ * Every step changes its rows with UPDATE ... SET x = x + delta and computes
+ * what it passes on from the row RETURNING gives, i.e. the row as it is after
+ * its row lock: concurrent writers of one agent, site or client stripe are
+ * serialised on that row and never lose a change.  Locks are taken in the
+ * order agent, site, client by every trigger.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/int.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "maintmode.h"
+
+/*
+ * Step 1 statements end with a CTE site_delta(site_id, agents,
+ * agents_in_maintenance, agents_error, agents_warning), any number of rows per
+ * site, and this, which returns the non-zero sum per site.
+ */
+#define SITE_DELTA \
+	"site_delta (site_id, agents, agents_in_maintenance, agents_error, agents_warning)"
+#define SELECT_SITE_DELTAS \
+	" SELECT site_id, sum(agents)::bigint, sum(agents_in_maintenance)::bigint," \
+	"        sum(agents_error)::bigint, sum(agents_warning)::bigint" \
+	"   FROM site_delta GROUP BY site_id" \
+	" HAVING (sum(agents), sum(agents_in_maintenance), sum(agents_error)," \
+	"         sum(agents_warning)) <> (0, 0, 0, 0)"
+#define SITE_DELTA_COLUMNS 5
+
+/* The same for client_delta(client_id, stripe, agents, agents_in_maintenance,
+ * sites_error, sites_warning), per client stripe. */
+#define SELECT_CLIENT_DELTAS \
+	" SELECT client_id, stripe::bigint, sum(agents)::bigint," \
+	"        sum(agents_in_maintenance)::bigint, sum(sites_error)::bigint," \
+	"        sum(sites_warning)::bigint" \
+	"   FROM client_delta GROUP BY client_id, stripe" \
+	" HAVING (sum(agents), sum(agents_in_maintenance), sum(sites_error)," \
+	"         sum(sites_warning)) <> (0, 0, 0, 0)"
+#define CLIENT_DELTA_COLUMNS 6
+
+/* The site_delta columns after site_id for one agent counter row, added or
+ * (sign "-") removed. */
+#define AGENT_CONTRIBUTION(sign, maint, fe, fw) \
+	sign "1, " sign maint "::integer, " \
+	sign "maintmode.counts_as_error(" maint ", " fe "), " \
+	sign "maintmode.counts_as_warning(" maint ", " fe ", " fw ")"
+
+/* The same, summed over a GROUP BY site. */
+#define SITE_SUM(sign, maint, fe, fw) \
+	sign "count(*), " sign "count(*) FILTER (WHERE " maint "), " \
+	sign "sum(maintmode.counts_as_error(" maint ", " fe ")), " \
+	sign "sum(maintmode.counts_as_warning(" maint ", " fe ", " fw "))"
+
+/* Step 2: $1..$5 the columns of the site deltas (unique site ids). */
+static MMStatement site_rollup_stmt = {
+	"WITH d AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                           pg_catalog.unnest($3), pg_catalog.unnest($4),"
+	"                           pg_catalog.unnest($5))"
+	"      AS d(site_id, agents, agents_in_maintenance, agents_error, agents_warning))"
+	", client_delta AS ("
+	"  UPDATE maintmode.site_counter s"
+	"     SET agents = s.agents + d.agents,"
+	"         agents_in_maintenance = s.agents_in_maintenance + d.agents_in_maintenance,"
+	"         agents_error = s.agents_error + d.agents_error,"
+	"         agents_warning = s.agents_warning + d.agents_warning"
+	"    FROM d"
+	"   WHERE s.site_id = d.site_id"
+	"  RETURNING s.client_id, maintmode.client_stripe(s.site_id) AS stripe,"
+	"            d.agents, d.agents_in_maintenance,"
+	"            (s.agents_error > 0)::integer"
+	"              - (s.agents_error - d.agents_error > 0)::integer AS sites_error,"
+	"            (s.agents_warning > 0)::integer"
+	"              - (s.agents_warning - d.agents_warning > 0)::integer AS sites_warning)"
+	SELECT_CLIENT_DELTAS,
+	5, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID},
+	CURSOR_OPT_GENERIC_PLAN
+};
+
+/* Step 3: $1..$6 the columns of the client deltas (unique client stripes). */
+static MMStatement client_rollup_stmt = {
+	"UPDATE maintmode.client_counter k"
+	"   SET agents = k.agents + d.agents,"
+	"       agents_in_maintenance = k.agents_in_maintenance + d.agents_in_maintenance,"
+	"       sites_error = k.sites_error + d.sites_error,"
+	"       sites_warning = k.sites_warning + d.sites_warning"
+	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                  pg_catalog.unnest($3), pg_catalog.unnest($4),"
+	"                  pg_catalog.unnest($5), pg_catalog.unnest($6))"
+	"       AS d(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning)"
+	" WHERE k.client_id = d.client_id AND k.stripe = d.stripe",
+	6, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID},
+	CURSOR_OPT_GENERIC_PLAN
+};
+
+/*
+ * Step 1 for check_result: the per-agent changes of failing checks, summed by
+ * the trigger in C from the transition tables: $1 agent ids, $2..$4 the change
+ * of failing_error, failing_warning, failing_info.
+ */
+static MMStatement check_counts_stmt = {
+	"WITH d AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                           pg_catalog.unnest($3), pg_catalog.unnest($4))"
+	"      AS d(agent_id, failing_error, failing_warning, failing_info))"
+	", counted AS ("
+	"  UPDATE maintmode.agent_counter c"
+	"     SET failing_error = c.failing_error + d.failing_error,"
+	"         failing_warning = c.failing_warning + d.failing_warning,"
+	"         failing_info = c.failing_info + d.failing_info"
+	"    FROM d"
+	"   WHERE c.agent_id = d.agent_id"
+	"  RETURNING c.site_id, c.in_maintenance, c.failing_error, c.failing_warning,"
+	"            (c.failing_error - d.failing_error)::integer AS old_error,"
+	"            (c.failing_warning - d.failing_warning)::integer AS old_warning)"
+	", " SITE_DELTA " AS ("
+	"  SELECT site_id, 0, 0,"
+	"         maintmode.counts_as_error(in_maintenance, failing_error)"
+	"           - maintmode.counts_as_error(in_maintenance, old_error),"
+	"         maintmode.counts_as_warning(in_maintenance, failing_error, failing_warning)"
+	"           - maintmode.counts_as_warning(in_maintenance, old_error, old_warning)"
+	"    FROM counted)"
+	SELECT_SITE_DELTAS,
+	4, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, CURSOR_OPT_GENERIC_PLAN
+};
+
+/*
+ * New agents.  The values are read back from agent, not from new_rows: the
+ * core's agent_starts_in_server_maintenance trigger may already have put them in
+ * maintenance (if it fires first; if it fires after, the UPDATE trigger moves
+ * them).
+ */
+static MMStatement agent_insert_stmt = {
+	"WITH added AS ("
+	"  INSERT INTO maintmode.agent_counter (agent_id, site_id, in_maintenance)"
+	"  SELECT a.id, a.site_id, a.maintenance_mode"
+	"    FROM new_rows n JOIN maintmode.agent a ON a.id = n.id"
+	"  RETURNING site_id, in_maintenance, failing_error, failing_warning)"
+	", " SITE_DELTA " AS ("
+	"  SELECT site_id, "
+	AGENT_CONTRIBUTION("", "in_maintenance", "failing_error", "failing_warning")
+	"    FROM added)"
+	SELECT_SITE_DELTAS,
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
+};
+
+/*
+ * Agents that changed site or maintenance, found by the trigger in C: $1 agent
+ * ids, $2 / $3 old site and maintenance, $4 / $5 new.  Remove the old
+ * contribution, add the new, with the counts as they are after the row lock.
+ */
+static MMStatement agent_update_stmt = {
+	"WITH d AS ("
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                           pg_catalog.unnest($3), pg_catalog.unnest($4),"
+	"                           pg_catalog.unnest($5))"
+	"      AS d(agent_id, old_site, old_maintenance, site_id, maintenance_mode))"
+	", moved AS ("
+	"  UPDATE maintmode.agent_counter c"
+	"     SET site_id = d.site_id, in_maintenance = d.maintenance_mode"
+	"    FROM d"
+	"   WHERE c.agent_id = d.agent_id"
+	"  RETURNING d.old_site, d.old_maintenance,"
+	"            c.site_id, c.in_maintenance, c.failing_error, c.failing_warning)"
+	", " SITE_DELTA " AS ("
+	"  SELECT old_site, "
+	SITE_SUM("-", "old_maintenance", "failing_error", "failing_warning")
+	"    FROM moved GROUP BY old_site"
+	"  UNION ALL"
+	"  SELECT site_id, "
+	SITE_SUM("", "in_maintenance", "failing_error", "failing_warning")
+	"    FROM moved GROUP BY site_id)"
+	SELECT_SITE_DELTAS,
+	5, {INT8ARRAYOID, INT8ARRAYOID, BOOLARRAYOID, INT8ARRAYOID, BOOLARRAYOID},
+	CURSOR_OPT_GENERIC_PLAN
+};
+
+/*
+ * Deleted agents take their counter row with them.  The row's counts are taken
+ * as they are now: if the cascaded deletes of the agent's checks were counted
+ * first they are zero already, if not, the check trigger finds no row later.
+ */
+static MMStatement agent_delete_stmt = {
+	"WITH removed AS ("
+	"  DELETE FROM maintmode.agent_counter c USING old_rows o WHERE c.agent_id = o.id"
+	"  RETURNING c.site_id, c.in_maintenance, c.failing_error, c.failing_warning)"
+	", " SITE_DELTA " AS ("
+	"  SELECT site_id, "
+	AGENT_CONTRIBUTION("-", "in_maintenance", "failing_error", "failing_warning")
+	"    FROM removed)"
+	SELECT_SITE_DELTAS,
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
+};
+
+static MMStatement site_insert_stmt = {
+	"INSERT INTO maintmode.site_counter (site_id, client_id)"
+	" SELECT id, client_id FROM new_rows",
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
+};
+
+/* A site moving to another client takes its whole contribution along. */
+static MMStatement site_update_stmt = {
+	"WITH moved AS ("
+	"  UPDATE maintmode.site_counter s SET client_id = n.client_id"
+	"    FROM old_rows o JOIN new_rows n ON n.id = o.id"
+	"   WHERE s.site_id = n.id AND o.client_id <> n.client_id"
+	"  RETURNING o.client_id AS old_client, s.client_id,"
+	"            maintmode.client_stripe(s.site_id) AS stripe,"
+	"            s.agents, s.agents_in_maintenance,"
+	"            (s.agents_error > 0)::integer AS sites_error,"
+	"            (s.agents_warning > 0)::integer AS sites_warning)"
+	", client_delta AS ("
+	"  SELECT v.* FROM moved, LATERAL (VALUES"
+	"    (old_client, stripe, -agents, -agents_in_maintenance, -sites_error, -sites_warning),"
+	"    (client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning))"
+	"    AS v(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning))"
+	SELECT_CLIENT_DELTAS,
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
+};
+
+static MMStatement site_delete_stmt = {
+	"WITH removed AS ("
+	"  DELETE FROM maintmode.site_counter s USING old_rows o WHERE s.site_id = o.id"
+	"  RETURNING s.*)"
+	", client_delta AS ("
+	"  SELECT client_id, maintmode.client_stripe(site_id) AS stripe,"
+	"         -agents AS agents, -agents_in_maintenance AS agents_in_maintenance,"
+	"         -(agents_error > 0)::integer AS sites_error,"
+	"         -(agents_warning > 0)::integer AS sites_warning"
+	"    FROM removed)"
+	SELECT_CLIENT_DELTAS,
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
+};
+
+static MMStatement client_insert_stmt = {
+	"INSERT INTO maintmode.client_counter (client_id, stripe)"
+	" SELECT n.id, stripe FROM new_rows n"
+	" CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe",
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
+};
+
+static MMStatement client_delete_stmt = {
+	"DELETE FROM maintmode.client_counter k USING old_rows o WHERE k.client_id = o.id",
+	0, {0}, CURSOR_OPT_GENERIC_PLAN
+};
+
+/* After a TRUNCATE every counter is recomputed: rare, and one code path less. */
+static MMStatement rebuild_stmt = {
+	"SELECT maintmode.rebuild_counters()", 0, {0}, 0
+};
+
+/* What the rows a step 1 statement returns are: which step comes next. */
+typedef enum NextStep
+{
+	NEXT_NOTHING,
+	NEXT_SITES,					/* site deltas: steps 2 and 3 follow */
+	NEXT_CLIENTS				/* client deltas: step 3 follows */
+} NextStep;
+
+typedef struct CounterStep
+{
+	MMStatement *stmt;
+	NextStep	next;
+} CounterStep;
+
+/* The statement for each event on one table ({NULL}: no trigger for it). */
+typedef struct CounterStatements
+{
+	const char *table;
+	CounterStep on_insert;
+	CounterStep on_update;
+	CounterStep on_delete;
+} CounterStatements;
+
+/* Agent updates are looked at in C first (agent_changes()). */
+static const CounterStatements agent_statements = {
+	"agent",
+	{&agent_insert_stmt, NEXT_SITES}, {NULL}, {&agent_delete_stmt, NEXT_SITES}
+};
+static const CounterStatements site_statements = {
+	"site",
+	{&site_insert_stmt, NEXT_NOTHING}, {&site_update_stmt, NEXT_CLIENTS},
+	{&site_delete_stmt, NEXT_CLIENTS}
+};
+static const CounterStatements client_statements = {
+	"client",
+	{&client_insert_stmt, NEXT_NOTHING}, {NULL}, {&client_delete_stmt, NEXT_NOTHING}
+};
+
+/*
+ * The statements run with a kept generic plan (index lookups, no planning per
+ * call) for inputs up to this many rows, and with a plan made for the input
+ * above it: a million-row transition table wants hash joins and sequential scans.
+ */
+#define KEPT_PLAN_MAX_ROWS 1000
+
+static void
+run_for_rows(MMStatement *stmt, Datum *args, int64 rows)
+{
+	if (rows > KEPT_PLAN_MAX_ROWS)
+		mm_execute_once(stmt, args, NULL);
+	else
+		mm_execute(stmt, args, NULL, false);
+}
+
+/* A growing array of Datums, turned into an SQL array argument. */
+typedef struct DatumList
+{
+	Datum	   *values;
+	int			count;
+	int			size;
+} DatumList;
+
+static void
+datum_list_add(DatumList *list, Datum value)
+{
+	if (list->count == list->size)
+	{
+		list->size = list->size == 0 ? 64 : list->size * 2;
+		list->values = list->values == NULL ? palloc(list->size * sizeof(Datum))
+			: repalloc_huge(list->values, list->size * sizeof(Datum));
+	}
+	list->values[list->count++] = value;
+}
+
+/* The columns as array arguments of the types stmt expects. */
+static void
+datum_lists_to_args(DatumList *columns, const MMStatement *stmt, Datum *args)
+{
+	for (int i = 0; i < stmt->nargs; i++)
+	{
+		Oid			type = get_element_type(stmt->argtypes[i]);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+		args[i] = PointerGetDatum(construct_array(columns[i].values, columns[i].count,
+												  type, typlen, typbyval, typalign));
+	}
+}
+
+/*
+ * Run a statement returning deltas (all bigint), then the steps above it.  The
+ * deltas are by-value Datums, so they outlive the SPI result they came from.
+ */
+static void
+run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
+{
+	DatumList	deltas[Max(SITE_DELTA_COLUMNS, CLIENT_DELTA_COLUMNS)] = {{0}};
+	int			ncolumns = next == NEXT_SITES ? SITE_DELTA_COLUMNS : CLIENT_DELTA_COLUMNS;
+	Datum		next_args[Max(SITE_DELTA_COLUMNS, CLIENT_DELTA_COLUMNS)];
+
+	run_for_rows(stmt, args, rows);
+	if (next == NEXT_NOTHING || SPI_processed == 0)
+		return;
+	for (uint64 i = 0; i < SPI_processed; i++)
+		for (int c = 0; c < ncolumns; c++)
+		{
+			bool		isnull;
+
+			datum_list_add(&deltas[c], SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, c + 1, &isnull));
+		}
+	if (next == NEXT_SITES)
+	{
+		datum_lists_to_args(deltas, &site_rollup_stmt, next_args);
+		run_step(&site_rollup_stmt, next_args, deltas[0].count, NEXT_CLIENTS);
+	}
+	else
+	{
+		datum_lists_to_args(deltas, &client_rollup_stmt, next_args);
+		run_step(&client_rollup_stmt, next_args, deltas[0].count, NEXT_NOTHING);
+	}
+}
+
+static TriggerData *
+statement_trigger_data(FunctionCallInfo fcinfo, const char *table)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("the %s counter trigger must fire AFTER ... FOR EACH STATEMENT", table)));
+	return trigdata;
+}
+
+/* TRUNCATE: recompute everything. */
+static void
+rebuild_after_truncate(void)
+{
+	SPI_connect();
+	mm_execute(&rebuild_stmt, NULL, NULL, false);
+	SPI_finish();
+}
+
+/*
+ * Pick the statement for the event, check the transition tables it reads are
+ * there (REFERENCING NEW TABLE AS new_rows / OLD TABLE AS old_rows), run it and
+ * the steps above it.
+ */
+static void
+run_counter_statement(TriggerData *trigdata, const CounterStatements *statements)
+{
+	TriggerEvent event = trigdata->tg_event;
+	const CounterStep *step = NULL;
+	Tuplestorestate *newtable = trigdata->tg_newtable;
+	Tuplestorestate *oldtable = trigdata->tg_oldtable;
+
+	if (TRIGGER_FIRED_BY_INSERT(event))
+		step = &statements->on_insert;
+	else if (TRIGGER_FIRED_BY_UPDATE(event))
+		step = &statements->on_update;
+	else if (TRIGGER_FIRED_BY_DELETE(event))
+		step = &statements->on_delete;
+
+	if (step == NULL || step->stmt == NULL ||
+		((TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event)) && newtable == NULL) ||
+		((TRIGGER_FIRED_BY_DELETE(event) || TRIGGER_FIRED_BY_UPDATE(event)) && oldtable == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("the %s counter trigger is not defined for this event", statements->table),
+				 errhint("Each event needs its own trigger with REFERENCING NEW TABLE AS new_rows and/or OLD TABLE AS old_rows.")));
+
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	run_step(step->stmt, NULL,
+			 (newtable ? tuplestore_tuple_count(newtable) : 0) +
+			 (oldtable ? tuplestore_tuple_count(oldtable) : 0),
+			 step->next);
+	SPI_finish();
+}
+
+/* Start reading a transition table with a read pointer of our own, as a
+ * NamedTuplestoreScan does, so that other readers of it are not disturbed. */
+static void
+start_reading(Tuplestorestate *rows)
+{
+	tuplestore_select_read_pointer(rows, tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND));
+	tuplestore_rescan(rows);
+}
+
+/*
+ * agent UPDATE: most updates are heartbeats that change neither site_id nor
+ * maintenance_mode; those run no SQL.  The old and new transition tables of a
+ * plain (unpartitioned) table hold the rows of each update at the same
+ * position, so they are read side by side; the ids are checked to be sure.
+ */
+static void
+agent_changes(TriggerData *trigdata)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	TupleTableSlot *old_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	TupleTableSlot *new_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	int			id_att = SPI_fnumber(desc, "id");
+	int			site_att = SPI_fnumber(desc, "site_id");
+	int			maintenance_att = SPI_fnumber(desc, "maintenance_mode");
+	DatumList	columns[5] = {{0}};
+	Datum		args[5];
+
+	start_reading(trigdata->tg_oldtable);
+	start_reading(trigdata->tg_newtable);
+	while (tuplestore_gettupleslot(trigdata->tg_oldtable, true, false, old_slot))
+	{
+		bool		isnull;
+		Datum		id = slot_getattr(old_slot, id_att, &isnull);
+		Datum		old_site = slot_getattr(old_slot, site_att, &isnull);
+		Datum		old_maintenance = slot_getattr(old_slot, maintenance_att, &isnull);
+		Datum		site;
+		Datum		maintenance;
+
+		if (!tuplestore_gettupleslot(trigdata->tg_newtable, true, false, new_slot) ||
+			DatumGetInt64(slot_getattr(new_slot, id_att, &isnull)) != DatumGetInt64(id))
+			elog(ERROR, "agent transition tables do not pair old and new rows");
+		site = slot_getattr(new_slot, site_att, &isnull);
+		maintenance = slot_getattr(new_slot, maintenance_att, &isnull);
+		if (DatumGetInt64(site) == DatumGetInt64(old_site) &&
+			DatumGetBool(maintenance) == DatumGetBool(old_maintenance))
+			continue;
+		datum_list_add(&columns[0], id);
+		datum_list_add(&columns[1], old_site);
+		datum_list_add(&columns[2], old_maintenance);
+		datum_list_add(&columns[3], site);
+		datum_list_add(&columns[4], maintenance);
+	}
+	ExecDropSingleTupleTableSlot(old_slot);
+	ExecDropSingleTupleTableSlot(new_slot);
+	if (columns[0].count == 0)
+		return;
+
+	datum_lists_to_args(columns, &agent_update_stmt, args);
+	SPI_connect();
+	run_step(&agent_update_stmt, args, columns[0].count, NEXT_SITES);
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(maintmode_agent_counter_trigger);
+Datum
+maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "agent");
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		rebuild_after_truncate();
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
+			 trigdata->tg_oldtable != NULL && trigdata->tg_newtable != NULL)
+		agent_changes(trigdata);
+	else
+		run_counter_statement(trigdata, &agent_statements);
+	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(maintmode_site_counter_trigger);
+Datum
+maintmode_site_counter_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "site");
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		rebuild_after_truncate();
+	else
+		run_counter_statement(trigdata, &site_statements);
+	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(maintmode_client_counter_trigger);
+Datum
+maintmode_client_counter_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "client");
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		rebuild_after_truncate();
+	else
+		run_counter_statement(trigdata, &client_statements);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * The check trigger fires for every check result written, and most of those run
+ * no SQL at all.  So it is not SECURITY DEFINER with SET search_path (setting
+ * and restoring the GUC on every call costs a few percent of a one-row UPDATE):
+ * it becomes the function's owner, with the pinned search_path, only around the
+ * SQL it does run.  An error in between is undone by the (sub)transaction abort,
+ * as for SECURITY DEFINER.
+ */
+typedef struct OwnerContext
+{
+	Oid			saved_user;
+	int			saved_security_context;
+	int			guc_nest_level;
+} OwnerContext;
+
+static void
+become_owner(FunctionCallInfo fcinfo, OwnerContext *context)
+{
+	HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(proc))
+		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+	owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
+	ReleaseSysCache(proc);
+
+	GetUserIdAndSecContext(&context->saved_user, &context->saved_security_context);
+	SetUserIdAndSecContext(owner,
+						   context->saved_security_context | SECURITY_LOCAL_USERID_CHANGE);
+	context->guc_nest_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+static void
+stop_being_owner(OwnerContext *context)
+{
+	AtEOXact_GUC(true, context->guc_nest_level);
+	SetUserIdAndSecContext(context->saved_user, context->saved_security_context);
+}
+
+/* Failing checks of one agent gained (+) or lost (-) in one statement, by severity. */
+typedef enum Severity
+{
+	SEV_ERROR,
+	SEV_WARNING,
+	SEV_INFO,
+	SEV_COUNT
+} Severity;
+
+typedef struct FailingDelta
+{
+	int64		agent_id;		/* hash key */
+	int32		change[SEV_COUNT];
+} FailingDelta;
+
+static bool
+text_is(Datum value, const char *literal)
+{
+	text	   *t = DatumGetTextPP(value);
+	size_t		len = strlen(literal);
+
+	return VARSIZE_ANY_EXHDR(t) == len && memcmp(VARDATA_ANY(t), literal, len) == 0;
+}
+
+/* Add sign * (each failing row of a transition table) to the per-agent deltas. */
+static void
+add_failing(HTAB *deltas, Tuplestorestate *rows, TupleDesc desc, int sign)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	int			agent_att = SPI_fnumber(desc, "agent_id");
+	int			status_att = SPI_fnumber(desc, "status");
+	int			severity_att = SPI_fnumber(desc, "alert_severity");
+
+	start_reading(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		bool		isnull;
+		Datum		severity;
+		int64		agent_id;
+		FailingDelta *delta;
+		bool		found;
+
+		if (!text_is(slot_getattr(slot, status_att, &isnull), "failing"))
+			continue;
+		agent_id = DatumGetInt64(slot_getattr(slot, agent_att, &isnull));
+		severity = slot_getattr(slot, severity_att, &isnull);
+
+		delta = hash_search(deltas, &agent_id, HASH_ENTER, &found);
+		if (!found)
+			memset(delta->change, 0, sizeof(delta->change));
+		if (text_is(severity, "error"))
+			delta->change[SEV_ERROR] += sign;
+		else if (text_is(severity, "warning"))
+			delta->change[SEV_WARNING] += sign;
+		else
+			delta->change[SEV_INFO] += sign;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * check_result: the failing checks per agent and severity are summed in C over
+ * the transition tables.  Most statements (a result that stays passing, or
+ * stays failing at the same severity) change no count and run no SPI at all;
+ * the others run check_counts_stmt with the non-zero deltas as arrays.
+ */
+PG_FUNCTION_INFO_V1(maintmode_check_counter_trigger);
+Datum
+maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = statement_trigger_data(fcinfo, "check_result");
+	TriggerEvent event = trigdata->tg_event;
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	HASHCTL		ctl;
+	HTAB	   *deltas;
+	HASH_SEQ_STATUS scan;
+	FailingDelta *delta;
+	DatumList	columns[1 + SEV_COUNT] = {{0}};
+	Datum		args[1 + SEV_COUNT];
+	OwnerContext owner;
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(event))
+	{
+		become_owner(fcinfo, &owner);
+		rebuild_after_truncate();
+		stop_being_owner(&owner);
+		return PointerGetDatum(NULL);
+	}
+	if ((TRIGGER_FIRED_BY_INSERT(event) && trigdata->tg_newtable == NULL) ||
+		(TRIGGER_FIRED_BY_DELETE(event) && trigdata->tg_oldtable == NULL) ||
+		(TRIGGER_FIRED_BY_UPDATE(event) &&
+		 (trigdata->tg_newtable == NULL || trigdata->tg_oldtable == NULL)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("the check_result counter trigger needs the transition tables of its event")));
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(FailingDelta);
+	ctl.hcxt = CurrentMemoryContext;
+	deltas = hash_create("maintmode failing deltas", 64, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	if (trigdata->tg_oldtable != NULL)
+		add_failing(deltas, trigdata->tg_oldtable, desc, -1);
+	if (trigdata->tg_newtable != NULL)
+		add_failing(deltas, trigdata->tg_newtable, desc, 1);
+
+	hash_seq_init(&scan, deltas);
+	while ((delta = hash_seq_search(&scan)) != NULL)
+	{
+		if (delta->change[SEV_ERROR] == 0 && delta->change[SEV_WARNING] == 0 &&
+			delta->change[SEV_INFO] == 0)
+			continue;
+		datum_list_add(&columns[0], Int64GetDatum(delta->agent_id));
+		for (int s = 0; s < SEV_COUNT; s++)
+			datum_list_add(&columns[1 + s], Int64GetDatum(delta->change[s]));
+	}
+	if (columns[0].count == 0)
+		return PointerGetDatum(NULL);
+
+	datum_lists_to_args(columns, &check_counts_stmt, args);
+	become_owner(fcinfo, &owner);
+	SPI_connect();
+	run_step(&check_counts_stmt, args, columns[0].count, NEXT_SITES);
+	SPI_finish();
+	stop_being_owner(&owner);
+
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * last_seen + overdue_time minutes, the instant the agent becomes overdue:
+ * agent_status() says overdue exactly when this is before now().
+ */
+PG_FUNCTION_INFO_V1(maintmode_overdue_at);
+Datum
+maintmode_overdue_at(PG_FUNCTION_ARGS)
+{
+	TimestampTz last_seen = PG_GETARG_TIMESTAMPTZ(0);
+	int64		span = (int64) PG_GETARG_INT32(1) * USECS_PER_MINUTE;
+	TimestampTz result;
+
+	if (TIMESTAMP_NOT_FINITE(last_seen))
+		PG_RETURN_TIMESTAMPTZ(last_seen);
+	if (pg_add_s64_overflow(last_seen, span, &result))
+		PG_RETURN_TIMESTAMPTZ(span > 0 ? DT_NOEND : DT_NOBEGIN);
+	PG_RETURN_TIMESTAMPTZ(result);
+}
