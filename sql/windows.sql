@@ -36,6 +36,9 @@ SET maintmode.test_now = '2026-03-02 09:00 UTC';
 SELECT * FROM maintmode.sweep_windows();
 SELECT * FROM flags;
 SELECT * FROM in_maintenance;
+-- The dashboard follows the effective state: site hq is all in maintenance.
+SELECT name, agents, agents_in_maintenance, colour FROM maintmode.site_dashboard ORDER BY site_id;
+SELECT count(*) AS counters_differ FROM maintmode.verify_counters();
 -- A sweep with nothing to do changes nothing.
 SELECT * FROM maintmode.sweep_windows();
 
@@ -205,6 +208,10 @@ SELECT maintmode.end_window(:daily);
 SELECT * FROM flags;
 SET maintmode.test_now = '2026-03-31 06:30 UTC';
 SELECT * FROM maintmode.sweep_windows();
+
+-- After every window, switch, expiry and server change above, the dashboard counters
+-- still equal their recomputation.
+SELECT count(*) AS counters_differ FROM maintmode.verify_counters();
 
 -- Refused inputs: the SQLSTATE, and nothing changed.
 CREATE TEMP VIEW window_digest AS

@@ -59,6 +59,16 @@ ok( $node->poll_query_until(
 		'hq1:true hq2:true br1:false'),
 	'the window started with no client calling anything: hq in maintenance, br1 expired');
 
+# The dashboard follows: its counters were changed by the worker's sweep.
+my $dashboard_sql = q{
+	SELECT concat_ws(' | ',
+	    (SELECT string_agg(hostname || ':' || colour, ' ' ORDER BY agent_id)
+	       FROM maintmode.agent_dashboard),
+	    (SELECT string_agg(name || ':' || colour, ' ' ORDER BY site_id)
+	       FROM maintmode.site_dashboard),
+	    (SELECT string_agg(name || ':' || colour, ' ' ORDER BY client_id)
+	       FROM maintmode.client_dashboard),
+	    (SELECT count(*) || ' counters differ' FROM maintmode.verify_counters()))};
 # A check fails during the window: the alert is recorded, suppressed.
 $node->safe_psql('postgres',
 	q{UPDATE maintmode.check_result SET status = 'failing' WHERE agent_id = 1});
@@ -68,12 +78,18 @@ is( $node->safe_psql(
 is( $node->safe_psql('postgres',
 		q{SELECT count(*) FROM maintmode.take_notifications('email', 10)}),
 	'0', 'and nothing is sent for it');
+is( $node->safe_psql('postgres', $dashboard_sql),
+	'hq1:maintenance hq2:maintenance br1:passing | hq:maintenance branch:ok | acme:ok | 0 counters differ',
+	'during the window the dashboard shows hq in maintenance, its failing check hidden');
 
 ok( $node->poll_query_until(
 		'postgres',
 		q{SELECT count(*) FROM maintmode.agent WHERE maintenance_mode}, '0'),
 	'the window ended with no client calling anything: every agent out');
 
+is( $node->safe_psql('postgres', $dashboard_sql),
+	'hq1:error hq2:passing br1:passing | hq:error branch:ok | acme:error | 0 counters differ',
+	'after the window the dashboard shows the failure again');
 is( $node->safe_psql(
 		'postgres',
 		q{SELECT string_agg(format('%s suppressed=%s', message, suppressed), ', ' ORDER BY id)
@@ -127,6 +143,8 @@ $node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('resto
 	'pg_restore');
 is($node->safe_psql('restored', $state_sql), $state,
 	'after restore: the same flags, hand details and windows');
+is($node->safe_psql('restored', 'SELECT count(*) FROM maintmode.verify_counters()'),
+	'0', 'after restore: the dashboard counters agree with the restored flags');
 
 $node->stop;
 done_testing();
