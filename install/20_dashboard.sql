@@ -50,22 +50,25 @@ CREATE TABLE maintmode.client_counter (
     PRIMARY KEY (client_id, stripe)
 );
 
+-- These small functions have SQL-standard bodies: parsed here, so no operator from a
+-- caller's search_path can stand in, and still inlined into the triggers' statements.
 CREATE FUNCTION maintmode.client_stripes() RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 4';
+LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN 4;
 
 CREATE FUNCTION maintmode.client_stripe(site_id bigint) RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT ($1 % maintmode.client_stripes())::integer';
+LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (site_id % maintmode.client_stripes())::integer;
 
 -- What one agent adds to its site's agents_error / agents_warning (0 or 1): its counter
 -- colour, when it is not in maintenance.  Overdue is time-based and added at read time.
 CREATE FUNCTION maintmode.counts_as_error(in_maintenance boolean, failing_error integer)
 RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT (NOT $1 AND $2 > 0)::integer';
+LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (NOT in_maintenance AND failing_error > 0)::integer;
 
 CREATE FUNCTION maintmode.counts_as_warning(in_maintenance boolean, failing_error integer,
                                             failing_warning integer)
 RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT (NOT $1 AND $2 = 0 AND $3 > 0)::integer';
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (NOT in_maintenance AND failing_error = 0 AND failing_warning > 0)::integer;
 
 -- The instant an agent becomes overdue (null if never seen): last_seen + overdue_time
 -- minutes.  Immutable (whole minutes do not depend on the time zone), so it can be

@@ -191,7 +191,7 @@ SELECT * FROM dash;
 INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
     VALUES (1, 'mem', 'failing', 'error');
 SELECT * FROM dash;
-TRUNCATE maintmode.check_result;
+TRUNCATE maintmode.check_result CASCADE;
 SELECT * FROM dash;
 SELECT * FROM maintmode.site_dashboard ORDER BY site_id;
 

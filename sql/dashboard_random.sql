@@ -5,8 +5,8 @@
 -- and deleted, every maintenance switch, server_maint_mode with every option,
 -- TRUNCATE, and changes undone by a subtransaction or a whole-batch ROLLBACK.  After
 -- each batch (committed or rolled back) verify_counters() must return no row.
--- Deterministic: setseed() and every choice made with random(), so this output is
--- the same on every run.
+-- Deterministic: setseed(), random() drawn in a fixed order, per-row choices keyed by
+-- row id (pg_temp.rnd), so this output is the same on every run.
 CREATE EXTENSION maintmode;
 SET client_min_messages = warning;	-- server_maint_mode's NOTICEs vary with the path
 
@@ -33,6 +33,18 @@ END $$;
 CREATE FUNCTION pg_temp.one_of(VARIADIC options text[]) RETURNS text
 LANGUAGE sql AS 'SELECT $1[1 + floor(random() * array_length($1, 1))::int]';
 
+-- Per-row choices in statements over many rows: a number in [0, 1) fixed by the row's
+-- key and a salt drawn once per operation, so that the outcome does not depend on the
+-- order rows are scanned in (physical order, which pruning and vacuum change).
+CREATE FUNCTION pg_temp.rnd(key bigint, salt double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ('x' || substr(md5(key::text || ':' || salt::text), 1, 8))::bit(32)::bigint
+           / 4294967296.0
+$$;
+CREATE FUNCTION pg_temp.pick_of(key bigint, salt double precision, VARIADIC options text[])
+RETURNS text LANGUAGE sql IMMUTABLE
+AS 'SELECT $3[1 + floor(pg_temp.rnd($1, $2) * array_length($3, 1))::int]';
+
 -- k checks for agent a, random status and severity, one in four a task.
 CREATE FUNCTION pg_temp.add_checks(a bigint, k integer) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
@@ -56,6 +68,7 @@ DECLARE
     s bigint := pg_temp.pick('maintmode.site');
     c bigint := pg_temp.pick('maintmode.client');
     r double precision := random();
+    salt double precision := random();
 BEGIN
     -- Keep a fleet to work on.
     IF (SELECT count(*) FROM maintmode.client) < 3
@@ -82,17 +95,18 @@ BEGIN
     ELSIF r < 0.22 THEN
         op := 'checks bulk update';
         UPDATE maintmode.check_result
-           SET status = pg_temp.one_of('passing', 'failing'),
-               alert_severity = CASE WHEN random() < 0.3 THEN pg_temp.one_of('info', 'warning', 'error')
+           SET status = pg_temp.pick_of(id, salt, 'passing', 'failing'),
+               alert_severity = CASE WHEN pg_temp.rnd(id, salt + 1) < 0.3
+                                     THEN pg_temp.pick_of(id, salt + 2, 'info', 'warning', 'error')
                                      ELSE alert_severity END
-         WHERE id % (3 + floor(random() * 5)::int) = 0;
+         WHERE id % (3 + floor(salt * 5)::int) = 0;
     ELSIF r < 0.28 THEN
         op := 'checks insert';
         n := pg_temp.add_checks(a, 1 + floor(random() * 5)::int);
     ELSIF r < 0.31 THEN
         op := 'checks upsert';
         INSERT INTO maintmode.check_result (agent_id, kind, name, status, alert_severity)
-            SELECT agent_id, kind, name, pg_temp.one_of('passing', 'failing'), 'error'
+            SELECT agent_id, kind, name, pg_temp.pick_of(id, salt, 'passing', 'failing'), 'error'
               FROM maintmode.check_result WHERE agent_id = a
             UNION ALL
             SELECT a, 'check', 'c' || nextval('names'), 'failing', 'warning'
@@ -100,7 +114,7 @@ BEGIN
             DO UPDATE SET status = excluded.status, alert_severity = excluded.alert_severity;
     ELSIF r < 0.35 THEN
         op := 'checks delete';
-        DELETE FROM maintmode.check_result WHERE agent_id = a AND random() < 0.5;
+        DELETE FROM maintmode.check_result WHERE agent_id = a AND pg_temp.rnd(id, salt) < 0.5;
     ELSIF r < 0.38 THEN
         op := 'check moves agent';
         UPDATE maintmode.check_result SET agent_id = a
@@ -109,8 +123,10 @@ BEGIN
         op := 'agent heartbeat';
         UPDATE maintmode.agent
            -- seen now or two hours ago: overdue or not whatever the test's run time
-           SET last_seen = now() - CASE WHEN random() < 0.5 THEN interval '2 hours' ELSE '0' END,
-               overdue_email_alert = random() < 0.3, overdue_dashboard_alert = random() < 0.3
+           SET last_seen = now() - CASE WHEN pg_temp.rnd(id, salt) < 0.5 THEN interval '2 hours'
+                                        ELSE '0' END,
+               overdue_email_alert = pg_temp.rnd(id, salt + 1) < 0.3,
+               overdue_dashboard_alert = pg_temp.rnd(id, salt + 2) < 0.3
          WHERE site_id = s;
     ELSIF r < 0.48 THEN
         op := 'agents insert with checks';
@@ -120,12 +136,12 @@ BEGIN
                   FROM generate_series(1, 1 + floor(random() * 4)::int)
             RETURNING id)
         INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
-            SELECT id, 'c' || nextval('names'), pg_temp.one_of('passing', 'failing'),
-                   pg_temp.one_of('info', 'warning', 'error')
-              FROM new_agents, generate_series(1, 3);
+            SELECT id, 'c' || nextval('names'), pg_temp.pick_of(id * 3 + g, salt, 'passing', 'failing'),
+                   pg_temp.pick_of(id * 3 + g, salt + 1, 'info', 'warning', 'error')
+              FROM new_agents, generate_series(1, 3) g;
     ELSIF r < 0.56 THEN
         op := 'agents delete';
-        DELETE FROM maintmode.agent WHERE id = a OR (site_id = s AND random() < 0.3);
+        DELETE FROM maintmode.agent WHERE id = a OR (site_id = s AND pg_temp.rnd(id, salt) < 0.3);
     ELSIF r < 0.61 THEN
         op := 'agent moves site';
         UPDATE maintmode.agent SET site_id = s WHERE id = a;
@@ -168,13 +184,15 @@ BEGIN
         DELETE FROM maintmode.client WHERE id = c;
     ELSIF r < 0.92 THEN
         op := 'truncate checks';
-        TRUNCATE maintmode.check_result;
+        TRUNCATE maintmode.check_result CASCADE;
     ELSIF r < 0.98 THEN
         op := 'agents checks refill';
+        -- add_checks() draws from random(): call it in id order, not scan order
         SELECT sum(pg_temp.add_checks(id, 2)) INTO n
-          FROM maintmode.agent
-         WHERE id % 4 = floor(random() * 4)::int
-           AND (SELECT count(*) FROM maintmode.check_result) < 400;
+          FROM (SELECT id FROM maintmode.agent
+                 WHERE id % 4 = floor(salt * 4)::int
+                   AND (SELECT count(*) FROM maintmode.check_result) < 400
+                 ORDER BY id) chosen;
     ELSE
         op := 'client with sites';
         WITH k AS (INSERT INTO maintmode.client (name) VALUES ('k' || nextval('names'))

@@ -8,7 +8,7 @@ SET client_min_messages = warning;
 -- The extension's functions.
 CREATE TEMP VIEW ext_function AS
     SELECT p.oid, p.oid::regprocedure AS function, p.provolatile, p.prosecdef, p.proconfig,
-           l.lanname, p.proacl, p.proowner
+           l.lanname, p.proacl, p.proowner, p.prosqlbody IS NOT NULL AS preparsed
       FROM pg_depend d
       JOIN pg_proc p ON p.oid = d.objid
       JOIN pg_language l ON l.oid = p.prolang
@@ -34,8 +34,10 @@ SELECT count(*) AS public_privileges FROM (
 SELECT count(*) > 0 AS has_security_definer FROM ext_function WHERE prosecdef;
 SELECT function, proconfig FROM ext_function
  WHERE prosecdef AND NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false);
--- Functions that do not pin it: only those that run no SQL.
-SELECT function, lanname FROM ext_function
+-- Functions that do not pin it: C functions that run no SQL as the caller
+-- (check_counter_trigger pins it itself around the SQL it runs as owner), and SQL
+-- functions with SQL-standard bodies, parsed at CREATE EXTENSION.
+SELECT function, lanname, preparsed FROM ext_function
  WHERE NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
  ORDER BY 1::text;
 

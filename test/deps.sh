@@ -2,7 +2,7 @@
 # Installs, from Debian, what building and testing maintmode needs (as root).
 set -euo pipefail
 packages=(make gcc libc6-dev postgresql-15 postgresql-server-dev-15 postgresql-contrib
-          libipc-run-perl perl "$@")
+          libipc-run-perl perl python3 python3-django python3-psycopg2 "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

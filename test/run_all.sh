@@ -61,7 +61,47 @@ if [ -n "$isolation_tests" ]; then
     count_regress_log isolation results/isolation.log "$(echo $isolation_tests | wc -w)"
     [ -f results/isolation/regression.diffs ] && head -200 results/isolation/regression.diffs
 fi
+
+# count_outcome_lines KIND LOG EXIT_STATUS SED_ARGS...: the sed expressions turn each
+# result line of LOG into "ok NAME" or "FAILED NAME"; a runner that exits non-zero
+# without reporting a failure (it died, or could not start) counts as one failure.
+count_outcome_lines() {
+    local kind=$1 log=$2 status=$3 failed_before=$failed result name
+    shift 3
+    while read -r result name; do
+        record "$kind/$name" "$result"
+    done < <(sed -nE "$@" "$log")
+    [ "$status" = 0 ] || [ "$failed" -gt "$failed_before" ] || record "$kind/(exit status $status)" FAILED
+}
+
+echo "== django"
+# Debian's own interpreter: python3-django and python3-psycopg2 are installed for it.
+(cd test/django && PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 manage.py test --noinput) \
+    >results/django.log 2>&1
+django_status=$?
+cat results/django.log
+count_outcome_lines django results/django.log "$django_status" \
+    -e 's/^PASS (.*)/ok \1/p' -e 's/^(FAIL|ERROR) (.*)/FAILED \2/p'
 cluster_stop
+
+echo "== DBA script"
+bash test/dba/test_maintenance_window.sh >results/dba.log 2>&1
+dba_status=$?
+cat results/dba.log
+count_outcome_lines dba results/dba.log "$dba_status" \
+    -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
+
+echo "== demo"
+# The README's first command: its whole output, less what differs between runs,
+# is test/demo/expected.out.
+bash test/demo.sh 2>&1 | sed -E -e 's/^(== Building and installing maintmode for ).*/\1PG_CONFIG/' \
+    -e 's/^(== Throwaway cluster on ).*/\1DIR, port PORT/' -e 's/^(since +\| ).*/\1SINCE/' \
+    >results/demo.out
+if [ "${PIPESTATUS[0]}" = 0 ] && diff -u test/demo/expected.out results/demo.out; then
+    record demo/demo.sh ok
+else
+    record demo/demo.sh FAILED
+fi
 
 echo "== TAP"
 # PostgreSQL::Test::Cluster runs initdb, which refuses root: run as postgres in a copy.

@@ -1,0 +1,28 @@
+"""Settings of the example application: one PostgreSQL database, reached with the
+standard libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD), and the fleet app."""
+import os
+
+SECRET_KEY = "maintmode-example-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = []
+
+INSTALLED_APPS = ["fleet"]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("MAINTMODE_APP_DB", "maintmode_app"),
+        # Empty values let libpq fall back to its own environment and defaults.
+        "HOST": os.environ.get("PGHOST", ""),
+        "PORT": os.environ.get("PGPORT", ""),
+        "USER": os.environ.get("PGUSER", ""),
+        "PASSWORD": os.environ.get("PGPASSWORD", ""),
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# One line per test ("PASS name" / "FAIL name" / ...) for test/run_all.sh to count.
+TEST_RUNNER = "fleet.runner.OneLinePerTestRunner"
