@@ -17,10 +17,10 @@ maintmode.window_database = 'postgres'
 maintmode.window_sweep_interval = 1
 });
 
-is( $node->safe_psql(
+ok( $node->poll_query_until(
 		'postgres',
-		q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'maintmode window worker'}),
-	'1',
+		q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'maintmode window worker'},
+		'1'),
 	'the window worker runs (before CREATE EXTENSION it has nothing to do, and waits)');
 
 $node->safe_psql(
