@@ -146,7 +146,7 @@ SELECT length(c.name) AS name_length, maintmode.set_client_maintenance(c.id, fal
 SELECT id AS hostile_site FROM maintmode.site WHERE name = $$'); DROP TABLE maintmode.agent; --$$ \gset
 CREATE ROLE "regress_o'brien; --";
 GRANT USAGE ON SCHEMA maintmode TO "regress_o'brien; --";
-GRANT EXECUTE ON FUNCTION maintmode.set_site_maintenance(bigint, boolean) TO "regress_o'brien; --";
+GRANT EXECUTE ON FUNCTION maintmode.set_site_maintenance(bigint, boolean, timestamptz, text) TO "regress_o'brien; --";
 SET ROLE "regress_o'brien; --";
 SELECT maintmode.set_site_maintenance(:hostile_site, true);
 RESET ROLE;

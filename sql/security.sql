@@ -50,10 +50,14 @@ GRANT EXECUTE ON FUNCTION maintmode.server_maint_status(),
                           maintmode.agent_status(timestamptz, integer, integer)
     TO maint_viewer;
 CREATE ROLE maint_operator NOLOGIN IN ROLE maint_viewer;
-GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean),
-                          maintmode.set_site_maintenance(bigint, boolean),
-                          maintmode.set_client_maintenance(bigint, boolean),
-                          maintmode.server_maint_mode(text)
+GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text),
+                          maintmode.set_site_maintenance(bigint, boolean, timestamptz, text),
+                          maintmode.set_client_maintenance(bigint, boolean, timestamptz, text),
+                          maintmode.server_maint_mode(text),
+                          maintmode.create_window(text, bigint, timestamptz, timestamptz,
+                                                  interval, text, text, text),
+                          maintmode.end_window(bigint),
+                          maintmode.extend_window(bigint, timestamptz)
     TO maint_operator;
 -- A person who operates, and roles for the negative cases.
 CREATE ROLE regress_alice LOGIN IN ROLE maint_operator;
@@ -61,7 +65,7 @@ CREATE ROLE regress_nobody LOGIN;
 -- Switches only: schema usage and EXECUTE, no privilege on any table.
 CREATE ROLE regress_switch_only LOGIN;
 GRANT USAGE ON SCHEMA maintmode TO regress_switch_only;
-GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean),
+GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text),
                           maintmode.server_maint_mode(text)
     TO regress_switch_only;
 

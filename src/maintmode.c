@@ -27,6 +27,7 @@ void		_PG_init(void);
 #endif
 
 /*
+ * The settings, and the window worker when loaded at server start.
  * PGC_SUSET: whether failures hidden by maintenance are reported when it ends
  * is the installation's policy, not something the role that switches an agent
  * out of maintenance may waive for its own switch.  A superuser can set it per
@@ -43,6 +44,36 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	/* PGC_SUSET: a role that could move the clock could end windows early. */
+	DefineCustomStringVariable("maintmode.test_now",
+							   "Fixes \"now\" for maintenance windows and expiries, for tests.",
+							   "Empty: now().",
+							   &mm_test_now,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+	DefineCustomIntVariable("maintmode.window_sweep_interval",
+							"Seconds between the window worker's sweeps.",
+							NULL,
+							&mm_window_sweep_interval,
+							10, 1, 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+	/* The worker, and its setting that only server start can set, need preloading. */
+	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomStringVariable("maintmode.window_database",
+								   "The database the window worker sweeps.",
+								   NULL,
+								   &mm_window_database,
+								   "postgres",
+								   PGC_POSTMASTER,
+								   0,
+								   NULL, NULL, NULL);
+		mm_register_window_worker();
+	}
 	MarkGUCPrefixReserved("maintmode");
 }
 

@@ -8,8 +8,9 @@
 
 #include "postgres.h"
 #include "executor/spi.h"
+#include "datatype/timestamp.h"
 
-#define MM_MAX_ARGS 8
+#define MM_MAX_ARGS 10
 
 /*
  * One SQL statement the extension runs through SPI.  It is prepared on first
@@ -38,5 +39,13 @@ extern char *mm_caller_name(void);
 
 /* maintmode.alert_on_leave: alert for failures an agent leaves maintenance with. */
 extern bool mm_alert_on_leave;
+
+/* Windows (windows.c, window_worker.c). */
+extern char *mm_test_now;
+extern char *mm_window_database;
+extern int	mm_window_sweep_interval;
+extern TimestampTz mm_window_now(void);
+extern bool mm_agent_has_hand_flag(void);
+extern void mm_register_window_worker(void);
 
 #endif							/* MAINTMODE_H */

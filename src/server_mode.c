@@ -36,6 +36,23 @@ static const char *const option_names[] = {
 /* At most this many bytes of a refused option are echoed in the error. */
 #define SHOWN_OPTION_BYTES 64
 
+/*
+ * Server maintenance works on the hand flags (saved, set, restored): windows
+ * come and go on their own and never enter the saved states.  Until ALTER
+ * EXTENSION UPDATE brings a 1.0 schema to 1.1 there is no hand flag, and the
+ * statements work on maintenance_mode as 1.0 did: each is kept in both forms,
+ * [0] for 1.0 and [1] for 1.1, chosen by flag_form().
+ */
+#define SERVER_REASON ", hand_reason = 'server maintenance'"
+#define BOTH_FORMS(stmt) {{stmt("maintenance_mode", ""), 0, {0}}, \
+						  {stmt("hand_maintenance", SERVER_REASON), 0, {0}}}
+
+static int
+flag_form(void)
+{
+	return mm_agent_has_hand_flag() ? 1 : 0;
+}
+
 static MMStatement ensure_row_stmt = {
 	"INSERT INTO maintmode.server_mode DEFAULT VALUES ON CONFLICT DO NOTHING", 0, {0}
 };
@@ -58,29 +75,27 @@ static MMStatement lock_agents_stmt = {
 	"LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE", 0, {0}
 };
 
-static MMStatement save_states_stmt = {
-	"INSERT INTO maintmode.saved_state (agent_id, maintenance_mode)"
-	" SELECT id, maintenance_mode FROM maintmode.agent", 0, {0}
-};
+#define SAVE_STATES(flag, reason) \
+	"INSERT INTO maintmode.saved_state (agent_id, maintenance_mode)" \
+	" SELECT id, " flag " FROM maintmode.agent"
+static MMStatement save_states_stmt[2] = BOTH_FORMS(SAVE_STATES);
 
-static MMStatement enter_all_stmt = {
-	"UPDATE maintmode.agent SET maintenance_mode = true WHERE NOT maintenance_mode",
-	0, {0}
-};
+#define ENTER_ALL(flag, reason) \
+	"UPDATE maintmode.agent SET " flag " = true" reason " WHERE NOT " flag
+static MMStatement enter_all_stmt[2] = BOTH_FORMS(ENTER_ALL);
 
-static MMStatement leave_all_stmt = {
-	"UPDATE maintmode.agent SET maintenance_mode = false WHERE maintenance_mode",
-	0, {0}
-};
+#define LEAVE_ALL(flag, reason) \
+	"UPDATE maintmode.agent SET " flag " = false WHERE " flag
+static MMStatement leave_all_stmt[2] = BOTH_FORMS(LEAVE_ALL);
 
 /* Agents without a saved state were created during the window: they leave. */
-static MMStatement restore_stmt = {
-	"UPDATE maintmode.agent a SET maintenance_mode = NOT a.maintenance_mode"
-	"  FROM maintmode.agent b"
-	"  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id"
-	" WHERE a.id = b.id"
-	"   AND b.maintenance_mode <> coalesce(s.maintenance_mode, false)", 0, {0}
-};
+#define RESTORE(flag, reason) \
+	"UPDATE maintmode.agent a SET " flag " = NOT a." flag \
+	"  FROM maintmode.agent b" \
+	"  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id" \
+	" WHERE a.id = b.id" \
+	"   AND b." flag " <> coalesce(s.maintenance_mode, false)"
+static MMStatement restore_stmt[2] = BOTH_FORMS(RESTORE);
 
 /* Returns how many of the removed states belonged to agents that still exist. */
 static MMStatement drop_states_stmt = {
@@ -154,6 +169,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 	int64		changed = 0;
 	int64		saved = 0;
 	int64		restored = 0;
+	int			form = flag_form();
 
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -172,7 +188,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 		case OPT_ENABLE:
 			if (!in_maintenance)
 			{
-				saved = mm_execute_locked(&save_states_stmt, NULL, NULL);
+				saved = mm_execute_locked(&save_states_stmt[form], NULL, NULL);
 				has_states = true;
 			}
 			else if (has_states)
@@ -182,14 +198,14 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 				ereport(NOTICE,
 						(errmsg("server is already in maintenance (force-enabled); no states are saved"),
 						 errhint("disable will then have nothing to restore; force-disable takes every agent out.")));
-			changed = mm_execute_locked(&enter_all_stmt, NULL, NULL);
+			changed = mm_execute_locked(&enter_all_stmt[form], NULL, NULL);
 			set_mode(true, has_states);
 			break;
 
 		case OPT_DISABLE:
 			if (has_states)
 			{
-				changed = mm_execute_locked(&restore_stmt, NULL, NULL);
+				changed = mm_execute_locked(&restore_stmt[form], NULL, NULL);
 				restored = mm_count_locked(&drop_states_stmt, NULL);
 				set_mode(false, false);
 				in_maintenance = false;
@@ -204,13 +220,13 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			break;
 
 		case OPT_FORCE_ENABLE:
-			changed = mm_execute_locked(&enter_all_stmt, NULL, NULL);
+			changed = mm_execute_locked(&enter_all_stmt[form], NULL, NULL);
 			set_mode(true, has_states);
 			in_maintenance = true;
 			break;
 
 		case OPT_FORCE_DISABLE:
-			changed = mm_execute_locked(&leave_all_stmt, NULL, NULL);
+			changed = mm_execute_locked(&leave_all_stmt[form], NULL, NULL);
 			if (has_states)
 			{
 				/*
@@ -242,12 +258,12 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 													  result, result_nulls)));
 }
 
-static MMStatement start_in_maintenance_stmt = {
-	"UPDATE maintmode.agent a SET maintenance_mode = true"
-	"  FROM new_agents n"
-	" WHERE a.id = n.id AND NOT a.maintenance_mode"
-	"   AND EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance)", 0, {0}
-};
+#define START_IN_MAINTENANCE(flag, reason) \
+	"UPDATE maintmode.agent a SET " flag " = true" reason \
+	"  FROM new_agents n" \
+	" WHERE a.id = n.id AND NOT a." flag \
+	"   AND EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance)"
+static MMStatement start_in_maintenance_stmt[2] = BOTH_FORMS(START_IN_MAINTENANCE);
 
 /* AFTER INSERT ... FOR EACH STATEMENT, with the new rows as new_agents. */
 PG_FUNCTION_INFO_V1(maintmode_agent_insert_trigger);
@@ -267,7 +283,7 @@ maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	mm_execute(&start_in_maintenance_stmt, NULL, NULL, false);
+	mm_execute(&start_in_maintenance_stmt[flag_form()], NULL, NULL, false);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);

@@ -138,7 +138,42 @@ for my $version (@earlier_versions)
 	is( $node->safe_psql($db,
 			'SELECT count(*) FROM maintmode.agent WHERE maintenance_mode <> (id % 3 = 0)'),
 		'0', "from $version: disable after the update restores the states saved before it");
+
+	# 1.1: what 1.0 had in maintenance is hand-set; windows work on the updated data.
+	is( $node->safe_psql($db,
+			'SELECT count(*) FROM maintmode.agent WHERE hand_maintenance <> maintenance_mode OR window_maintenance'),
+		'0', "from $version: every agent's maintenance is its hand flag");
+	is( $node->safe_psql(
+			$db, q{
+		SELECT maintmode.create_window('agent', 1, now(), duration => '1 hour', reason => 'after update');
+		SELECT maintenance_mode FROM maintmode.agent WHERE id = 1}),
+		"1\nt", "from $version: a window applies after the update");
 }
+
+# Before the update, the 1.0 functions run on the new library (installed first, as a
+# package upgrade does); the update keeps EXECUTE granted on the switches it replaces.
+$node->safe_psql('postgres', 'CREATE DATABASE grants_1_0');
+$node->safe_psql(
+	'grants_1_0', q{
+	CREATE EXTENSION maintmode VERSION '1.0';
+	CREATE ROLE regress_operator;
+	GRANT EXECUTE ON FUNCTION maintmode.set_site_maintenance(bigint, boolean) TO regress_operator;
+	INSERT INTO maintmode.client (name) VALUES ('acme');
+	INSERT INTO maintmode.site (client_id, name) VALUES (1, 'hq');
+	INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'a1');
+});
+is($node->safe_psql('grants_1_0', 'SELECT maintmode.set_site_maintenance(1, true)'),
+	'1', 'on 1.0 with the new library, the 1.0 switch works');
+$node->safe_psql('grants_1_0', 'ALTER EXTENSION maintmode UPDATE');
+is( $node->safe_psql(
+		'grants_1_0', q{
+		SELECT has_function_privilege('regress_operator',
+		    'maintmode.set_site_maintenance(bigint, boolean, timestamptz, text)', 'EXECUTE'),
+		       has_function_privilege('regress_operator',
+		    'maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text)', 'EXECUTE')}),
+	't|f', 'the update grants EXECUTE on the new switch to who had it on the old one, and no more');
+$node->safe_psql('grants_1_0', 'DROP EXTENSION maintmode');
+$node->safe_psql('postgres', 'DROP ROLE regress_operator');
 
 $node->stop;
 done_testing();

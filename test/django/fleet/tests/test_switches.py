@@ -73,7 +73,7 @@ class SwitchTests(FleetTestCase):
 
             cursor.execute("RESET ROLE")
             cursor.execute("GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance"
-                           "(bigint, boolean) TO maintmode_test_app")
+                           "(bigint, boolean, timestamptz, text) TO maintmode_test_app")
             cursor.execute("SET LOCAL ROLE maintmode_test_app")
             self.assertEqual(maintenance.set_agent_maintenance(self.hq1, True), 1)
             cursor.execute("RESET ROLE")
@@ -103,9 +103,9 @@ class ApplicationRoleTests(FleetTestCase):
                       maintmode.check_result TO rmm_app;
                 GRANT SELECT ON maintmode.agent_dashboard, maintmode.site_dashboard,
                                 maintmode.client_dashboard, maintmode.alert TO rmm_app;
-                GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean),
-                                          maintmode.set_site_maintenance(bigint, boolean),
-                                          maintmode.set_client_maintenance(bigint, boolean),
+                GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text),
+                                          maintmode.set_site_maintenance(bigint, boolean, timestamptz, text),
+                                          maintmode.set_client_maintenance(bigint, boolean, timestamptz, text),
                                           maintmode.take_notifications(text, integer)
                    TO rmm_app;
                 GRANT SELECT ON maintmode.server_mode, maintmode.saved_state TO rmm_app;

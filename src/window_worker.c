@@ -1,0 +1,96 @@
+/*
+ * window_worker.c
+ *     The window worker: a background worker, started by the postmaster when
+ *     maintmode is in shared_preload_libraries, that runs sweep_windows() in
+ *     one database every maintmode.window_sweep_interval seconds, so windows
+ *     start and end, and hand-set maintenance expires, with nobody connected.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+
+#include "maintmode.h"
+
+char	   *mm_window_database = NULL;
+int			mm_window_sweep_interval = 10;
+
+PGDLLEXPORT void maintmode_window_worker_main(Datum main_arg);
+
+void
+mm_register_window_worker(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	/* After an error (a sweep that failed, the database not there yet): retry. */
+	worker.bgw_restart_time = 10;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "maintmode");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "maintmode_window_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "maintmode window worker");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "maintmode window worker");
+	RegisterBackgroundWorker(&worker);
+}
+
+/*
+ * One sweep in its own transaction, if the database has maintmode at a version
+ * with windows (before CREATE EXTENSION, or on 1.0, there is nothing to do).
+ */
+static void
+sweep_once(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "SELECT maintmode.sweep_windows()");
+
+	SPI_connect();
+	if (SPI_execute("SELECT FROM pg_catalog.pg_extension"
+					" WHERE extname = 'maintmode'"
+					"   AND pg_catalog.to_regprocedure('maintmode.sweep_windows()') IS NOT NULL",
+					true, 0) == SPI_OK_SELECT && SPI_processed == 1 &&
+		SPI_execute("SELECT maintmode.sweep_windows()", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "maintmode.sweep_windows() failed");
+	SPI_finish();
+
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+void
+maintmode_window_worker_main(Datum main_arg)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(mm_window_database, NULL, 0);
+
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		sweep_once();
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 mm_window_sweep_interval * 1000L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

@@ -1,0 +1,684 @@
+/*
+ * windows.c
+ *     Maintenance windows and expiring hand-set maintenance: the window clock,
+ *     the BEFORE trigger that keeps agent.maintenance_mode equal to
+ *     hand_maintenance OR window_maintenance, the trigger that puts new agents
+ *     in the windows in force, create_window, end_window, extend_window, and
+ *     the sweep that starts and ends windows and expires
+ *     hand-set maintenance (run by the window worker, or called).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "maintmode.h"
+
+/* maintmode.test_now: a fixed "now" for the window code, for tests; empty: now(). */
+char	   *mm_test_now = NULL;
+
+/* At most this many bytes of a refused name are echoed in an error. */
+#define SHOWN_NAME_BYTES 64
+
+TimestampTz
+mm_window_now(void)
+{
+	if (mm_test_now != NULL && mm_test_now[0] != '\0')
+		return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+													   CStringGetDatum(mm_test_now),
+													   ObjectIdGetDatum(InvalidOid),
+													   Int32GetDatum(-1)));
+	return GetCurrentTransactionStartTimestamp();
+}
+
+/*
+ * Whether the agent table has the hand flag (1.1), or is still 1.0's: the
+ * library serves both between its installation and ALTER EXTENSION UPDATE.
+ */
+bool
+mm_agent_has_hand_flag(void)
+{
+	Oid			agent = get_relname_relid("agent", get_namespace_oid("maintmode", false));
+
+	return OidIsValid(agent) && get_attnum(agent, "hand_maintenance") != InvalidAttrNumber;
+}
+
+PG_FUNCTION_INFO_V1(maintmode_window_clock);
+Datum
+maintmode_window_clock(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(mm_window_now());
+}
+
+/* The agent columns the BEFORE trigger reads and writes, in this order. */
+enum
+{
+	COL_EFFECTIVE,
+	COL_HAND,
+	COL_WINDOW,
+	COL_HAND_SINCE,
+	COL_HAND_SET_BY,
+	COL_HAND_REASON,
+	COL_HAND_UNTIL,
+	AGENT_COLS
+};
+
+static const char *const agent_column_names[AGENT_COLS] = {
+	"maintenance_mode", "hand_maintenance", "window_maintenance",
+	"hand_since", "hand_set_by", "hand_reason", "hand_until"
+};
+
+static bool
+bool_column(HeapTuple tuple, TupleDesc desc, int attnum)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attnum, desc, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE ON agent FOR EACH ROW.  No SPI: it runs for every
+ * row written, heartbeats included, and changes the row only when needed.
+ *  * A statement that changes maintenance_mode but not hand_maintenance (an
+ *    ORM's UPDATE, or an INSERT naming maintenance_mode) is a hand change.
+ *    Only a change counts: an ORM that writes back every column it read
+ *    leaves the hand flag alone.
+ *  * maintenance_mode is then hand_maintenance OR window_maintenance.
+ *  * The hand details are cleared when the hand flag is off, and since/who
+ *    filled in when it comes on without them.
+ */
+PG_FUNCTION_INFO_V1(maintmode_agent_effective_maintenance_trigger);
+Datum
+maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tuple;
+	int			attnums[AGENT_COLS];
+	Datum		values[AGENT_COLS];
+	bool		nulls[AGENT_COLS];
+	int			replace_cols[AGENT_COLS];
+	int			nreplace = 0;
+	bool		is_update;
+	bool		effective;
+	bool		hand;
+	bool		window;
+	bool		was_hand = false;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("agent_effective_maintenance_trigger must fire BEFORE INSERT OR UPDATE FOR EACH ROW")));
+
+	desc = RelationGetDescr(trigdata->tg_relation);
+	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
+	tuple = is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	for (int i = 0; i < AGENT_COLS; i++)
+	{
+		attnums[i] = SPI_fnumber(desc, agent_column_names[i]);
+		if (attnums[i] <= 0)
+			elog(ERROR, "agent has no column \"%s\"", agent_column_names[i]);
+		values[i] = heap_getattr(tuple, attnums[i], desc, &nulls[i]);
+	}
+
+	effective = bool_column(tuple, desc, attnums[COL_EFFECTIVE]);
+	hand = bool_column(tuple, desc, attnums[COL_HAND]);
+	window = bool_column(tuple, desc, attnums[COL_WINDOW]);
+	if (is_update)
+	{
+		HeapTuple	old = trigdata->tg_trigtuple;
+
+		was_hand = bool_column(old, desc, attnums[COL_HAND]);
+		if (hand == was_hand && effective != bool_column(old, desc, attnums[COL_EFFECTIVE]))
+			hand = effective;
+	}
+	else if (effective && !window)
+		hand = true;
+
+#define REPLACE(col, value, isnull) \
+	do { \
+		values[col] = (value); \
+		nulls[col] = (isnull); \
+		replace_cols[nreplace++] = attnums[col]; \
+	} while (0)
+
+	if (hand != bool_column(tuple, desc, attnums[COL_HAND]))
+		REPLACE(COL_HAND, BoolGetDatum(hand), false);
+	if ((hand || window) != effective)
+		REPLACE(COL_EFFECTIVE, BoolGetDatum(hand || window), false);
+	if (!hand)
+	{
+		for (int col = COL_HAND_SINCE; col <= COL_HAND_UNTIL; col++)
+			if (!nulls[col])
+				REPLACE(col, (Datum) 0, true);
+	}
+	else if (!was_hand)
+	{
+		if (nulls[COL_HAND_SINCE])
+			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_window_now()), false);
+		if (nulls[COL_HAND_SET_BY])
+			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
+	}
+#undef REPLACE
+
+	if (nreplace > 0)
+	{
+		Datum		new_values[AGENT_COLS];
+		bool		new_nulls[AGENT_COLS];
+
+		for (int i = 0; i < nreplace; i++)
+			for (int col = 0; col < AGENT_COLS; col++)
+				if (attnums[col] == replace_cols[i])
+				{
+					new_values[i] = values[col];
+					new_nulls[i] = nulls[col];
+				}
+		tuple = heap_modify_tuple_by_cols(tuple, desc, nreplace, replace_cols,
+										  new_values, new_nulls);
+	}
+	return PointerGetDatum(tuple);
+}
+
+/*
+ * Windows in force at $1, and the agents they cover.  A window without an
+ * agent, site or client is the whole server's.
+ */
+#define COVERED_AGENTS \
+	"WITH active AS (" \
+	"  SELECT w.agent_id, w.site_id, w.client_id FROM maintmode.maintenance_window w" \
+	"   WHERE w.starts_at <= $1 AND (w.ends_at > $1 OR w.ends_at IS NULL)" \
+	"     AND (w.ended_at > $1 OR w.ended_at IS NULL)" \
+	"     AND EXISTS (SELECT FROM maintmode.window_occurrence(w, $1)))," \
+	" covered AS (" \
+	"  SELECT a.id FROM active w JOIN maintmode.agent a ON a.id = w.agent_id" \
+	"  UNION SELECT a.id FROM active w JOIN maintmode.agent a ON a.site_id = w.site_id" \
+	"  UNION SELECT a.id FROM active w JOIN maintmode.site s ON s.client_id = w.client_id" \
+	"                                   JOIN maintmode.agent a ON a.site_id = s.id" \
+	"  UNION SELECT a.id FROM maintmode.agent a" \
+	"         WHERE EXISTS (SELECT FROM active w" \
+	"                        WHERE pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0))"
+
+static MMStatement enter_windows_stmt = {
+	COVERED_AGENTS
+	" UPDATE maintmode.agent a SET window_maintenance = true"
+	"   FROM covered c WHERE a.id = c.id AND NOT a.window_maintenance",
+	1, {TIMESTAMPTZOID}
+};
+
+static MMStatement leave_windows_stmt = {
+	COVERED_AGENTS
+	" UPDATE maintmode.agent a SET window_maintenance = false"
+	"  WHERE a.window_maintenance AND NOT EXISTS (SELECT FROM covered c WHERE c.id = a.id)",
+	1, {TIMESTAMPTZOID}
+};
+
+/*
+ * Hand-set maintenance whose time is up ends, unless the server is in
+ * maintenance: that has no end time, and disable restores the hand flags it
+ * saved; an expiry passed meanwhile takes effect at the first sweep after.
+ */
+static MMStatement expire_hand_stmt = {
+	"UPDATE maintmode.agent SET hand_maintenance = false"
+	" WHERE hand_until <= $1 AND hand_maintenance"
+	"   AND NOT EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance)",
+	1, {TIMESTAMPTZOID}
+};
+
+/* Two sweeps at once would do the same work twice: the second waits. */
+static MMStatement lock_sweep_stmt = {
+	"SELECT pg_catalog.pg_advisory_xact_lock("
+	"'maintmode.maintenance_window'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int4, 0)",
+	0, {0}
+};
+
+typedef struct SweepCounts
+{
+	int64		hand_expired;
+	int64		window_entered;
+	int64		window_left;
+} SweepCounts;
+
+/* Bring every agent's window and hand flags to the window clock (SPI connected). */
+static SweepCounts
+sweep(void)
+{
+	Datum		now = TimestampTzGetDatum(mm_window_now());
+	SweepCounts counts;
+
+	mm_execute(&lock_sweep_stmt, NULL, NULL, false);
+	counts.hand_expired = mm_execute(&expire_hand_stmt, &now, NULL, false);
+	counts.window_left = mm_execute(&leave_windows_stmt, &now, NULL, false);
+	counts.window_entered = mm_execute(&enter_windows_stmt, &now, NULL, false);
+	return counts;
+}
+
+/* New agents covered by a window in force join it at once, not at the next sweep. */
+static MMStatement join_windows_stmt = {
+	COVERED_AGENTS
+	" UPDATE maintmode.agent a SET window_maintenance = true"
+	"   FROM covered c JOIN new_agents n ON n.id = c.id"
+	"  WHERE a.id = c.id AND NOT a.window_maintenance",
+	1, {TIMESTAMPTZOID}
+};
+
+/* AFTER INSERT ON agent FOR EACH STATEMENT, new rows as new_agents. */
+PG_FUNCTION_INFO_V1(maintmode_agent_joins_windows_trigger);
+Datum
+maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Datum		now;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("agent_joins_windows_trigger must fire AFTER INSERT FOR EACH STATEMENT with a NEW TABLE")));
+
+	now = TimestampTzGetDatum(mm_window_now());
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	mm_execute(&join_windows_stmt, &now, NULL, false);
+	SPI_finish();
+
+	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(maintmode_sweep_windows);
+Datum
+maintmode_sweep_windows(PG_FUNCTION_ARGS)
+{
+	TupleDesc	result_desc;
+	Datum		result[3];
+	bool		result_nulls[3] = {false};
+	SweepCounts counts;
+
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	SPI_connect();
+	counts = sweep();
+	if (counts.hand_expired + counts.window_entered + counts.window_left > 0)
+		mm_log_event("sweep windows", "server", 0, false,
+					 counts.hand_expired + counts.window_entered + counts.window_left, 0, 0);
+	SPI_finish();
+
+	result[0] = Int64GetDatum(counts.hand_expired);
+	result[1] = Int64GetDatum(counts.window_entered);
+	result[2] = Int64GetDatum(counts.window_left);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc),
+													  result, result_nulls)));
+}
+
+/* The scopes a window can have, and how to tell that a named one exists. */
+typedef struct WindowScope
+{
+	const char *name;
+	MMStatement exists;
+} WindowScope;
+
+static WindowScope window_scopes[] = {
+	{"agent", {"SELECT FROM maintmode.agent WHERE id = $1", 1, {INT8OID}}},
+	{"site", {"SELECT FROM maintmode.site WHERE id = $1", 1, {INT8OID}}},
+	{"client", {"SELECT FROM maintmode.client WHERE id = $1", 1, {INT8OID}}},
+	{"server", {NULL, 0, {0}}},
+};
+
+#define SCOPES_HINT "Valid scopes are agent, site, client and server."
+#define REPEATS_HINT "Valid repeats are daily and weekly, or NULL for a one-off window."
+
+static WindowScope *
+parse_scope(FunctionCallInfo fcinfo)
+{
+	char	   *given;
+	int			len;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("scope must not be null"),
+				 errhint(SCOPES_HINT)));
+	given = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	for (int i = 0; i < (int) lengthof(window_scopes); i++)
+		if (strcmp(given, window_scopes[i].name) == 0)
+			return &window_scopes[i];
+	len = strlen(given);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown window scope \"%.*s\"%s",
+					pg_mbcliplen(given, len, SHOWN_NAME_BYTES), given,
+					len > SHOWN_NAME_BYTES ? "..." : ""),
+			 errhint(SCOPES_HINT)));
+	pg_unreachable();
+}
+
+static bool
+interval_greater(Interval *a, Interval *b)
+{
+	return DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(a),
+											IntervalPGetDatum(b)));
+}
+
+static MMStatement insert_window_stmt = {
+	"INSERT INTO maintmode.maintenance_window"
+	" (agent_id, site_id, client_id, starts_at, ends_at, repeat, time_zone, duration,"
+	"  reason, created_by)"
+	" VALUES (CASE WHEN $1 = 'agent' THEN $2 END, CASE WHEN $1 = 'site' THEN $2 END,"
+	"         CASE WHEN $1 = 'client' THEN $2 END, $3,"
+	"         CASE WHEN $4 IS NOT NULL OR $7 IS NOT NULL THEN $4 ELSE $3 + $5 END,"
+	"         $7, $8, CASE WHEN $7 IS NOT NULL THEN $5 END, $6, $9)"
+	" RETURNING id",
+	9, {TEXTOID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID, INTERVALOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID}
+};
+
+/*
+ * create_window(scope, target, starts, ends, duration, reason, repeat,
+ * time_zone): validates everything before writing anything, inserts the
+ * window, and sweeps so that a window already in force covers its agents
+ * when the call returns.
+ */
+PG_FUNCTION_INFO_V1(maintmode_create_window);
+Datum
+maintmode_create_window(PG_FUNCTION_ARGS)
+{
+	WindowScope *scope = parse_scope(fcinfo);
+	bool		is_server = scope->exists.sql == NULL;
+	Datum		args[9];
+	char		nulls[9] = "         ";
+	TimestampTz starts;
+	char	   *reason;
+	char	   *repeat = NULL;
+	Interval   *period = NULL;
+	int64		window;
+	bool		isnull;
+	SweepCounts counts;
+
+	if (is_server != PG_ARGISNULL(1))
+		ereport(ERROR,
+				(is_server ?
+				 errcode(ERRCODE_INVALID_PARAMETER_VALUE) :
+				 errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 is_server ?
+				 errmsg("a server window takes no target, not " INT64_FORMAT,
+						PG_GETARG_INT64(1)) :
+				 errmsg("target must not be null for a window on a %s", scope->name),
+				 errhint("Pass the id of the agent, site or client, or NULL with scope server.")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("starts must not be null")));
+	starts = PG_GETARG_TIMESTAMPTZ(2);
+
+	if (PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("reason must not be null"),
+				 errhint("Say why the agents are in maintenance: it is shown in agents_in_maintenance.")));
+	reason = text_to_cstring(PG_GETARG_TEXT_PP(5));
+	if (strspn(reason, " \t\r\n") == strlen(reason))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reason must not be empty"),
+				 errhint("Say why the agents are in maintenance: it is shown in agents_in_maintenance.")));
+
+	if (!PG_ARGISNULL(6))
+	{
+		static Interval day = {0, 1, 0};
+		static Interval week = {0, 7, 0};
+		int			len;
+
+		repeat = text_to_cstring(PG_GETARG_TEXT_PP(6));
+		len = strlen(repeat);
+		if (strcmp(repeat, "daily") == 0)
+			period = &day;
+		else if (strcmp(repeat, "weekly") == 0)
+			period = &week;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown window repeat \"%.*s\"%s",
+							pg_mbcliplen(repeat, len, SHOWN_NAME_BYTES),
+							repeat, len > SHOWN_NAME_BYTES ? "..." : ""),
+					 errhint(REPEATS_HINT)));
+	}
+
+	if (period == NULL)
+	{
+		if (!PG_ARGISNULL(7))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("time_zone applies to recurring windows only"),
+					 errhint("A one-off window runs from starts to ends; give repeat for a recurring one.")));
+		if (PG_ARGISNULL(3) == PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 PG_ARGISNULL(3) ?
+					 errmsg("a one-off window needs ends or duration") :
+					 errmsg("a one-off window takes ends or duration, not both")));
+	}
+	else
+	{
+		char	   *zone;
+		int			len;
+
+		if (PG_ARGISNULL(4))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a recurring window needs a duration"),
+					 errhint("Each occurrence lasts duration from the time of day of starts; ends, if given, ends the series.")));
+		if (PG_ARGISNULL(7))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a recurring window needs a time_zone"),
+					 errhint("Name the time zone whose wall-clock time it follows, for example Europe/Berlin.")));
+		zone = text_to_cstring(PG_GETARG_TEXT_PP(7));
+		len = strlen(zone);
+		if (len == 0 || pg_tzset(zone) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("time zone \"%.*s\"%s not recognized",
+							pg_mbcliplen(zone, len, SHOWN_NAME_BYTES), zone,
+							len > SHOWN_NAME_BYTES ? "..." : ""),
+					 errhint("Use a name from pg_timezone_names, for example Europe/Berlin.")));
+		if (interval_greater(PG_GETARG_INTERVAL_P(4), period))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("duration %s is longer than the repeat period of a %s window",
+							DatumGetCString(DirectFunctionCall1(interval_out,
+																PG_GETARG_DATUM(4))),
+							repeat)));
+	}
+	if (!PG_ARGISNULL(4))
+	{
+		static Interval zero = {0, 0, 0};
+
+		if (!interval_greater(PG_GETARG_INTERVAL_P(4), &zero))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("duration must be positive, not %s",
+							DatumGetCString(DirectFunctionCall1(interval_out,
+																PG_GETARG_DATUM(4))))));
+	}
+	if (!PG_ARGISNULL(3) && PG_GETARG_TIMESTAMPTZ(3) <= starts)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window ends (%s) must be later than it starts (%s)",
+						pstrdup(timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(3))),
+						pstrdup(timestamptz_to_str(starts)))));
+
+	args[0] = CStringGetTextDatum(scope->name);
+	for (int i = 1; i <= 7; i++)
+	{
+		args[i] = i == 5 ? CStringGetTextDatum(reason) : PG_GETARG_DATUM(i);
+		if (PG_ARGISNULL(i))
+			nulls[i] = 'n';
+	}
+	args[8] = CStringGetTextDatum(mm_caller_name());
+
+	SPI_connect();
+	if (!is_server && mm_execute(&scope->exists, &args[1], NULL, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("%s " INT64_FORMAT " does not exist", scope->name,
+						PG_GETARG_INT64(1))));
+	mm_execute(&insert_window_stmt, args, nulls, false);
+	window = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										 1, &isnull));
+	counts = sweep();
+	mm_log_event("create window", scope->name, is_server ? 0 : PG_GETARG_INT64(1),
+				 !is_server, counts.window_entered, 0, 0);
+	SPI_finish();
+
+	PG_RETURN_INT64(window);
+}
+
+/* The window's row, locked, with its scope and whether it is over at $2. */
+static MMStatement lock_window_stmt = {
+	"SELECT CASE WHEN agent_id IS NOT NULL THEN 'agent' WHEN site_id IS NOT NULL THEN 'site'"
+	"            WHEN client_id IS NOT NULL THEN 'client' ELSE 'server' END,"
+	"       coalesce(agent_id, site_id, client_id),"
+	"       coalesce(least(ends_at, ended_at) <= $2, false),"
+	"       least(ends_at, ended_at)"
+	"  FROM maintmode.maintenance_window WHERE id = $1 FOR UPDATE",
+	2, {INT8OID, TIMESTAMPTZOID}
+};
+
+typedef struct WindowRow
+{
+	char	   *scope;
+	int64		target;
+	bool		has_target;
+	bool		over;
+	TimestampTz ends;
+	bool		has_end;
+} WindowRow;
+
+/* Lock the window named by argument 0 and read it; unknown or over: an error. */
+static WindowRow
+lock_open_window(FunctionCallInfo fcinfo, Datum now)
+{
+	WindowRow	row;
+	Datum		args[2];
+	bool		isnull;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	int64		window;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("window must not be null")));
+	window = PG_GETARG_INT64(0);
+	args[0] = Int64GetDatum(window);
+	args[1] = now;
+	if (mm_execute(&lock_window_stmt, args, NULL, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("window " INT64_FORMAT " does not exist", window)));
+	tuple = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	row.scope = SPI_getvalue(tuple, desc, 1);
+	row.target = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+	row.has_target = !isnull;
+	row.over = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
+	row.ends = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 4, &isnull));
+	row.has_end = !isnull;
+	if (row.over)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("window " INT64_FORMAT " is already over", window),
+				 errdetail("It ended at %s.", timestamptz_to_str(row.ends))));
+	return row;
+}
+
+static MMStatement end_window_stmt = {
+	"UPDATE maintmode.maintenance_window SET ended_at = $2 WHERE id = $1",
+	2, {INT8OID, TIMESTAMPTZOID}
+};
+
+/*
+ * end_window(window): ends it now (a recurring one ends its series; one not
+ * yet started is cancelled), and returns how many agents left window
+ * maintenance with it.
+ */
+PG_FUNCTION_INFO_V1(maintmode_end_window);
+Datum
+maintmode_end_window(PG_FUNCTION_ARGS)
+{
+	Datum		args[2];
+	WindowRow	row;
+	SweepCounts counts;
+
+	args[1] = TimestampTzGetDatum(mm_window_now());
+	SPI_connect();
+	row = lock_open_window(fcinfo, args[1]);
+	args[0] = PG_GETARG_DATUM(0);
+	mm_execute(&end_window_stmt, args, NULL, false);
+	counts = sweep();
+	mm_log_event("end window", row.scope, row.target, row.has_target,
+				 counts.window_left, 0, 0);
+	SPI_finish();
+
+	PG_RETURN_INT64(counts.window_left);
+}
+
+static MMStatement extend_window_stmt = {
+	"UPDATE maintmode.maintenance_window SET ends_at = $2 WHERE id = $1",
+	2, {INT8OID, TIMESTAMPTZOID}
+};
+
+/* extend_window(window, ends): a later end for a window not over yet. */
+PG_FUNCTION_INFO_V1(maintmode_extend_window);
+Datum
+maintmode_extend_window(PG_FUNCTION_ARGS)
+{
+	Datum		args[2];
+	WindowRow	row;
+	TimestampTz ends;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("ends must not be null")));
+	ends = PG_GETARG_TIMESTAMPTZ(1);
+
+	SPI_connect();
+	row = lock_open_window(fcinfo, TimestampTzGetDatum(mm_window_now()));
+	if (!row.has_end || ends <= row.ends)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window " INT64_FORMAT " cannot be extended to %s",
+						PG_GETARG_INT64(0), timestamptz_to_str(ends)),
+				 row.has_end ?
+				 errdetail("It already ends at %s.", timestamptz_to_str(row.ends)) :
+				 errdetail("It has no end."),
+				 errhint("To end a window earlier, use end_window.")));
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = TimestampTzGetDatum(ends);
+	mm_execute(&extend_window_stmt, args, NULL, false);
+	mm_log_event("extend window", row.scope, row.target, row.has_target, 0, 0, 0);
+	SPI_finish();
+
+	PG_RETURN_TIMESTAMPTZ(ends);
+}
