@@ -157,5 +157,7 @@ SELECT digest = :'before' AS unchanged FROM all_tables_digest;
 
 SELECT action FROM maintmode.server_maint_mode('disable');
 SELECT * FROM fleet;
+-- The dashboard counters came through every refused call intact.
+SELECT count(*) AS counters_that_differ FROM maintmode.verify_counters();
 DROP VIEW all_tables_digest, fleet, state_digest;
 DROP EXTENSION maintmode;

@@ -81,6 +81,8 @@ sub assert_consistent
 		         THEN 'agents_in_maintenance miscounted' END)}),
 		'',
 		"$label: consistent");
+	is($node->safe_psql($db, 'SELECT count(*) FROM maintmode.verify_counters()'),
+		'0', "$label: dashboard counters equal their recomputation");
 	return;
 }
 
