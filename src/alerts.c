@@ -12,7 +12,6 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
@@ -21,8 +20,6 @@
 #define RAISED_IN_MAINTENANCE "agent in maintenance when raised"
 #define ENTERED_MAINTENANCE "agent entered maintenance before it was sent"
 
-/* At most this many bytes of a refused channel are echoed in the error. */
-#define SHOWN_CHANNEL_BYTES 64
 
 /*
  * The alert for a failing check or task: c is its check_result row, a its
@@ -440,7 +437,6 @@ static Channel *
 parse_channel(FunctionCallInfo fcinfo)
 {
 	char	   *given;
-	int			len;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -453,12 +449,9 @@ parse_channel(FunctionCallInfo fcinfo)
 		if (strcmp(given, channels[i].name) == 0)
 			return &channels[i];
 
-	len = strlen(given);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown notification channel \"%.*s\"%s",
-					pg_mbcliplen(given, len, SHOWN_CHANNEL_BYTES), given,
-					len > SHOWN_CHANNEL_BYTES ? "..." : ""),
+			 errmsg("unknown notification channel %s", mm_quoted(given)),
 			 errhint(CHANNELS_HINT)));
 	pg_unreachable();
 }

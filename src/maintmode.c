@@ -9,6 +9,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -188,6 +189,24 @@ char *
 mm_caller_name(void)
 {
 	return GetUserNameFromId(GetOuterUserId(), false);
+}
+
+/* At most this many bytes of a refused value are echoed in an error. */
+#define SHOWN_VALUE_BYTES 64
+
+/*
+ * A refused value for an error message, in double quotes: whole characters up
+ * to SHOWN_VALUE_BYTES bytes, and "..." after the quotes when it was cut, so a
+ * megabyte of input does not become a megabyte of log.
+ */
+char *
+mm_quoted(const char *value)
+{
+	int			len = strlen(value);
+
+	if (len <= SHOWN_VALUE_BYTES)
+		return psprintf("\"%s\"", value);
+	return psprintf("\"%.*s\"...", pg_mbcliplen(value, len, SHOWN_VALUE_BYTES), value);
 }
 
 static MMStatement log_event_stmt = {

@@ -36,6 +36,7 @@ extern void mm_log_event(const char *action, const char *scope, int64 target_id,
 						 bool has_target, int64 agents_changed,
 						 int64 states_saved, int64 states_restored);
 extern char *mm_caller_name(void);
+extern char *mm_quoted(const char *value);
 
 /* maintmode.alert_on_leave: alert for failures an agent leaves maintenance with. */
 extern bool mm_alert_on_leave;

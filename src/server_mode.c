@@ -11,7 +11,6 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "maintmode.h"
@@ -32,9 +31,6 @@ static const char *const option_names[] = {
 };
 
 #define OPTIONS_HINT "Valid options are enable, disable, force-enable and force-disable (case-insensitive, with or without a leading \"--\")."
-
-/* At most this many bytes of a refused option are echoed in the error. */
-#define SHOWN_OPTION_BYTES 64
 
 /*
  * Server maintenance works on the hand flags (saved, set, restored): windows
@@ -120,7 +116,6 @@ parse_option(FunctionCallInfo fcinfo)
 {
 	char	   *given;
 	const char *name;
-	int			len;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -134,12 +129,9 @@ parse_option(FunctionCallInfo fcinfo)
 		if (pg_strcasecmp(name, option_names[i]) == 0)
 			return (ServerOption) i;
 
-	len = strlen(given);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid server_maint_mode option \"%.*s\"%s",
-					pg_mbcliplen(given, len, SHOWN_OPTION_BYTES), given,
-					len > SHOWN_OPTION_BYTES ? "..." : ""),
+			 errmsg("invalid server_maint_mode option %s", mm_quoted(given)),
 			 errhint(OPTIONS_HINT)));
 	pg_unreachable();
 }

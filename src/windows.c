@@ -16,7 +16,6 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "mb/pg_wchar.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -28,9 +27,6 @@
 
 /* maintmode.test_now: a fixed "now" for the window code, for tests; empty: now(). */
 char	   *mm_test_now = NULL;
-
-/* At most this many bytes of a refused name are echoed in an error. */
-#define SHOWN_NAME_BYTES 64
 
 TimestampTz
 mm_window_now(void)
@@ -351,7 +347,6 @@ static WindowScope *
 parse_scope(FunctionCallInfo fcinfo)
 {
 	char	   *given;
-	int			len;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -362,12 +357,9 @@ parse_scope(FunctionCallInfo fcinfo)
 	for (int i = 0; i < (int) lengthof(window_scopes); i++)
 		if (strcmp(given, window_scopes[i].name) == 0)
 			return &window_scopes[i];
-	len = strlen(given);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown window scope \"%.*s\"%s",
-					pg_mbcliplen(given, len, SHOWN_NAME_BYTES), given,
-					len > SHOWN_NAME_BYTES ? "..." : ""),
+			 errmsg("unknown window scope %s", mm_quoted(given)),
 			 errhint(SCOPES_HINT)));
 	pg_unreachable();
 }
@@ -446,10 +438,8 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 	{
 		static Interval day = {0, 1, 0};
 		static Interval week = {0, 7, 0};
-		int			len;
 
 		repeat = text_to_cstring(PG_GETARG_TEXT_PP(6));
-		len = strlen(repeat);
 		if (strcmp(repeat, "daily") == 0)
 			period = &day;
 		else if (strcmp(repeat, "weekly") == 0)
@@ -457,9 +447,7 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown window repeat \"%.*s\"%s",
-							pg_mbcliplen(repeat, len, SHOWN_NAME_BYTES),
-							repeat, len > SHOWN_NAME_BYTES ? "..." : ""),
+					 errmsg("unknown window repeat %s", mm_quoted(repeat)),
 					 errhint(REPEATS_HINT)));
 	}
 
@@ -480,7 +468,6 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 	else
 	{
 		char	   *zone;
-		int			len;
 
 		if (PG_ARGISNULL(4))
 			ereport(ERROR,
@@ -493,13 +480,10 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 					 errmsg("a recurring window needs a time_zone"),
 					 errhint("Name the time zone whose wall-clock time it follows, for example Europe/Berlin.")));
 		zone = text_to_cstring(PG_GETARG_TEXT_PP(7));
-		len = strlen(zone);
-		if (len == 0 || pg_tzset(zone) == NULL)
+		if (zone[0] == '\0' || pg_tzset(zone) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("time zone \"%.*s\"%s not recognized",
-							pg_mbcliplen(zone, len, SHOWN_NAME_BYTES), zone,
-							len > SHOWN_NAME_BYTES ? "..." : ""),
+					 errmsg("time zone %s not recognized", mm_quoted(zone)),
 					 errhint("Use a name from pg_timezone_names, for example Europe/Berlin.")));
 		if (interval_greater(PG_GETARG_INTERVAL_P(4), period))
 			ereport(ERROR,
