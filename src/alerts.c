@@ -93,16 +93,10 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
 static void
 run_on_transition_tables(MMStatement *stmt, int64 rows)
 {
-	int			rc;
-
 	if (rows <= SMALL_TRANSITION_ROWS)
-	{
 		mm_execute(stmt, NULL, NULL, false);
-		return;
-	}
-	rc = SPI_execute(stmt->sql, false, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	else
+		mm_execute_once(stmt, NULL, NULL);
 }
 
 /* Whether the old and new values of a column differ in a way that matters. */
