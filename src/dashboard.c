@@ -70,19 +70,6 @@
 	"         sum(sites_warning)) <> (0, 0, 0, 0)"
 #define CLIENT_DELTA_COLUMNS 6
 
-/* The site_delta columns after site_id for one agent counter row, added or
- * (sign "-") removed. */
-#define AGENT_CONTRIBUTION(sign, maint, fe, fw) \
-	sign "1, " sign maint "::integer, " \
-	sign "maintmode.counts_as_error(" maint ", " fe "), " \
-	sign "maintmode.counts_as_warning(" maint ", " fe ", " fw ")"
-
-/* The same, summed over a GROUP BY site. */
-#define SITE_SUM(sign, maint, fe, fw) \
-	sign "count(*), " sign "count(*) FILTER (WHERE " maint "), " \
-	sign "sum(maintmode.counts_as_error(" maint ", " fe ")), " \
-	sign "sum(maintmode.counts_as_warning(" maint ", " fe ", " fw "))"
-
 /* Step 2: $1..$5 the columns of the site deltas (unique site ids). */
 static MMStatement site_rollup_stmt = {
 	"WITH d AS ("
@@ -128,98 +115,104 @@ static MMStatement client_rollup_stmt = {
 /*
  * Step 1 for check_result: the per-agent changes of failing checks, summed by
  * the trigger in C from the transition tables: $1 agent ids, $2..$4 the change
- * of failing_error, failing_warning, failing_info.
+ * of failing_error, failing_warning, failing_info.  The agent's site and
+ * maintenance flag come from its row, locked FOR SHARE before its counter row
+ * is updated: a switch or a move of the agent waits for this transaction, or
+ * this statement for the switch and then sees the agent as the switch left it.
+ * Either way the agent's contribution is removed and added under the same flag.
  */
 static MMStatement check_counts_stmt = {
 	"WITH d AS ("
 	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
 	"                           pg_catalog.unnest($3), pg_catalog.unnest($4))"
 	"      AS d(agent_id, failing_error, failing_warning, failing_info))"
+	", owner AS ("
+	"  SELECT a.id, a.site_id, a.maintenance_mode FROM maintmode.agent a"
+	"   WHERE a.id = ANY ($1) FOR SHARE)"
 	", counted AS ("
 	"  UPDATE maintmode.agent_counter c"
 	"     SET failing_error = c.failing_error + d.failing_error,"
 	"         failing_warning = c.failing_warning + d.failing_warning,"
 	"         failing_info = c.failing_info + d.failing_info"
-	"    FROM d"
+	"    FROM d JOIN owner a ON a.id = d.agent_id"
 	"   WHERE c.agent_id = d.agent_id"
-	"  RETURNING c.site_id, c.in_maintenance, c.failing_error, c.failing_warning,"
+	"  RETURNING a.site_id, a.maintenance_mode, c.failing_error, c.failing_warning,"
 	"            (c.failing_error - d.failing_error)::integer AS old_error,"
 	"            (c.failing_warning - d.failing_warning)::integer AS old_warning)"
 	", " SITE_DELTA " AS ("
 	"  SELECT site_id, 0, 0,"
-	"         maintmode.counts_as_error(in_maintenance, failing_error)"
-	"           - maintmode.counts_as_error(in_maintenance, old_error),"
-	"         maintmode.counts_as_warning(in_maintenance, failing_error, failing_warning)"
-	"           - maintmode.counts_as_warning(in_maintenance, old_error, old_warning)"
+	"         maintmode.counts_as_error(maintenance_mode, failing_error)"
+	"           - maintmode.counts_as_error(maintenance_mode, old_error),"
+	"         maintmode.counts_as_warning(maintenance_mode, failing_error, failing_warning)"
+	"           - maintmode.counts_as_warning(maintenance_mode, old_error, old_warning)"
 	"    FROM counted)"
 	SELECT_SITE_DELTAS,
 	4, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, CURSOR_OPT_GENERIC_PLAN
 };
 
 /*
- * New agents.  The values are read back from agent, not from new_rows: the
- * core's agent_starts_in_server_maintenance trigger may already have put them in
- * maintenance (if it fires first; if it fires after, the UPDATE trigger moves
- * them).
+ * New agents: a counter row each, all counts zero, so they add to their site as
+ * agents, and as agents in maintenance if they were inserted so.  The values as
+ * inserted (new_rows), not as they are now: a trigger that fired before this
+ * one and changed them (the core's agent_starts_in_server_maintenance, the
+ * windows' agent_joins_windows) fired the UPDATE trigger, which added the
+ * difference already.  Before 1.2 the counter row also mirrored the agent's
+ * site and flag, as they are now ([0]); from 1.2 it does not ([1]).
  */
-static MMStatement agent_insert_stmt = {
-	"WITH added AS ("
-	"  INSERT INTO maintmode.agent_counter (agent_id, site_id, in_maintenance)"
-	"  SELECT a.id, a.site_id, a.maintenance_mode"
-	"    FROM new_rows n JOIN maintmode.agent a ON a.id = n.id"
-	"  RETURNING site_id, in_maintenance, failing_error, failing_warning)"
-	", " SITE_DELTA " AS ("
-	"  SELECT site_id, "
-	AGENT_CONTRIBUTION("", "in_maintenance", "failing_error", "failing_warning")
-	"    FROM added)"
-	SELECT_SITE_DELTAS,
-	0, {0}, CURSOR_OPT_GENERIC_PLAN
+#define AGENT_INSERT(mirrored_columns, mirrored_values) \
+	"WITH added AS (" \
+	"  INSERT INTO maintmode.agent_counter (agent_id" mirrored_columns ")" \
+	"  SELECT a.id" mirrored_values \
+	"    FROM new_rows n JOIN maintmode.agent a ON a.id = n.id" \
+	"  RETURNING agent_id)" \
+	", " SITE_DELTA " AS (" \
+	"  SELECT n.site_id, 1, n.maintenance_mode::integer, 0, 0" \
+	"    FROM added JOIN new_rows n ON n.id = added.agent_id)" \
+	SELECT_SITE_DELTAS
+static MMStatement agent_insert_stmt[2] = {
+	{AGENT_INSERT(", site_id, in_maintenance", ", a.site_id, a.maintenance_mode"), 0, {0},
+	 CURSOR_OPT_GENERIC_PLAN},
+	{AGENT_INSERT("", ""), 0, {0}, CURSOR_OPT_GENERIC_PLAN}
+};
+
+/* Before 1.2: the changed agents' new site and flag, copied to their counter rows. */
+static MMStatement agent_mirror_stmt = {
+	"UPDATE maintmode.agent_counter c SET site_id = d.site_id, in_maintenance = d.maintenance_mode"
+	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
+	"       AS d(agent_id, site_id, maintenance_mode)"
+	" WHERE c.agent_id = d.agent_id",
+	3, {INT8ARRAYOID, INT8ARRAYOID, BOOLARRAYOID}, CURSOR_OPT_GENERIC_PLAN
 };
 
 /*
- * Agents that changed site or maintenance, found by the trigger in C: $1 agent
- * ids, $2 / $3 old site and maintenance, $4 / $5 new.  Remove the old
- * contribution, add the new, with the counts as they are after the row lock.
+ * The counts of changed agents that make them error or warning (the others
+ * contribute nothing but agents and in maintenance): of the agents in $1 when
+ * few changed, of every agent when many did (one sequential scan instead of a
+ * million lookups).
  */
-static MMStatement agent_update_stmt = {
-	"WITH d AS ("
-	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-	"                           pg_catalog.unnest($3), pg_catalog.unnest($4),"
-	"                           pg_catalog.unnest($5))"
-	"      AS d(agent_id, old_site, old_maintenance, site_id, maintenance_mode))"
-	", moved AS ("
-	"  UPDATE maintmode.agent_counter c"
-	"     SET site_id = d.site_id, in_maintenance = d.maintenance_mode"
-	"    FROM d"
-	"   WHERE c.agent_id = d.agent_id"
-	"  RETURNING d.old_site, d.old_maintenance,"
-	"            c.site_id, c.in_maintenance, c.failing_error, c.failing_warning)"
-	", " SITE_DELTA " AS ("
-	"  SELECT old_site, "
-	SITE_SUM("-", "old_maintenance", "failing_error", "failing_warning")
-	"    FROM moved GROUP BY old_site"
-	"  UNION ALL"
-	"  SELECT site_id, "
-	SITE_SUM("", "in_maintenance", "failing_error", "failing_warning")
-	"    FROM moved GROUP BY site_id)"
-	SELECT_SITE_DELTAS,
-	5, {INT8ARRAYOID, INT8ARRAYOID, BOOLARRAYOID, INT8ARRAYOID, BOOLARRAYOID},
-	CURSOR_OPT_GENERIC_PLAN
+#define COLOUR_COUNTS \
+	"SELECT agent_id, failing_error, failing_warning FROM maintmode.agent_counter" \
+	" WHERE (failing_error > 0 OR failing_warning > 0)"
+static MMStatement colour_counts_of_stmt = {
+	COLOUR_COUNTS " AND agent_id = ANY ($1)", 1, {INT8ARRAYOID}, CURSOR_OPT_GENERIC_PLAN
 };
+static MMStatement colour_counts_all_stmt = {COLOUR_COUNTS, 0, {0}, 0};
 
 /*
- * Deleted agents take their counter row with them.  The row's counts are taken
- * as they are now: if the cascaded deletes of the agent's checks were counted
- * first they are zero already, if not, the check trigger finds no row later.
+ * Deleted agents take their counter row with them: its counts as they are now
+ * (if the cascaded deletes of the agent's checks were counted first they are
+ * zero already; if not, the check trigger finds no agent row to lock later),
+ * with the site and flag the agent had.
  */
 static MMStatement agent_delete_stmt = {
 	"WITH removed AS ("
 	"  DELETE FROM maintmode.agent_counter c USING old_rows o WHERE c.agent_id = o.id"
-	"  RETURNING c.site_id, c.in_maintenance, c.failing_error, c.failing_warning)"
+	"  RETURNING c.agent_id, c.failing_error, c.failing_warning)"
 	", " SITE_DELTA " AS ("
-	"  SELECT site_id, "
-	AGENT_CONTRIBUTION("-", "in_maintenance", "failing_error", "failing_warning")
-	"    FROM removed)"
+	"  SELECT o.site_id, -1, -o.maintenance_mode::integer,"
+	"         -maintmode.counts_as_error(o.maintenance_mode, r.failing_error),"
+	"         -maintmode.counts_as_warning(o.maintenance_mode, r.failing_error, r.failing_warning)"
+	"    FROM removed r JOIN old_rows o ON o.id = r.agent_id)"
 	SELECT_SITE_DELTAS,
 	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
@@ -304,10 +297,11 @@ typedef struct CounterStatements
 	CounterStep on_delete;
 } CounterStatements;
 
-/* Agent updates are looked at in C first (agent_changes()). */
+/* Agent updates are looked at in C (agent_changes()); the insert statement
+ * depends on the schema (agent_insert_stmt). */
 static const CounterStatements agent_statements = {
 	"agent",
-	{&agent_insert_stmt, NEXT_SITES}, {NULL}, {&agent_delete_stmt, NEXT_SITES}
+	{NULL, NEXT_SITES}, {NULL}, {&agent_delete_stmt, NEXT_SITES}
 };
 static const CounterStatements site_statements = {
 	"site",
@@ -355,21 +349,35 @@ datum_list_add(DatumList *list, Datum value)
 	list->values[list->count++] = value;
 }
 
+static Datum
+datum_list_array(const DatumList *list, Oid element_type)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_array(list->values, list->count, element_type,
+										   typlen, typbyval, typalign));
+}
+
 /* The columns as array arguments of the types stmt expects. */
 static void
 datum_lists_to_args(DatumList *columns, const MMStatement *stmt, Datum *args)
 {
 	for (int i = 0; i < stmt->nargs; i++)
-	{
-		Oid			type = get_element_type(stmt->argtypes[i]);
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
+		args[i] = datum_list_array(&columns[i], get_element_type(stmt->argtypes[i]));
+}
 
-		get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-		args[i] = PointerGetDatum(construct_array(columns[i].values, columns[i].count,
-												  type, typlen, typbyval, typalign));
-	}
+static HTAB *
+int64_keyed_hash(const char *name, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 /*
@@ -476,10 +484,124 @@ start_reading(Tuplestorestate *rows)
 }
 
 /*
+ * Whether agent_counter still mirrors each agent's site and flag: a schema
+ * before 1.2, which the library serves until ALTER EXTENSION UPDATE.
+ */
+static bool
+counters_mirror_agents(void)
+{
+	return mm_has_column("agent_counter", "in_maintenance");
+}
+
+/* What agents add to one site's counter row, summed by the agent UPDATE trigger. */
+typedef struct SiteDelta
+{
+	int64		site_id;		/* hash key */
+	int64		change[SITE_DELTA_COLUMNS - 1]; /* the site_delta columns */
+} SiteDelta;
+
+/* The counts that make an agent error or warning, for agents where one is not 0. */
+typedef struct ColourCounts
+{
+	int64		agent_id;		/* hash key */
+	int32		failing_error;
+	int32		failing_warning;
+} ColourCounts;
+
+/* Up to this many changed agents, their counter rows are looked up one by one. */
+#define LOOKUP_MAX_AGENTS 10000
+#define FETCH_ROWS 10000
+
+/*
+ * The colour counts of the changed agents $1 (those with any), by agent.  Read
+ * at the latest snapshot: a check writer that changed one of them held the
+ * agent row this statement has since updated, so it has committed, and under
+ * REPEATABLE READ the transaction's snapshot may not show it.
+ */
+static HTAB *
+colour_counts(int64 changed, Datum agent_ids)
+{
+	HTAB	   *counts = int64_keyed_hash("maintmode colour counts", sizeof(ColourCounts));
+	bool		all = changed > LOOKUP_MAX_AGENTS;
+	Portal		portal = mm_open_latest(all ? &colour_counts_all_stmt : &colour_counts_of_stmt,
+										all ? NULL : &agent_ids);
+	uint64		fetched;
+
+	do
+	{
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		fetched = SPI_processed;
+		for (uint64 i = 0; i < fetched; i++)
+		{
+			HeapTuple	row = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			int64		agent_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+			ColourCounts *entry = hash_search(counts, &agent_id, HASH_ENTER, NULL);
+
+			entry->failing_error = DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull));
+			entry->failing_warning = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	} while (fetched > 0);
+	SPI_cursor_close(portal);
+	return counts;
+}
+
+/* Add (sign 1) or remove (-1) one agent's contribution to its site, as
+ * maintmode.counts_as_error() and counts_as_warning() count it. */
+static void
+add_agent_to_site(HTAB *sites, int64 site_id, bool in_maintenance,
+				  const ColourCounts *counts, int sign)
+{
+	bool		found;
+	SiteDelta  *delta = hash_search(sites, &site_id, HASH_ENTER, &found);
+	bool		error = counts != NULL && counts->failing_error > 0;
+	bool		warning = counts != NULL && !error && counts->failing_warning > 0;
+
+	if (!found)
+		memset(delta->change, 0, sizeof(delta->change));
+	delta->change[0] += sign;
+	delta->change[1] += sign * in_maintenance;
+	delta->change[2] += sign * (!in_maintenance && error);
+	delta->change[3] += sign * (!in_maintenance && warning);
+}
+
+/* Steps 2 and 3 for the non-zero site deltas. */
+static void
+roll_up_sites(HTAB *sites)
+{
+	DatumList	columns[SITE_DELTA_COLUMNS] = {{0}};
+	Datum		args[SITE_DELTA_COLUMNS];
+	HASH_SEQ_STATUS scan;
+	SiteDelta  *delta;
+
+	hash_seq_init(&scan, sites);
+	while ((delta = hash_seq_search(&scan)) != NULL)
+	{
+		if (delta->change[0] == 0 && delta->change[1] == 0 &&
+			delta->change[2] == 0 && delta->change[3] == 0)
+			continue;
+		datum_list_add(&columns[0], Int64GetDatum(delta->site_id));
+		for (int c = 1; c < SITE_DELTA_COLUMNS; c++)
+			datum_list_add(&columns[c], Int64GetDatum(delta->change[c - 1]));
+	}
+	if (columns[0].count == 0)
+		return;
+	datum_lists_to_args(columns, &site_rollup_stmt, args);
+	run_step(&site_rollup_stmt, args, columns[0].count, NEXT_CLIENTS);
+}
+
+/*
  * agent UPDATE: most updates are heartbeats that change neither site_id nor
- * maintenance_mode; those run no SQL.  The old and new transition tables of a
- * plain (unpartitioned) table hold the rows of each update at the same
- * position, so they are read side by side; the ids are checked to be sure.
+ * maintenance_mode; those run no SQL.  The others move their agent's whole
+ * contribution from (old site, old flag) to (new site, new flag), summed per
+ * site in C: a switch of a million agents reads the counter rows of the agents
+ * that fail (one scan) and writes only site and client rows.
+ *
+ * The old and new transition tables of a plain (unpartitioned) table hold the
+ * rows of each update at the same position, so they are read side by side; the
+ * ids are checked to be sure.
  */
 static void
 agent_changes(TriggerData *trigdata)
@@ -490,8 +612,14 @@ agent_changes(TriggerData *trigdata)
 	int			id_att = SPI_fnumber(desc, "id");
 	int			site_att = SPI_fnumber(desc, "site_id");
 	int			maintenance_att = SPI_fnumber(desc, "maintenance_mode");
-	DatumList	columns[5] = {{0}};
-	Datum		args[5];
+	DatumList	ids = {0},
+				old_sites = {0},
+				old_flags = {0},
+				sites = {0},
+				flags = {0};
+	Datum		ids_arg;
+	HTAB	   *counts;
+	HTAB	   *site_deltas;
 
 	start_reading(trigdata->tg_oldtable);
 	start_reading(trigdata->tg_newtable);
@@ -512,20 +640,39 @@ agent_changes(TriggerData *trigdata)
 		if (DatumGetInt64(site) == DatumGetInt64(old_site) &&
 			DatumGetBool(maintenance) == DatumGetBool(old_maintenance))
 			continue;
-		datum_list_add(&columns[0], id);
-		datum_list_add(&columns[1], old_site);
-		datum_list_add(&columns[2], old_maintenance);
-		datum_list_add(&columns[3], site);
-		datum_list_add(&columns[4], maintenance);
+		datum_list_add(&ids, id);
+		datum_list_add(&old_sites, old_site);
+		datum_list_add(&old_flags, old_maintenance);
+		datum_list_add(&sites, site);
+		datum_list_add(&flags, maintenance);
 	}
 	ExecDropSingleTupleTableSlot(old_slot);
 	ExecDropSingleTupleTableSlot(new_slot);
-	if (columns[0].count == 0)
+	if (ids.count == 0)
 		return;
 
-	datum_lists_to_args(columns, &agent_update_stmt, args);
 	SPI_connect();
-	run_step(&agent_update_stmt, args, columns[0].count, NEXT_SITES);
+	ids_arg = datum_list_array(&ids, INT8OID);
+	if (counters_mirror_agents())
+	{
+		Datum		mirror_args[3] = {ids_arg, datum_list_array(&sites, INT8OID),
+		datum_list_array(&flags, BOOLOID)};
+
+		run_for_rows(&agent_mirror_stmt, mirror_args, ids.count);
+	}
+	counts = colour_counts(ids.count, ids_arg);
+	site_deltas = int64_keyed_hash("maintmode site deltas", sizeof(SiteDelta));
+	for (int i = 0; i < ids.count; i++)
+	{
+		int64		id = DatumGetInt64(ids.values[i]);
+		ColourCounts *agent_counts = hash_search(counts, &id, HASH_FIND, NULL);
+
+		add_agent_to_site(site_deltas, DatumGetInt64(old_sites.values[i]),
+						  DatumGetBool(old_flags.values[i]), agent_counts, -1);
+		add_agent_to_site(site_deltas, DatumGetInt64(sites.values[i]),
+						  DatumGetBool(flags.values[i]), agent_counts, 1);
+	}
+	roll_up_sites(site_deltas);
 	SPI_finish();
 }
 
@@ -541,7 +688,12 @@ maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
 			 trigdata->tg_oldtable != NULL && trigdata->tg_newtable != NULL)
 		agent_changes(trigdata);
 	else
-		run_counter_statement(trigdata, &agent_statements);
+	{
+		CounterStatements statements = agent_statements;
+
+		statements.on_insert.stmt = &agent_insert_stmt[counters_mirror_agents() ? 0 : 1];
+		run_counter_statement(trigdata, &statements);
+	}
 	return PointerGetDatum(NULL);
 }
 
@@ -685,7 +837,6 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = statement_trigger_data(fcinfo, "check_result");
 	TriggerEvent event = trigdata->tg_event;
 	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	HASHCTL		ctl;
 	HTAB	   *deltas;
 	HASH_SEQ_STATUS scan;
 	FailingDelta *delta;
@@ -708,11 +859,7 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("the check_result counter trigger needs the transition tables of its event")));
 
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = sizeof(FailingDelta);
-	ctl.hcxt = CurrentMemoryContext;
-	deltas = hash_create("maintmode failing deltas", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	deltas = int64_keyed_hash("maintmode failing deltas", sizeof(FailingDelta));
 	if (trigdata->tg_oldtable != NULL)
 		add_failing(deltas, trigdata->tg_oldtable, desc, -1);
 	if (trigdata->tg_newtable != NULL)

@@ -6,6 +6,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -14,6 +15,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -171,6 +173,35 @@ mm_execute_locked(MMStatement *stmt, Datum *values, const char *nulls)
 												  GetLatestSnapshot(),
 												  GetTransactionSnapshot(),
 												  false, true, 0));
+}
+
+/*
+ * Open a cursor on a kept read-only statement that sees the latest committed
+ * state, and this transaction's changes, at any isolation level: for a trigger
+ * reading rows that other transactions change only under a row lock that the
+ * triggering statement has waited for since.  What they committed is then seen
+ * even under REPEATABLE READ, whose snapshot can predate it.
+ */
+Portal
+mm_open_latest(MMStatement *stmt, Datum *values)
+{
+	Portal		portal;
+
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetLatestSnapshot());
+	portal = SPI_cursor_open(NULL, kept_plan(stmt), values, NULL, true);
+	PopActiveSnapshot();
+	return portal;
+}
+
+/* Whether maintmode.<table> has the column: the library serves every schema
+ * version from its installation until ALTER EXTENSION UPDATE. */
+bool
+mm_has_column(const char *table, const char *column)
+{
+	Oid			relid = get_relname_relid(table, get_namespace_oid("maintmode", false));
+
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
 }
 
 /* mm_count() for mm_execute_locked(). */

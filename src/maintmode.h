@@ -32,6 +32,8 @@ extern int	mm_execute_once(const MMStatement *stmt, Datum *values, const char *n
 extern int64 mm_count(MMStatement *stmt, Datum *values);
 extern int	mm_execute_locked(MMStatement *stmt, Datum *values, const char *nulls);
 extern int64 mm_count_locked(MMStatement *stmt, Datum *values);
+extern Portal mm_open_latest(MMStatement *stmt, Datum *values);
+extern bool mm_has_column(const char *table, const char *column);
 extern void mm_log_event(const char *action, const char *scope, int64 target_id,
 						 bool has_target, int64 agents_changed,
 						 int64 states_saved, int64 states_restored);

@@ -93,12 +93,28 @@ static MMStatement leave_all_stmt[2] = BOTH_FORMS(LEAVE_ALL);
 	"   AND b." flag " <> coalesce(s.maintenance_mode, false)"
 static MMStatement restore_stmt[2] = BOTH_FORMS(RESTORE);
 
-/* Returns how many of the removed states belonged to agents that still exist. */
-static MMStatement drop_states_stmt = {
-	"WITH dropped AS (DELETE FROM maintmode.saved_state RETURNING agent_id)"
-	" SELECT count(*) FROM dropped JOIN maintmode.agent a ON a.id = dropped.agent_id",
+/*
+ * How many saved states belong to agents that still exist, then their removal:
+ * two statements, because counting the rows a DELETE returns would keep a
+ * million of them to join.
+ */
+static MMStatement count_states_stmt = {
+	"SELECT count(*) FROM maintmode.saved_state s"
+	" WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)",
 	0, {0}
 };
+static MMStatement drop_states_stmt = {
+	"DELETE FROM maintmode.saved_state", 0, {0}
+};
+
+static int64
+drop_states(void)
+{
+	int64		existing = mm_count_locked(&count_states_stmt, NULL);
+
+	mm_execute_locked(&drop_states_stmt, NULL, NULL);
+	return existing;
+}
 
 static MMStatement set_mode_stmt = {
 	"UPDATE maintmode.server_mode"
@@ -198,7 +214,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			if (has_states)
 			{
 				changed = mm_execute_locked(&restore_stmt[form], NULL, NULL);
-				restored = mm_count_locked(&drop_states_stmt, NULL);
+				restored = drop_states();
 				set_mode(false, false);
 				in_maintenance = false;
 			}
@@ -225,7 +241,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 				 * Not inside ereport(): its arguments are not evaluated when
 				 * the NOTICE goes nowhere (client_min_messages = warning).
 				 */
-				int64		discarded = mm_count_locked(&drop_states_stmt, NULL);
+				int64		discarded = drop_states();
 
 				ereport(NOTICE,
 						(errmsg("discarded " INT64_FORMAT " saved agent states",

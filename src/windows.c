@@ -10,7 +10,6 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -20,7 +19,6 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
@@ -46,9 +44,7 @@ mm_window_now(void)
 bool
 mm_agent_has_hand_flag(void)
 {
-	Oid			agent = get_relname_relid("agent", get_namespace_oid("maintmode", false));
-
-	return OidIsValid(agent) && get_attnum(agent, "hand_maintenance") != InvalidAttrNumber;
+	return mm_has_column("agent", "hand_maintenance");
 }
 
 PG_FUNCTION_INFO_V1(maintmode_window_clock);

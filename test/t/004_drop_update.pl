@@ -11,7 +11,7 @@ use MaintmodeTest;
 
 # Every version an installation can be on today besides the default; add each new
 # released version here (its upgrade script maintmode--X--Y.sql makes the path).
-my @earlier_versions = ('1.0');
+my @earlier_versions = ('1.0', '1.1');
 
 my $node = new_maintmode_node('dropupdate');
 
@@ -123,7 +123,15 @@ for my $version (@earlier_versions)
 		    SELECT 1, 'h' || g, g % 3 = 0 FROM generate_series(1, 30) g;
 		SELECT maintmode.server_maint_mode('enable');
 		SELECT maintmode.set_agent_maintenance(1, false);
+		INSERT INTO maintmode.site (client_id, name) VALUES (1, 'branch');
+		INSERT INTO maintmode.check_result (agent_id, name)
+		    SELECT id, 'disk' FROM maintmode.agent WHERE id <= 5;
+		UPDATE maintmode.check_result SET status = 'failing', alert_severity = 'error'
+		 WHERE agent_id IN (1, 2);
+		UPDATE maintmode.agent SET site_id = 2 WHERE id IN (2, 4);
 	});
+	is($node->safe_psql($db, 'SELECT count(*) FROM maintmode.verify_counters()'),
+		'0', "on $version with the new library: the $version counters equal their recomputation");
 	my $agents = agents_digest($node, $db);
 	my $saved = saved_digest($node, $db);
 
