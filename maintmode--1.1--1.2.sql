@@ -93,3 +93,26 @@ AS $$
      WHERE v.stored IS DISTINCT FROM v.recomputed
     ORDER BY 1, 2, 3, 4
 $$;
+
+-- The client view adds up 40,000 stripe rows for 10,000 clients: summed as integer the
+-- totals accumulate in a bigint, as bigint in a numeric, which took twice as long.  A
+-- stripe's counts stay far below 2^31.  Same columns and types: grants are kept.
+CREATE OR REPLACE VIEW maintmode.client_dashboard AS
+    SELECT k.id AS client_id, k.name,
+           coalesce(c.agents, 0) AS agents,
+           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.sites_error > 0
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN c.sites_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM maintmode.client k
+      LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
+                        sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                        sum(sites_error::integer) AS sites_error,
+                        sum(sites_warning::integer) AS sites_warning
+                   FROM maintmode.client_counter
+                  GROUP BY client_id) c ON c.client_id = k.id;

@@ -8,9 +8,10 @@
  * A change is carried up in up to three set-based steps, each one SPI
  * statement over the whole transition table (never one call per row), each run
  * only if the one before produced something:
- *   1. agent_counter: the agent's failing counts, site or maintenance change;
- *      returns the per-site changes of agents / in maintenance / error / warning
- *      agents, for the sites where they are not zero;
+ *   1. per-site changes of agents / in maintenance / error / warning agents:
+ *      for check results, from the agent_counter rows they update; for agents
+ *      that changed site or maintenance, summed in C from the transition tables
+ *      and the counter rows of those that fail (read, not written);
  *   2. site_counter: returns the per-client-stripe changes of agents / in
  *      maintenance / sites with error or warning agents, where not zero;
  *   3. client_counter.
@@ -19,9 +20,10 @@
  *
  * Every step changes its rows with UPDATE ... SET x = x + delta and computes
  * what it passes on from the row RETURNING gives, i.e. the row as it is after
- * its row lock: concurrent writers of one agent, site or client stripe are
- * serialised on that row and never lose a change.  Locks are taken in the
- * order agent, site, client by every trigger.
+ * its row lock: concurrent writers of one site or client stripe are serialised
+ * on that row and never lose a change.  A check writer and a switch or move of
+ * the same agent are serialised on the agent row (check_counts_stmt).  Locks
+ * are taken in the order agent, site, client by every trigger.
  */
 #include "postgres.h"
 
