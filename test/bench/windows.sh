@@ -8,15 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 agents=${1:-100000}
 rounds=${2:-3}
-. test/cluster.sh
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null && make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-cluster_start
-script=$(mktemp /tmp/maintmode-bench.XXXXXX.sql)
-trap 'rm -f "$script"; cluster_stop' EXIT
+. test/bench/paired.sh
 
-cat >"$script" <<'SQL'
-\set ON_ERROR_STOP on
-\set QUIET on
+cat >>"$script" <<'SQL'
 CREATE EXTENSION maintmode;
 INSERT INTO maintmode.client (name) SELECT 'client' || g FROM generate_series(1, 10) g;
 INSERT INTO maintmode.site (client_id, name) SELECT 1 + g % 10, 'site' || g FROM generate_series(1, 100) g;
@@ -30,28 +24,7 @@ SET maintmode.test_now = '2026-03-02 08:00 UTC';
 SELECT count(maintmode.create_window('site', g, '2026-03-01 08:00 UTC', duration => '1 hour',
                                      reason => 'old')) FROM generate_series(1, 50) g \g /dev/null
 VACUUM ANALYZE;
-
--- Runs a statement and returns how long it took, in ms.
-CREATE FUNCTION pg_temp.ms(sql text) RETURNS numeric LANGUAGE plpgsql AS $$
-DECLARE t timestamptz := clock_timestamp();
-BEGIN
-    EXECUTE sql;
-    RETURN round(extract(epoch FROM clock_timestamp() - t) * 1000, 1);
-END $$;
-CREATE TEMP TABLE runs (ord serial, what text, side text, ms numeric);
 SQL
-
-# measure WHAT SIDE SETUP STATEMENT: one timed run, in a transaction rolled back so that
-# every run starts from the same data.
-measure() {
-    cat >>"$script" <<SQL
-BEGIN;
-$3
-SELECT pg_temp.ms(\$q\$$4\$q\$) AS t \gset
-ROLLBACK;
-INSERT INTO runs (what, side, ms) VALUES ('$1', '$2', :t);
-SQL
-}
 
 no_effective_trigger='ALTER TABLE maintmode.agent DISABLE TRIGGER agent_effective_maintenance;'
 heartbeats="UPDATE maintmode.agent SET last_seen = now()"
