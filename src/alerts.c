@@ -54,30 +54,6 @@
 	" DO NOTHING"
 
 /*
- * Fail unless called as an AFTER ... FOR EACH STATEMENT trigger on the events
- * it was written for, with the transition tables it reads.
- */
-static TriggerData *
-statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
-					   TriggerEvent event, bool needs_old)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
-		(trigdata->tg_event & TRIGGER_EVENT_OPMASK) != event ||
-		trigdata->tg_newtable == NULL ||
-		(needs_old && trigdata->tg_oldtable == NULL))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("%s must fire AFTER %s FOR EACH STATEMENT with %s",
-						name, event == TRIGGER_EVENT_INSERT ? "INSERT" : "UPDATE",
-						needs_old ? "an OLD TABLE and a NEW TABLE" : "a NEW TABLE")));
-	return trigdata;
-}
-
-/*
  * Statements over at most this many transition rows run a kept plan: few
  * enough that its joins are index probes whatever the count below it.
  */
@@ -195,7 +171,7 @@ PG_FUNCTION_INFO_V1(maintmode_alert_insert_trigger);
 Datum
 maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = statement_trigger_data(fcinfo, "alert_insert_trigger",
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "alert_insert_trigger",
 												   TRIGGER_EVENT_INSERT, false);
 	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
@@ -234,7 +210,7 @@ PG_FUNCTION_INFO_V1(maintmode_check_alert_trigger);
 Datum
 maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = statement_trigger_data(fcinfo, "check_alert_trigger",
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "check_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
 	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
@@ -293,7 +269,7 @@ PG_FUNCTION_INFO_V1(maintmode_maintenance_alert_trigger);
 Datum
 maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = statement_trigger_data(fcinfo, "maintenance_alert_trigger",
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "maintenance_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
 	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 

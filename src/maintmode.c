@@ -8,6 +8,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
@@ -210,6 +211,30 @@ mm_count_locked(MMStatement *stmt, Datum *values)
 {
 	mm_execute_locked(stmt, values, NULL);
 	return result_count();
+}
+
+/*
+ * The trigger data of an AFTER ... FOR EACH STATEMENT trigger on the event it
+ * was written for, with the transition tables it reads; an error otherwise.
+ */
+TriggerData *
+mm_statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
+						  TriggerEvent event, bool needs_old)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		(trigdata->tg_event & TRIGGER_EVENT_OPMASK) != event ||
+		trigdata->tg_newtable == NULL ||
+		(needs_old && trigdata->tg_oldtable == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must fire AFTER %s FOR EACH STATEMENT with %s",
+						name, event == TRIGGER_EVENT_INSERT ? "INSERT" : "UPDATE",
+						needs_old ? "an OLD TABLE and a NEW TABLE" : "a NEW TABLE")));
+	return trigdata;
 }
 
 /*

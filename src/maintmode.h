@@ -7,6 +7,7 @@
 #define MAINTMODE_H
 
 #include "postgres.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "datatype/timestamp.h"
 
@@ -37,6 +38,8 @@ extern bool mm_has_column(const char *table, const char *column);
 extern void mm_log_event(const char *action, const char *scope, int64 target_id,
 						 bool has_target, int64 agents_changed,
 						 int64 states_saved, int64 states_restored);
+extern TriggerData *mm_statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
+											  TriggerEvent event, bool needs_old);
 extern char *mm_caller_name(void);
 extern char *mm_quoted(const char *value);
 

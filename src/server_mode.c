@@ -278,16 +278,8 @@ PG_FUNCTION_INFO_V1(maintmode_agent_insert_trigger);
 Datum
 maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		trigdata->tg_newtable == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("agent_insert_trigger must fire AFTER INSERT FOR EACH STATEMENT with a NEW TABLE")));
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent_insert_trigger",
+												   TRIGGER_EVENT_INSERT, false);
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);

@@ -275,19 +275,10 @@ PG_FUNCTION_INFO_V1(maintmode_agent_joins_windows_trigger);
 Datum
 maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Datum		now;
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent_joins_windows_trigger",
+												   TRIGGER_EVENT_INSERT, false);
+	Datum		now = TimestampTzGetDatum(mm_window_now());
 
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		trigdata->tg_newtable == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("agent_joins_windows_trigger must fire AFTER INSERT FOR EACH STATEMENT with a NEW TABLE")));
-
-	now = TimestampTzGetDatum(mm_window_now());
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
 	mm_execute(&join_windows_stmt, &now, NULL, false);
