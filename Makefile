@@ -5,8 +5,11 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 EXTENSION = maintmode
 # The 1.0 install script is assembled from one fragment per concern (install/*.sql,
 # applied in name order); upgrade scripts maintmode--X--Y.sql are written by hand.
-DATA_built = maintmode--1.0.sql
-DATA = $(filter-out maintmode--1.0.sql,$(wildcard maintmode--*--*.sql))
+# A fresh install of the newest version runs the schema guard, then 1.0 and every
+# update in order.
+UPDATES = maintmode--1.0--1.1.sql maintmode--1.1--1.2.sql maintmode--1.2--1.3.sql
+DATA_built = maintmode--1.0.sql maintmode--1.3.sql
+DATA = $(UPDATES)
 
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=results
@@ -24,3 +27,6 @@ include $(PGXS)
 
 maintmode--1.0.sql: $(sort $(wildcard install/*.sql))
 	cat $^ > $@
+
+maintmode--1.3.sql: schema/guard.sql maintmode--1.0.sql $(UPDATES)
+	{ cat schema/guard.sql; cat maintmode--1.0.sql $(UPDATES) | grep -v '^\\echo '; } > $@

@@ -30,6 +30,13 @@ SELECT count(*) AS public_privileges FROM (
     SELECT FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
      WHERE c.relnamespace = 'maintmode'::regnamespace AND a.grantee = 0) p;
 
+-- Nor any function that runs as its owner: those read fleet data whatever the caller
+-- may read (the overdue lookup of the dashboards listed overdue agents for anyone).
+SELECT f.function
+  FROM ext_function f, aclexplode(coalesce(f.proacl, acldefault('f', f.proowner))) a
+ WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE' AND f.prosecdef
+ ORDER BY 1::text;
+
 -- 2. Every SECURITY DEFINER function pins search_path to pg_catalog, pg_temp.
 SELECT count(*) > 0 AS has_security_definer FROM ext_function WHERE prosecdef;
 SELECT function, proconfig FROM ext_function

@@ -149,6 +149,8 @@ SELECT * FROM flags;
 SELECT maintmode.create_window('site', 2, '2026-03-02 20:30 UTC', '2026-03-02 21:30 UTC',
                                reason => 'branch power work');
 SELECT * FROM flags;
+-- agents_changed counts the agents that entered maintenance: not br2, which the window
+-- holds there already.
 SELECT * FROM maintmode.server_maint_mode('enable');
 SELECT string_agg(a.hostname || ':' || CASE WHEN s.maintenance_mode THEN 'M' ELSE '-' END,
                   ' ' ORDER BY a.id) AS saved
@@ -245,6 +247,24 @@ SELECT maintmode.extend_window(:weekly, '2027-01-01 UTC'); \echo SQLSTATE :SQLST
 SELECT maintmode.set_agent_maintenance(2, true, until => '2026-03-31 06:00 UTC'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.set_agent_maintenance(2, false, until => '2026-04-30 UTC'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.set_site_maintenance(1, false, reason => 'why not'); \echo SQLSTATE :SQLSTATE
+-- Infinite and out-of-range instants and durations, a one-off window already over, a
+-- series already ended, and reasons of Unicode white space (NO-BREAK SPACE, IDEOGRAPHIC
+-- SPACE, ZERO WIDTH SPACE) are refused, naming the argument.
+SELECT maintmode.create_window('site', 1, '-infinity', duration => '1 hour', repeat => 'daily', time_zone => 'UTC', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, 'infinity', duration => '1 hour', repeat => 'daily', time_zone => 'UTC', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', 'infinity', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '4000-01-01 BC', duration => '1 hour', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '10000-01-01 UTC', duration => '1 hour', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '9999-12-31 23:00 UTC', duration => '2 hours', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '178000000 years', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '2026-03-30 10:00 UTC', duration => '1 hour', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '2026-03-30 10:00 UTC', '2026-03-31 06:30 UTC', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '2026-03-01 10:00 UTC', '2026-03-30 00:00 UTC', duration => '1 hour', repeat => 'daily', time_zone => 'UTC', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '1 hour', reason => U&'\00A0\3000\200B'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.set_agent_maintenance(2, true, reason => U&'\3000'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.set_agent_maintenance(2, true, until => 'infinity'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.set_agent_maintenance(2, true, until => '-infinity'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.extend_window(:weekly, 'infinity'); \echo SQLSTATE :SQLSTATE
 -- Only a superuser moves the window clock.
 CREATE ROLE regress_clock_mover;
 SET ROLE regress_clock_mover;
@@ -257,6 +277,33 @@ SELECT digest = :'before' AS unchanged FROM window_digest;
 -- The event log records who created, ended, extended, and what the sweeps changed.
 SELECT role_name = current_user AS by_me, action, scope, target_id, agents_changed
   FROM maintmode.event_log WHERE action LIKE '%window%' ORDER BY id;
+
+-- A recurring window with an infinite start, as 1.2 accepted it, has no occurrence:
+-- the views that list occurrences still read.
+INSERT INTO maintmode.maintenance_window (starts_at, repeat, time_zone, duration, reason, created_by)
+    VALUES ('-infinity', 'daily', 'UTC', '1 hour', 'from 1.2', current_user) RETURNING id AS infinite \gset
+SELECT count(*) AS in_maintenance FROM maintmode.agents_in_maintenance;
+SELECT * FROM maintmode.window_occurrence(
+    (SELECT w FROM maintmode.maintenance_window w WHERE id = :infinite), '2026-03-31 06:30 UTC');
+DELETE FROM maintmode.maintenance_window WHERE id = :infinite;
+
+-- force-disable takes every agent out, also those a server-wide window holds: it ends
+-- the server-wide windows in force (NOTICE); windows of an agent, site or client keep
+-- theirs (NOTICE).  While a server-wide window is in force, server_maint_status() says
+-- the server is in maintenance, since the window began, by its creator.
+SELECT maintmode.create_window('server', NULL, '2026-03-31 06:00 UTC', '2026-03-31 08:00 UTC',
+                               reason => 'datacenter move') AS server_window \gset
+SELECT maintmode.create_window('agent', 5, '2026-03-31 06:00 UTC', '2026-03-31 08:00 UTC',
+                               reason => 'disk swap') AS agent_window \gset
+SELECT * FROM flags;
+SELECT in_maintenance, since, enabled_by = current_user AS by_me, agents, agents_in_maintenance
+  FROM maintmode.server_maint_status();
+SELECT * FROM maintmode.server_maint_mode('force-disable');
+SELECT * FROM flags;
+SELECT in_maintenance, since, agents_in_maintenance FROM maintmode.server_maint_status();
+SELECT id = :server_window AS server_window, ended_at FROM maintmode.maintenance_window
+ WHERE id IN (:server_window, :agent_window) ORDER BY id;
+SELECT maintmode.end_window(:agent_window);
 
 -- Deleting a site deletes its windows.
 DELETE FROM maintmode.site WHERE id = 3;

@@ -171,7 +171,7 @@ PG_FUNCTION_INFO_V1(maintmode_alert_insert_trigger);
 Datum
 maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "alert_insert_trigger",
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "alert", "alert_insert_trigger",
 												   TRIGGER_EVENT_INSERT, false);
 	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
@@ -210,13 +210,15 @@ PG_FUNCTION_INFO_V1(maintmode_check_alert_trigger);
 Datum
 maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "check_alert_trigger",
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "check_result", "check_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
 	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
 	if (!column_changed(trigdata, "status", failing_changed))
 		return PointerGetDatum(NULL);
 
+	/* A check writer: alert rows are locked after the agent table (lock order). */
+	mm_lock_agents_for_writing();
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
 	run_on_transition_tables(&resolve_check_stmt, rows);
@@ -269,7 +271,7 @@ PG_FUNCTION_INFO_V1(maintmode_maintenance_alert_trigger);
 Datum
 maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "maintenance_alert_trigger",
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "maintenance_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
 	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 

@@ -35,6 +35,7 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -271,10 +272,28 @@ static MMStatement client_delete_stmt = {
 	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
-/* After a TRUNCATE every counter is recomputed: rare, and one code path less. */
-static MMStatement rebuild_stmt = {
-	"SELECT maintmode.rebuild_counters()", 0, {0}, 0
+/*
+ * Every counter recomputed from the base tables.  TRUNCATE takes the counters'
+ * ACCESS EXCLUSIVE lock before the recomputation's snapshot: writers whose
+ * triggers ran before are committed and seen, writers whose triggers run after
+ * wait and then apply their change on top (in READ COMMITTED).  The same after
+ * a TRUNCATE of a fleet table: rare, and one code path less.
+ */
+static MMStatement rebuild_stmts[] = {
+	{"TRUNCATE maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter"},
+	{"INSERT INTO maintmode.agent_counter SELECT * FROM maintmode.agent_counter_recomputed"},
+	{"INSERT INTO maintmode.site_counter SELECT * FROM maintmode.site_counter_recomputed"},
+	{"INSERT INTO maintmode.client_counter SELECT * FROM maintmode.client_counter_recomputed"},
 };
+
+/* Rebuild the counters (SPI connected); returns the rows of each table. */
+static void
+rebuild_counters(int64 *rows)
+{
+	mm_execute(&rebuild_stmts[0], NULL, NULL, false);
+	for (int i = 1; i < (int) lengthof(rebuild_stmts); i++)
+		rows[i - 1] = mm_execute(&rebuild_stmts[i], NULL, NULL, false);
+}
 
 /* What the rows a step 1 statement returns are: which step comes next. */
 typedef enum NextStep
@@ -427,6 +446,7 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *table)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("the %s counter trigger must fire AFTER ... FOR EACH STATEMENT", table)));
+	mm_check_trigger_table(trigdata, table, psprintf("the %s counter trigger", table));
 	return trigdata;
 }
 
@@ -434,9 +454,32 @@ statement_trigger_data(FunctionCallInfo fcinfo, const char *table)
 static void
 rebuild_after_truncate(void)
 {
+	int64		rows[3];
+
 	SPI_connect();
-	mm_execute(&rebuild_stmt, NULL, NULL, false);
+	rebuild_counters(rows);
 	SPI_finish();
+}
+
+/* rebuild_counters(): every counter recomputed; how many rows each table has. */
+PG_FUNCTION_INFO_V1(maintmode_rebuild_counters);
+Datum
+maintmode_rebuild_counters(PG_FUNCTION_ARGS)
+{
+	TupleDesc	result_desc;
+	int64		rows[3];
+	Datum		result[3];
+	bool		result_nulls[3] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	SPI_connect();
+	rebuild_counters(rows);
+	SPI_finish();
+	for (int i = 0; i < 3; i++)
+		result[i] = Int64GetDatum(rows[i]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc),
+													  result, result_nulls)));
 }
 
 /*
@@ -881,6 +924,7 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	datum_lists_to_args(columns, &check_counts_stmt, args);
+	mm_lock_agents_for_writing();
 	become_owner(fcinfo, &owner);
 	SPI_connect();
 	run_step(&check_counts_stmt, args, columns[0].count, NEXT_SITES);

@@ -5,19 +5,30 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
@@ -29,6 +40,8 @@ bool		mm_alert_on_leave = true;
 #if PG_VERSION_NUM < 160000
 void		_PG_init(void);
 #endif
+
+static void forget_schema(Datum arg, int cacheid, uint32 hashvalue);
 
 /*
  * The settings, and the window worker when loaded at server start.
@@ -79,15 +92,114 @@ _PG_init(void)
 		mm_register_window_worker();
 	}
 	MarkGUCPrefixReserved("maintmode");
+	CacheRegisterSyscacheCallback(NAMESPACEOID, forget_schema, (Datum) 0);
+}
+
+/*
+ * The extension's schema, found through pg_extension, never by its name: a
+ * schema of that name is not ours unless the extension lives there.  Cached
+ * until a schema changes (a rename included); the statements are then made
+ * again if its name changed (schema_generation).
+ */
+static Oid	schema_oid = InvalidOid;
+static char *schema_prefix = NULL;	/* the quoted name and a dot */
+static uint32 schema_generation = 0;
+
+static void
+forget_schema(Datum arg, int cacheid, uint32 hashvalue)
+{
+	schema_oid = InvalidOid;
+}
+
+/* pg_extension.extnamespace of maintmode; InvalidOid if it is not installed. */
+static Oid
+extension_schema(void)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			schema = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("maintmode"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		schema = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return schema;
+}
+
+Oid
+mm_schema_oid(void)
+{
+	if (!OidIsValid(schema_oid))
+	{
+		Oid			schema = extension_schema();
+		char	   *name = OidIsValid(schema) ? get_namespace_name(schema) : NULL;
+		char	   *prefix;
+
+		if (name == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("extension \"maintmode\" is not installed in this database")));
+		prefix = MemoryContextStrdup(TopMemoryContext,
+									 psprintf("%s.", quote_identifier(name)));
+		if (schema_prefix == NULL || strcmp(prefix, schema_prefix) != 0)
+		{
+			if (schema_prefix != NULL)
+				pfree(schema_prefix);
+			schema_prefix = prefix;
+			schema_generation++;
+		}
+		else
+			pfree(prefix);
+		schema_oid = schema;
+	}
+	return schema_oid;
+}
+
+/*
+ * The statement's text for the extension's schema: written with "maintmode.",
+ * which is its name unless a superuser renamed it.
+ */
+static const char *
+statement_text(const MMStatement *stmt)
+{
+	StringInfoData text;
+	const char *from = stmt->sql;
+	const char *found;
+
+	(void) mm_schema_oid();
+	if (strcmp(schema_prefix, "maintmode.") == 0)
+		return stmt->sql;
+	initStringInfo(&text);
+	while ((found = strstr(from, "maintmode.")) != NULL)
+	{
+		appendBinaryStringInfo(&text, from, found - from);
+		appendStringInfoString(&text, schema_prefix);
+		from = found + strlen("maintmode.");
+	}
+	appendStringInfoString(&text, from);
+	return text.data;
 }
 
 /* Prepare and keep the statement on first use. */
 static SPIPlanPtr
 kept_plan(MMStatement *stmt)
 {
+	const char *sql = statement_text(stmt);
+
+	if (stmt->plan != NULL && stmt->schema_generation != schema_generation)
+	{
+		SPI_freeplan(stmt->plan);
+		stmt->plan = NULL;
+	}
 	if (stmt->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare_cursor(stmt->sql, stmt->nargs, stmt->argtypes,
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, stmt->nargs, stmt->argtypes,
 											  stmt->cursor_options);
 
 		if (plan == NULL)
@@ -95,6 +207,7 @@ kept_plan(MMStatement *stmt)
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
 		stmt->plan = plan;
+		stmt->schema_generation = schema_generation;
 	}
 	return stmt->plan;
 }
@@ -139,7 +252,7 @@ mm_execute(MMStatement *stmt, Datum *values, const char *nulls, bool read_only)
 int
 mm_execute_once(const MMStatement *stmt, Datum *values, const char *nulls)
 {
-	return checked_processed(SPI_execute_with_args(stmt->sql, stmt->nargs,
+	return checked_processed(SPI_execute_with_args(statement_text(stmt), stmt->nargs,
 												   (Oid *) stmt->argtypes, values,
 												   nulls, false, 0));
 }
@@ -200,7 +313,7 @@ mm_open_latest(MMStatement *stmt, Datum *values)
 bool
 mm_has_column(const char *table, const char *column)
 {
-	Oid			relid = get_relname_relid(table, get_namespace_oid("maintmode", false));
+	Oid			relid = get_relname_relid(table, mm_schema_oid());
 
 	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
 }
@@ -214,11 +327,62 @@ mm_count_locked(MMStatement *stmt, Datum *values)
 }
 
 /*
- * The trigger data of an AFTER ... FOR EACH STATEMENT trigger on the event it
- * was written for, with the transition tables it reads; an error otherwise.
+ * The lock order of every path that changes agents, so that none of them
+ * deadlocks with another:
+ *  1. the agent table: SHARE ROW EXCLUSIVE for the calls that change the
+ *     maintenance of many agents (switches, server_maint_mode, the window
+ *     calls and sweeps), which conflicts with itself and with every writer;
+ *     ROW EXCLUSIVE for writers (heartbeats and new agents by their UPDATE or
+ *     INSERT, check writers that change failing counts explicitly);
+ *  2. the server_mode row, or a maintenance_window row;
+ *  3. agent rows; 4. counter rows: agent, site, client; 5. alert rows.
+ * Because a writer holds its table lock before any agent row, a switch that
+ * has its table lock waits for no row of a writer, and a writer that comes
+ * later waits for the switch without holding a row the switch needs.
+ */
+static MMStatement lock_agents_stmt = {
+	"LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE", 0, {0}
+};
+
+/* Step 1 for a switch (SPI connected): first in its transaction, or it may wait
+ * for writers that wait for agent rows it already holds. */
+void
+mm_lock_agents_for_switching(void)
+{
+	mm_execute(&lock_agents_stmt, NULL, NULL, false);
+}
+
+/* Step 1 for a writer that locks agent rows without updating them. */
+void
+mm_lock_agents_for_writing(void)
+{
+	LockRelationOid(get_relname_relid("agent", mm_schema_oid()), RowExclusiveLock);
+}
+
+/*
+ * A trigger function fires on its own table only: attached to another one, it
+ * would write counters or alerts from rows that are not the fleet's.
+ */
+void
+mm_check_trigger_table(TriggerData *trigdata, const char *table, const char *name)
+{
+	Relation	rel = trigdata->tg_relation;
+
+	if (RelationGetNamespace(rel) != mm_schema_oid() ||
+		strcmp(RelationGetRelationName(rel), table) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s fires only on table maintmode.%s, not on %s",
+						name, table, RelationGetRelationName(rel))));
+}
+
+/*
+ * The trigger data of an AFTER ... FOR EACH STATEMENT trigger on the table and
+ * event it was written for, with the transition tables it reads; an error
+ * otherwise.
  */
 TriggerData *
-mm_statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
+mm_statement_trigger_data(FunctionCallInfo fcinfo, const char *table, const char *name,
 						  TriggerEvent event, bool needs_old)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
@@ -234,6 +398,7 @@ mm_statement_trigger_data(FunctionCallInfo fcinfo, const char *name,
 				 errmsg("%s must fire AFTER %s FOR EACH STATEMENT with %s",
 						name, event == TRIGGER_EVENT_INSERT ? "INSERT" : "UPDATE",
 						needs_old ? "an OLD TABLE and a NEW TABLE" : "a NEW TABLE")));
+	mm_check_trigger_table(trigdata, table, name);
 	return trigdata;
 }
 
@@ -263,6 +428,50 @@ mm_quoted(const char *value)
 	if (len <= SHOWN_VALUE_BYTES)
 		return psprintf("\"%s\"", value);
 	return psprintf("\"%.*s\"...", pg_mbcliplen(value, len, SHOWN_VALUE_BYTES), value);
+}
+
+/*
+ * Instants a window or an expiry may name: finite, and within the years 1 to
+ * 9999, which the date types of applications hold (Python's among them) and
+ * from which a window's occurrences can be computed without overflow.
+ */
+void
+mm_check_instant(TimestampTz value, const char *argument)
+{
+	TimestampTz first = (TimestampTz) (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+	TimestampTz after_last = (TimestampTz) (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+
+	if (value < first || value >= after_last)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite time in the years 1 to 9999, not %s",
+						argument, timestamptz_to_str(value))));
+}
+
+/*
+ * Whether a text is blank: nothing but white space (Unicode's White_Space, so
+ * also NO-BREAK SPACE and IDEOGRAPHIC SPACE) and invisible zero-width
+ * characters.  In other server encodings, ASCII white space only.
+ */
+bool
+mm_is_blank(const char *value)
+{
+	const unsigned char *p = (const unsigned char *) value;
+
+	while (*p != '\0')
+	{
+		pg_wchar	c;
+		int			len = GetDatabaseEncoding() == PG_UTF8 ? pg_utf_mblen(p) : 1;
+
+		c = len == 1 ? *p : utf8_to_unicode(p);
+		if (!((c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 ||
+			  c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200D) ||
+			  c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+			  c == 0x2060 || c == 0x3000 || c == 0xFEFF))
+			return false;
+		p += len;
+	}
+	return true;
 }
 
 static MMStatement log_event_stmt = {

@@ -40,8 +40,16 @@ static const char *const option_names[] = {
  * [0] for 1.0 and [1] for 1.1, chosen by flag_form().
  */
 #define SERVER_REASON ", hand_reason = 'server maintenance'"
-#define BOTH_FORMS(stmt) {{stmt("maintenance_mode", ""), 0, {0}}, \
-						  {stmt("hand_maintenance", SERVER_REASON), 0, {0}}}
+#define BOTH_FORMS(stmt) {{stmt("maintenance_mode", "", "false"), 0, {0}}, \
+						  {stmt("hand_maintenance", SERVER_REASON, "a.window_maintenance"), 0, {0}}}
+
+/*
+ * An UPDATE of flags that returns how many agents it took in or out of
+ * maintenance: not those that a window holds there whatever their hand flag.
+ */
+#define COUNT_CHANGED(update, held) \
+	"WITH changed AS (" update " RETURNING " held " AS held)" \
+	" SELECT count(*) FILTER (WHERE NOT held) FROM changed"
 
 static int
 flag_form(void)
@@ -59,38 +67,26 @@ static MMStatement lock_mode_stmt = {
 	" FOR UPDATE", 0, {0}
 };
 
-/*
- * Keeps every other writer of agents out while the states are saved and
- * switched, so "every agent" means every agent, and the snapshot is exact.
- * Readers are not blocked.  The mode conflicts with itself, so this also
- * serialises server_maint_mode() calls.  Taken first: a transaction that wrote
- * agents and then calls server_maint_mode() while another call waits for it
- * must find nothing else held by that call, or the two deadlock.
- */
-static MMStatement lock_agents_stmt = {
-	"LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE", 0, {0}
-};
-
-#define SAVE_STATES(flag, reason) \
+#define SAVE_STATES(flag, reason, held) \
 	"INSERT INTO maintmode.saved_state (agent_id, maintenance_mode)" \
 	" SELECT id, " flag " FROM maintmode.agent"
 static MMStatement save_states_stmt[2] = BOTH_FORMS(SAVE_STATES);
 
-#define ENTER_ALL(flag, reason) \
-	"UPDATE maintmode.agent SET " flag " = true" reason " WHERE NOT " flag
+#define ENTER_ALL(flag, reason, held) \
+	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = true" reason " WHERE NOT " flag, held)
 static MMStatement enter_all_stmt[2] = BOTH_FORMS(ENTER_ALL);
 
-#define LEAVE_ALL(flag, reason) \
-	"UPDATE maintmode.agent SET " flag " = false WHERE " flag
+#define LEAVE_ALL(flag, reason, held) \
+	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = false WHERE " flag, held)
 static MMStatement leave_all_stmt[2] = BOTH_FORMS(LEAVE_ALL);
 
 /* Agents without a saved state were created during the window: they leave. */
-#define RESTORE(flag, reason) \
-	"UPDATE maintmode.agent a SET " flag " = NOT a." flag \
-	"  FROM maintmode.agent b" \
-	"  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id" \
-	" WHERE a.id = b.id" \
-	"   AND b." flag " <> coalesce(s.maintenance_mode, false)"
+#define RESTORE(flag, reason, held) \
+	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = NOT a." flag \
+				  "  FROM maintmode.agent b" \
+				  "  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id" \
+				  " WHERE a.id = b.id" \
+				  "   AND b." flag " <> coalesce(s.maintenance_mode, false)", held)
 static MMStatement restore_stmt[2] = BOTH_FORMS(RESTORE);
 
 /*
@@ -183,7 +179,13 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 
 	SPI_connect();
-	mm_execute(&lock_agents_stmt, NULL, NULL, false);
+
+	/*
+	 * Every other writer of agents is kept out while the states are saved and
+	 * switched, so "every agent" means every agent and the snapshot is exact;
+	 * readers are not blocked.  This also serialises the calls.
+	 */
+	mm_lock_agents_for_switching();
 	mm_execute(&ensure_row_stmt, NULL, NULL, false);
 	mm_execute(&lock_mode_stmt, NULL, NULL, false);
 	in_maintenance = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
@@ -206,14 +208,14 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 				ereport(NOTICE,
 						(errmsg("server is already in maintenance (force-enabled); no states are saved"),
 						 errhint("disable will then have nothing to restore; force-disable takes every agent out.")));
-			changed = mm_execute_locked(&enter_all_stmt[form], NULL, NULL);
+			changed = mm_count_locked(&enter_all_stmt[form], NULL);
 			set_mode(true, has_states);
 			break;
 
 		case OPT_DISABLE:
 			if (has_states)
 			{
-				changed = mm_execute_locked(&restore_stmt[form], NULL, NULL);
+				changed = mm_count_locked(&restore_stmt[form], NULL);
 				restored = drop_states();
 				set_mode(false, false);
 				in_maintenance = false;
@@ -228,13 +230,13 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			break;
 
 		case OPT_FORCE_ENABLE:
-			changed = mm_execute_locked(&enter_all_stmt[form], NULL, NULL);
+			changed = mm_count_locked(&enter_all_stmt[form], NULL);
 			set_mode(true, has_states);
 			in_maintenance = true;
 			break;
 
 		case OPT_FORCE_DISABLE:
-			changed = mm_execute_locked(&leave_all_stmt[form], NULL, NULL);
+			changed = mm_count_locked(&leave_all_stmt[form], NULL);
 			if (has_states)
 			{
 				/*
@@ -247,6 +249,8 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 						(errmsg("discarded " INT64_FORMAT " saved agent states",
 								discarded)));
 			}
+			if (form == 1)
+				changed += mm_end_server_windows();
 			set_mode(false, false);
 			in_maintenance = false;
 			break;
@@ -266,7 +270,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 													  result, result_nulls)));
 }
 
-#define START_IN_MAINTENANCE(flag, reason) \
+#define START_IN_MAINTENANCE(flag, reason, held) \
 	"UPDATE maintmode.agent a SET " flag " = true" reason \
 	"  FROM new_agents n" \
 	" WHERE a.id = n.id AND NOT a." flag \
@@ -278,7 +282,7 @@ PG_FUNCTION_INFO_V1(maintmode_agent_insert_trigger);
 Datum
 maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent_insert_trigger",
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "agent_insert_trigger",
 												   TRIGGER_EVENT_INSERT, false);
 
 	SPI_connect();

@@ -103,6 +103,7 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("until applies only when switching maintenance on")));
+		mm_check_instant(until, "until");
 		if (until <= mm_window_now())
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -118,12 +119,18 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("reason applies only when switching maintenance on")));
+		if (mm_is_blank(text_to_cstring(PG_GETARG_TEXT_PP(3))))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("reason must not be blank"),
+					 errhint("Say why, or pass no reason.")));
 		args[3] = PG_GETARG_DATUM(3);
 		nulls[3] = ' ';
 	}
 	args[4] = CStringGetTextDatum(mm_caller_name());
 
 	SPI_connect();
+	mm_lock_agents_for_switching();
 	changed = mm_execute(&scope->update[PG_NARGS() > 2 ? 1 : 0], args, nulls, false);
 	if (changed == 0 && mm_execute(&scope->exists, args, NULL, false) == 0)
 		ereport(ERROR,

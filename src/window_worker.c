@@ -48,6 +48,8 @@ mm_register_window_worker(void)
 /*
  * One sweep in its own transaction, if the database has maintmode at a version
  * with windows (before CREATE EXTENSION, or on 1.0, there is nothing to do).
+ * The function is called in the extension's own schema, found through
+ * pg_extension: a schema named maintmode is not necessarily the extension's.
  */
 static void
 sweep_once(void)
@@ -58,12 +60,19 @@ sweep_once(void)
 	pgstat_report_activity(STATE_RUNNING, "SELECT maintmode.sweep_windows()");
 
 	SPI_connect();
-	if (SPI_execute("SELECT FROM pg_catalog.pg_extension"
-					" WHERE extname = 'maintmode'"
-					"   AND pg_catalog.to_regprocedure('maintmode.sweep_windows()') IS NOT NULL",
-					true, 0) == SPI_OK_SELECT && SPI_processed == 1 &&
-		SPI_execute("SELECT maintmode.sweep_windows()", false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "maintmode.sweep_windows() failed");
+	if (SPI_execute("SELECT pg_catalog.quote_ident(n.nspname)"
+					"  FROM pg_catalog.pg_extension e"
+					"  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+					" WHERE e.extname = 'maintmode'"
+					"   AND pg_catalog.to_regprocedure(pg_catalog.quote_ident(n.nspname)"
+					"                                  || '.sweep_windows()') IS NOT NULL",
+					true, 0) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		char	   *schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (SPI_execute(psprintf("SELECT %s.sweep_windows()", schema), false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "maintmode.sweep_windows() failed");
+	}
 	SPI_finish();
 
 	PopActiveSnapshot();

@@ -16,8 +16,10 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "pgtime.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
@@ -89,8 +91,12 @@ bool_column(HeapTuple tuple, TupleDesc desc, int attnum)
  *    Only a change counts: an ORM that writes back every column it read
  *    leaves the hand flag alone.
  *  * maintenance_mode is then hand_maintenance OR window_maintenance.
- *  * The hand details are cleared when the hand flag is off, and since/who
- *    filled in when it comes on without them.
+ *  * The hand details are cleared when the hand flag is off.  Since when and
+ *    by whom are the extension's to say: when the flag comes on they are now
+ *    and the role that switched it, and while it stays on they stay as they
+ *    were, whatever the statement wrote.  Only a superuser's values are kept
+ *    (the switches run as the extension's owner; a restore or a repair by a
+ *    DBA), and then since/who are filled in when missing.
  */
 PG_FUNCTION_INFO_V1(maintmode_agent_effective_maintenance_trigger);
 Datum
@@ -109,6 +115,7 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 	bool		hand;
 	bool		window;
 	bool		was_hand = false;
+	HeapTuple	old = NULL;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
@@ -118,6 +125,7 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("agent_effective_maintenance_trigger must fire BEFORE INSERT OR UPDATE FOR EACH ROW")));
+	mm_check_trigger_table(trigdata, "agent", "agent_effective_maintenance_trigger");
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
@@ -135,8 +143,7 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 	window = bool_column(tuple, desc, attnums[COL_WINDOW]);
 	if (is_update)
 	{
-		HeapTuple	old = trigdata->tg_trigtuple;
-
+		old = trigdata->tg_trigtuple;
 		was_hand = bool_column(old, desc, attnums[COL_HAND]);
 		if (hand == was_hand && effective != bool_column(old, desc, attnums[COL_EFFECTIVE]))
 			hand = effective;
@@ -160,6 +167,26 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		for (int col = COL_HAND_SINCE; col <= COL_HAND_UNTIL; col++)
 			if (!nulls[col])
 				REPLACE(col, (Datum) 0, true);
+	}
+	else if (!superuser())
+	{
+		if (!was_hand)
+		{
+			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_window_now()), false);
+			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
+		}
+		else
+			for (int col = COL_HAND_SINCE; col <= COL_HAND_SET_BY; col++)
+			{
+				bool		old_null;
+				Datum		old_value = heap_getattr(old, attnums[col], desc, &old_null);
+				Form_pg_attribute att = TupleDescAttr(desc, attnums[col] - 1);
+
+				if (old_null != nulls[col] ||
+					(!old_null && !datumIsEqual(old_value, values[col],
+												att->attbyval, att->attlen)))
+					REPLACE(col, old_value, old_null);
+			}
 	}
 	else if (!was_hand)
 	{
@@ -233,11 +260,20 @@ static MMStatement expire_hand_stmt = {
 	1, {TIMESTAMPTZOID}
 };
 
-/* Two sweeps at once would do the same work twice: the second waits. */
-static MMStatement lock_sweep_stmt = {
-	"SELECT pg_catalog.pg_advisory_xact_lock("
-	"'maintmode.maintenance_window'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int4, 0)",
-	0, {0}
+/*
+ * Whether a sweep at $1 would change anything.  Most sweeps change nothing, and
+ * only those that do take the switches' lock, which keeps heartbeats waiting.
+ */
+static MMStatement sweep_due_stmt = {
+	COVERED_AGENTS
+	" SELECT EXISTS (SELECT FROM maintmode.agent"
+	"                 WHERE hand_until <= $1 AND hand_maintenance"
+	"                   AND NOT EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance))"
+	"     OR EXISTS (SELECT FROM maintmode.agent a WHERE a.window_maintenance"
+	"                   AND NOT EXISTS (SELECT FROM covered c WHERE c.id = a.id))"
+	"     OR EXISTS (SELECT FROM covered c JOIN maintmode.agent a ON a.id = c.id"
+	"                 WHERE NOT a.window_maintenance)",
+	1, {TIMESTAMPTZOID}
 };
 
 typedef struct SweepCounts
@@ -247,18 +283,70 @@ typedef struct SweepCounts
 	int64		window_left;
 } SweepCounts;
 
-/* Bring every agent's window and hand flags to the window clock (SPI connected). */
+/*
+ * Bring every agent's window and hand flags to the window clock (SPI
+ * connected).  The switches' lock also keeps two sweeps from doing the same
+ * work twice.
+ */
 static SweepCounts
 sweep(void)
 {
 	Datum		now = TimestampTzGetDatum(mm_window_now());
 	SweepCounts counts;
 
-	mm_execute(&lock_sweep_stmt, NULL, NULL, false);
+	mm_lock_agents_for_switching();
 	counts.hand_expired = mm_execute(&expire_hand_stmt, &now, NULL, false);
 	counts.window_left = mm_execute(&leave_windows_stmt, &now, NULL, false);
 	counts.window_entered = mm_execute(&enter_windows_stmt, &now, NULL, false);
 	return counts;
+}
+
+/* Server-wide windows in force at $1 end at $1. */
+static MMStatement end_server_windows_stmt = {
+	"UPDATE maintmode.maintenance_window w SET ended_at = $1"
+	" WHERE w.agent_id IS NULL AND w.site_id IS NULL AND w.client_id IS NULL"
+	"   AND EXISTS (SELECT FROM maintmode.window_occurrence(w, $1))"
+	" RETURNING w.id",
+	1, {TIMESTAMPTZOID}
+};
+
+static MMStatement window_held_stmt = {
+	"SELECT count(*) FROM maintmode.agent WHERE window_maintenance", 0, {0}
+};
+
+/*
+ * For server_maint_mode('force-disable'), after every hand flag is off (SPI
+ * connected, agents locked): ends the server-wide windows in force, which
+ * would otherwise keep every agent in maintenance, and returns how many agents
+ * that took out.  Windows of an agent, site or client are their owners' and
+ * keep their agents; a NOTICE says how many.
+ */
+int64
+mm_end_server_windows(void)
+{
+	Datum		now = TimestampTzGetDatum(mm_window_now());
+	int			ended = mm_execute(&end_server_windows_stmt, &now, NULL, false);
+	int64		left = 0;
+	int64		held;
+
+	if (ended > 0)
+	{
+		StringInfoData ids;
+
+		initStringInfo(&ids);
+		for (int i = 0; i < ended; i++)
+			appendStringInfo(&ids, "%s%s", i > 0 ? ", " : "",
+							 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+		ereport(NOTICE,
+				(errmsg("ended %d server-wide maintenance window(s) in force: %s", ended, ids.data)));
+		left = sweep().window_left;
+	}
+	held = mm_count(&window_held_stmt, NULL);
+	if (held > 0)
+		ereport(NOTICE,
+				(errmsg(INT64_FORMAT " agent(s) stay in maintenance: windows of their agent, site or client hold them", held),
+				 errhint("maintmode.agents_in_maintenance shows which; end_window() ends a window.")));
+	return left;
 }
 
 /* New agents covered by a window in force join it at once, not at the next sweep. */
@@ -275,7 +363,7 @@ PG_FUNCTION_INFO_V1(maintmode_agent_joins_windows_trigger);
 Datum
 maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent_joins_windows_trigger",
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "agent_joins_windows_trigger",
 												   TRIGGER_EVENT_INSERT, false);
 	Datum		now = TimestampTzGetDatum(mm_window_now());
 
@@ -294,13 +382,18 @@ maintmode_sweep_windows(PG_FUNCTION_ARGS)
 	TupleDesc	result_desc;
 	Datum		result[3];
 	bool		result_nulls[3] = {false};
-	SweepCounts counts;
+	SweepCounts counts = {0};
+	Datum		now;
+	bool		isnull;
 
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
 	SPI_connect();
-	counts = sweep();
+	now = TimestampTzGetDatum(mm_window_now());
+	mm_execute(&sweep_due_stmt, &now, NULL, false);
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		counts = sweep();
 	if (counts.hand_expired + counts.window_entered + counts.window_left > 0)
 		mm_log_event("sweep windows", "server", 0, false,
 					 counts.hand_expired + counts.window_entered + counts.window_left, 0, 0);
@@ -408,6 +501,9 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("starts must not be null")));
 	starts = PG_GETARG_TIMESTAMPTZ(2);
+	mm_check_instant(starts, "starts");
+	if (!PG_ARGISNULL(3))
+		mm_check_instant(PG_GETARG_TIMESTAMPTZ(3), "ends");
 
 	if (PG_ARGISNULL(5))
 		ereport(ERROR,
@@ -415,7 +511,7 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 				 errmsg("reason must not be null"),
 				 errhint("Say why the agents are in maintenance: it is shown in agents_in_maintenance.")));
 	reason = text_to_cstring(PG_GETARG_TEXT_PP(5));
-	if (strspn(reason, " \t\r\n") == strlen(reason))
+	if (mm_is_blank(reason))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("reason must not be empty"),
@@ -483,6 +579,8 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(4))
 	{
 		static Interval zero = {0, 0, 0};
+		static Interval millennia = {0, 0, 12 * 10000};
+		TimestampTz first_end;
 
 		if (!interval_greater(PG_GETARG_INTERVAL_P(4), &zero))
 			ereport(ERROR,
@@ -490,6 +588,24 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 					 errmsg("duration must be positive, not %s",
 							DatumGetCString(DirectFunctionCall1(interval_out,
 																PG_GETARG_DATUM(4))))));
+		/* Bounded first, so that adding it cannot overflow. */
+		if (interval_greater(PG_GETARG_INTERVAL_P(4), &millennia))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("duration %s is out of range",
+							DatumGetCString(DirectFunctionCall1(interval_out,
+																PG_GETARG_DATUM(4))))));
+		first_end = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+															TimestampTzGetDatum(starts),
+															PG_GETARG_DATUM(4)));
+		mm_check_instant(first_end, "starts plus duration");
+		if (period == NULL && first_end <= mm_window_now())
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a one-off window ending at %s is already over",
+							timestamptz_to_str(first_end)),
+					 errhint("A window must end later than now (%s).",
+							 timestamptz_to_str(mm_window_now()))));
 	}
 	if (!PG_ARGISNULL(3) && PG_GETARG_TIMESTAMPTZ(3) <= starts)
 		ereport(ERROR,
@@ -497,6 +613,13 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 				 errmsg("window ends (%s) must be later than it starts (%s)",
 						pstrdup(timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(3))),
 						pstrdup(timestamptz_to_str(starts)))));
+	if (!PG_ARGISNULL(3) && PG_GETARG_TIMESTAMPTZ(3) <= mm_window_now())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a window ending at %s is already over",
+						timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(3))),
+				 errhint("A window must end later than now (%s).",
+						 timestamptz_to_str(mm_window_now()))));
 
 	args[0] = CStringGetTextDatum(scope->name);
 	for (int i = 1; i <= 7; i++)
@@ -508,6 +631,7 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 	args[8] = CStringGetTextDatum(mm_caller_name());
 
 	SPI_connect();
+	mm_lock_agents_for_switching();
 	if (!is_server && mm_execute(&scope->exists, &args[1], NULL, false) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -603,6 +727,7 @@ maintmode_end_window(PG_FUNCTION_ARGS)
 
 	args[1] = TimestampTzGetDatum(mm_window_now());
 	SPI_connect();
+	mm_lock_agents_for_switching();
 	row = lock_open_window(fcinfo, args[1]);
 	args[0] = PG_GETARG_DATUM(0);
 	mm_execute(&end_window_stmt, args, NULL, false);
@@ -633,8 +758,10 @@ maintmode_extend_window(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("ends must not be null")));
 	ends = PG_GETARG_TIMESTAMPTZ(1);
+	mm_check_instant(ends, "ends");
 
 	SPI_connect();
+	mm_lock_agents_for_switching();
 	row = lock_open_window(fcinfo, TimestampTzGetDatum(mm_window_now()));
 	if (!row.has_end || ends <= row.ends)
 		ereport(ERROR,
