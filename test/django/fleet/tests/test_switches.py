@@ -4,7 +4,7 @@ import psycopg2.errors
 from django.db import DataError, InternalError, ProgrammingError, connection, transaction
 
 from fleet import maintenance
-from fleet.models import Agent, AgentDashboard, Alert, CheckResult
+from fleet.models import Agent, AgentDashboard, Alert, CheckResult, SiteDashboard
 from fleet.tests.base import FleetTestCase
 
 
@@ -108,7 +108,9 @@ class ApplicationRoleTests(FleetTestCase):
                                           maintmode.set_client_maintenance(bigint, boolean, timestamptz, text),
                                           maintmode.take_notifications(text, integer)
                    TO rmm_app;
-                GRANT SELECT ON maintmode.server_mode, maintmode.saved_state TO rmm_app;
+                GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_agents() TO rmm_app;
+                GRANT SELECT ON maintmode.server_mode, maintmode.saved_state,
+                                maintmode.maintenance_window TO rmm_app;
                 SET LOCAL ROLE rmm_app;
             """)
             new = Agent.objects.create(site=self.dc, hostname="dc3")
@@ -117,6 +119,7 @@ class ApplicationRoleTests(FleetTestCase):
             CheckResult.objects.filter(pk=check.pk).update(status="failing")
             self.assertEqual(maintenance.set_site_maintenance(self.dc, True), 3)
             self.assertEqual(AgentDashboard.objects.get(agent=new).colour, "maintenance")
+            self.assertEqual(SiteDashboard.objects.get(site=self.dc).colour, "maintenance")
             self.assertEqual(maintenance.server_maint_status().agents_in_maintenance, 4)
             self.assertFalse(maintenance.alert_allowed(new))
             self.assertEqual(maintenance.take_notifications("email", 10), [])
