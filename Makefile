@@ -7,6 +7,7 @@ EXTENSION = maintmode
 # applied in name order); upgrade scripts maintmode--X--Y.sql are written by hand.
 DATA_built = maintmode--1.0.sql
 DATA = $(filter-out maintmode--1.0.sql,$(wildcard maintmode--*--*.sql))
+DOCS = $(wildcard doc/*.md)
 
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=results
