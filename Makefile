@@ -10,6 +10,7 @@ EXTENSION = maintmode
 UPDATES = maintmode--1.0--1.1.sql maintmode--1.1--1.2.sql maintmode--1.2--1.3.sql
 DATA_built = maintmode--1.0.sql maintmode--1.3.sql
 DATA = $(UPDATES)
+DOCS = $(wildcard doc/*.md)
 
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=results
@@ -24,6 +25,9 @@ EXTRA_CLEAN = results
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The documentation goes to doc/.../maintmode/, not among other extensions' files.
+docmoduledir := maintmode
 
 maintmode--1.0.sql: $(sort $(wildcard install/*.sql))
 	cat $^ > $@
