@@ -54,7 +54,8 @@ GRANT USAGE ON SCHEMA maintmode TO maint_viewer;
 GRANT SELECT ON ALL TABLES IN SCHEMA maintmode TO maint_viewer;
 GRANT EXECUTE ON FUNCTION maintmode.server_maint_status(),
                           maintmode.agent_status(bigint),
-                          maintmode.agent_status(timestamptz, integer, integer)
+                          maintmode.agent_status(timestamptz, integer, integer),
+                          maintmode.overdue_alerting_agents()
     TO maint_viewer;
 CREATE ROLE maint_operator NOLOGIN IN ROLE maint_viewer;
 GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text),
