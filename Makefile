@@ -1,12 +1,14 @@
 # maintmode: maintenance mode for an RMM fleet, as a PostgreSQL extension.
 MODULE_big = maintmode
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# Sources are found under $(srcdir), which is . for an in-tree build and the source
+# directory when building out of tree (VPATH, as pg_buildext does in build-NN/).
+OBJS = $(patsubst %.c,src/%.o,$(sort $(notdir $(wildcard $(srcdir)/src/*.c))))
 
 EXTENSION = maintmode
 # The 1.0 install script is assembled from one fragment per concern (install/*.sql,
 # applied in name order); upgrade scripts maintmode--X--Y.sql are written by hand.
 DATA_built = maintmode--1.0.sql
-DATA = $(filter-out maintmode--1.0.sql,$(wildcard maintmode--*--*.sql))
+DATA = $(filter-out maintmode--1.0.sql,$(notdir $(wildcard $(srcdir)/maintmode--*--*.sql)))
 
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=results
@@ -22,5 +24,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-maintmode--1.0.sql: $(sort $(wildcard install/*.sql))
+maintmode--1.0.sql: $(sort $(wildcard $(srcdir)/install/*.sql))
 	cat $^ > $@
+
+# Out of tree, the objects' directory src/ must exist in the build directory.
+ifneq ($(srcdir),.)
+$(shell mkdir -p src)
+endif
