@@ -1,6 +1,8 @@
 # maintmode: maintenance mode for an RMM fleet, as a PostgreSQL extension.
 MODULE_big = maintmode
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# Sources are found under $(srcdir), which is . for an in-tree build and the source
+# directory when building out of tree (VPATH, as pg_buildext does in build-NN/).
+OBJS = $(patsubst %.c,src/%.o,$(sort $(notdir $(wildcard $(srcdir)/src/*.c))))
 
 EXTENSION = maintmode
 # The 1.0 install script is assembled from one fragment per concern (install/*.sql,
@@ -10,7 +12,7 @@ EXTENSION = maintmode
 UPDATES = maintmode--1.0--1.1.sql maintmode--1.1--1.2.sql maintmode--1.2--1.3.sql
 DATA_built = maintmode--1.0.sql maintmode--1.3.sql
 DATA = $(UPDATES)
-DOCS = $(wildcard doc/*.md)
+DOCS = $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/doc/*.md))
 
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --outputdir=results
@@ -29,8 +31,13 @@ include $(PGXS)
 # The documentation goes to doc/.../maintmode/, not among other extensions' files.
 docmoduledir := maintmode
 
-maintmode--1.0.sql: $(sort $(wildcard install/*.sql))
+maintmode--1.0.sql: $(sort $(wildcard $(srcdir)/install/*.sql))
 	cat $^ > $@
 
-maintmode--1.3.sql: schema/guard.sql maintmode--1.0.sql $(UPDATES)
-	{ cat schema/guard.sql; cat maintmode--1.0.sql $(UPDATES) | grep -v '^\\echo '; } > $@
+maintmode--1.3.sql: $(srcdir)/schema/guard.sql maintmode--1.0.sql $(addprefix $(srcdir)/,$(UPDATES))
+	{ cat $<; cat $(filter-out $<,$^) | grep -v '^\\echo '; } > $@
+
+# Out of tree, the objects' directory src/ must exist in the build directory.
+ifneq ($(srcdir),.)
+$(shell mkdir -p src)
+endif

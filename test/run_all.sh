@@ -122,6 +122,14 @@ for t in test/t/*.pl; do
 done
 rm -rf "$tap_dir"
 
+echo "== debian package"
+# Last: removing the package deletes the files `make install` wrote.
+bash test/debian.sh >results/debian.log 2>&1
+status=$?
+cat results/debian.log
+count_outcome_lines debian results/debian.log "$status" \
+    -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
+
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
