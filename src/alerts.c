@@ -55,25 +55,11 @@
 
 /*
  * Statements over at most this many transition rows run a kept plan: few
- * enough that its joins are index probes whatever the count below it.
+ * enough that its joins are index probes whatever the count below it.  A plan
+ * kept from a million-row statement would seq-scan the alerts for a one-row
+ * one (mm_execute_for_rows).
  */
 #define SMALL_TRANSITION_ROWS 100
-
-/*
- * Run a statement over the transition tables of a statement that changed
- * "rows" rows.  Plans are sized by the tables' row counts, and a plan kept from
- * a million-row statement would seq-scan the alerts for a one-row one: small
- * statements (one switch, one check) share a plan kept from a small one,
- * larger ones are planned for their size.
- */
-static void
-run_on_transition_tables(MMStatement *stmt, int64 rows)
-{
-	if (rows <= SMALL_TRANSITION_ROWS)
-		mm_execute(stmt, NULL, NULL, false);
-	else
-		mm_execute_once(stmt, NULL, NULL);
-}
 
 /* Whether the old and new values of a column differ in a way that matters. */
 typedef bool (*ValueChange) (Datum old_value, Datum new_value);
@@ -85,71 +71,38 @@ flag_changed(Datum old_value, Datum new_value)
 }
 
 static bool
-is_failing(Datum status)
-{
-	text	   *t = DatumGetTextPP(status);
-
-	return VARSIZE_ANY_EXHDR(t) == 7 && memcmp(VARDATA_ANY(t), "failing", 7) == 0;
-}
-
-static bool
 failing_changed(Datum old_value, Datum new_value)
 {
-	return is_failing(old_value) != is_failing(new_value);
+	return mm_text_equals(old_value, "failing") != mm_text_equals(new_value, "failing");
 }
 
 /*
  * Whether the UPDATE changed the column in any row, read straight from the
  * transition tables: agents' heartbeats and checks' reports change neither
  * the flag nor whether they fail, and must not pay for running the alert
- * statements.  PostgreSQL appends each row's old and new versions together,
- * so the two tables pair up in order; the ids are compared to be sure, and
- * anything unexpected counts as a change.
+ * statements.
  */
 static bool
 column_changed(TriggerData *trigdata, const char *column, ValueChange changed)
 {
-	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	Tuplestorestate *olds = trigdata->tg_oldtable;
-	Tuplestorestate *news = trigdata->tg_newtable;
-	AttrNumber	id_att = SPI_fnumber(desc, "id");
-	AttrNumber	att = SPI_fnumber(desc, column);
-	TupleTableSlot *old_slot;
-	TupleTableSlot *new_slot;
+	AttrNumber	att = SPI_fnumber(RelationGetDescr(trigdata->tg_relation), column);
+	MMRowPairs	pairs;
 	bool		found = false;
 
-	if (id_att <= 0 || att <= 0 ||
-		tuplestore_tuple_count(olds) != tuplestore_tuple_count(news))
-		return true;
-
-	old_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	new_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	tuplestore_select_read_pointer(olds, tuplestore_alloc_read_pointer(olds, EXEC_FLAG_REWIND));
-	tuplestore_rescan(olds);
-	tuplestore_select_read_pointer(news, tuplestore_alloc_read_pointer(news, EXEC_FLAG_REWIND));
-	tuplestore_rescan(news);
-
-	while (!found && tuplestore_gettupleslot(olds, true, false, old_slot))
+	if (att <= 0)
+		elog(ERROR, "table \"%s\" has no column \"%s\"",
+			 RelationGetRelationName(trigdata->tg_relation), column);
+	mm_row_pairs_begin(&pairs, trigdata);
+	while (!found && mm_row_pairs_next(&pairs))
 	{
 		bool		old_null;
 		bool		new_null;
-		Datum		old_value;
-		Datum		new_value;
+		Datum		old_value = slot_getattr(pairs.old_slot, att, &old_null);
+		Datum		new_value = slot_getattr(pairs.new_slot, att, &new_null);
 
-		if (!tuplestore_gettupleslot(news, true, false, new_slot) ||
-			DatumGetInt64(slot_getattr(old_slot, id_att, &old_null)) !=
-			DatumGetInt64(slot_getattr(new_slot, id_att, &new_null)))
-			found = true;
-		else
-		{
-			old_value = slot_getattr(old_slot, att, &old_null);
-			new_value = slot_getattr(new_slot, att, &new_null);
-			found = old_null || new_null || changed(old_value, new_value);
-		}
+		found = old_null || new_null || changed(old_value, new_value);
 	}
-
-	ExecDropSingleTupleTableSlot(old_slot);
-	ExecDropSingleTupleTableSlot(new_slot);
+	mm_row_pairs_end(&pairs);
 	return found;
 }
 
@@ -180,7 +133,7 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	run_on_transition_tables(&suppress_new_stmt, rows);
+	mm_execute_for_rows(&suppress_new_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
@@ -221,8 +174,8 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 	mm_lock_agents_for_writing();
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	run_on_transition_tables(&resolve_check_stmt, rows);
-	run_on_transition_tables(&raise_check_stmt, rows);
+	mm_execute_for_rows(&resolve_check_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
+	mm_execute_for_rows(&raise_check_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
@@ -280,11 +233,11 @@ maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	run_on_transition_tables(&suppress_entered_stmt, rows);
+	mm_execute_for_rows(&suppress_entered_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
 	if (mm_alert_on_leave)
 	{
-		run_on_transition_tables(&raise_left_checks_stmt, rows);
-		run_on_transition_tables(&raise_left_overdue_stmt, rows);
+		mm_execute_for_rows(&raise_left_checks_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
+		mm_execute_for_rows(&raise_left_overdue_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
 	}
 	SPI_finish();
 
@@ -405,34 +358,23 @@ static Channel channels[] = {
 
 #define CHANNELS_HINT "Valid channels are email and sms."
 
-static Channel *
-parse_channel(FunctionCallInfo fcinfo)
-{
-	char	   *given;
+static const char *const channel_names[] = {"email", "sms"};
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("channel must not be null"),
-				 errhint(CHANNELS_HINT)));
+static const MMChoice channel_choice = {
+	channel_names, lengthof(channel_names), "channel", "unknown notification channel",
+	CHANNELS_HINT, ERRCODE_NULL_VALUE_NOT_ALLOWED, false
+};
 
-	given = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	for (int i = 0; i < (int) lengthof(channels); i++)
-		if (strcmp(given, channels[i].name) == 0)
-			return &channels[i];
-
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown notification channel %s", mm_quoted(given)),
-			 errhint(CHANNELS_HINT)));
-	pg_unreachable();
-}
-
+/*
+ * take_notifications(channel, max_count): up to max_count alerts still to send
+ * on the channel, oldest first, marked sent; alerts of agents in maintenance
+ * are marked suppressed instead.  Rows another sender holds are skipped.
+ */
 PG_FUNCTION_INFO_V1(maintmode_take_notifications);
 Datum
 maintmode_take_notifications(PG_FUNCTION_ARGS)
 {
-	Channel    *channel = parse_channel(fcinfo);
+	Channel    *channel = &channels[mm_choose(fcinfo, 0, &channel_choice)];
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int32		max_count;
 	Datum		arg;
@@ -466,30 +408,18 @@ static MMStatement agent_maintenance_stmt = {
 	"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}
 };
 
-/* Whether the agent may alert now: it exists and is not in maintenance. */
+/* alert_allowed(agent): whether it may alert now (it is not in maintenance). */
 PG_FUNCTION_INFO_V1(maintmode_alert_allowed);
 Datum
 maintmode_alert_allowed(PG_FUNCTION_ARGS)
 {
-	int64		agent;
-	Datum		arg;
+	HeapTuple	row;
 	bool		isnull;
 	bool		in_maintenance;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("agent must not be null")));
-	agent = PG_GETARG_INT64(0);
-	arg = Int64GetDatum(agent);
-
 	SPI_connect();
-	if (mm_execute(&agent_maintenance_stmt, &arg, NULL, true) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("agent " INT64_FORMAT " does not exist", agent)));
-	in_maintenance = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-												SPI_tuptable->tupdesc, 1, &isnull));
+	row = mm_agent_row(fcinfo, 0, &agent_maintenance_stmt);
+	in_maintenance = DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 
 	PG_RETURN_BOOL(!in_maintenance);

@@ -160,7 +160,7 @@ static MMStatement check_counts_stmt = {
  * one and changed them (the core's agent_starts_in_server_maintenance, the
  * windows' agent_joins_windows) fired the UPDATE trigger, which added the
  * difference already.  Before 1.2 the counter row also mirrored the agent's
- * site and flag, as they are now ([0]); from 1.2 it does not ([1]).
+ * site and flag, as they are now; from 1.2 it does not.
  */
 #define AGENT_INSERT(mirrored_columns, mirrored_values) \
 	"WITH added AS (" \
@@ -172,10 +172,13 @@ static MMStatement check_counts_stmt = {
 	"  SELECT n.site_id, 1, n.maintenance_mode::integer, 0, 0" \
 	"    FROM added JOIN new_rows n ON n.id = added.agent_id)" \
 	SELECT_SITE_DELTAS
-static MMStatement agent_insert_stmt[2] = {
-	{AGENT_INSERT(", site_id, in_maintenance", ", a.site_id, a.maintenance_mode"), 0, {0},
-	 CURSOR_OPT_GENERIC_PLAN},
-	{AGENT_INSERT("", ""), 0, {0}, CURSOR_OPT_GENERIC_PLAN}
+#define AGENT_INSERT_MIRRORED \
+	{AGENT_INSERT(", site_id, in_maintenance", ", a.site_id, a.maintenance_mode"), 0, {0}, \
+	 CURSOR_OPT_GENERIC_PLAN}
+static MMStatement agent_insert_stmt[MM_SCHEMA_VERSIONS] = {
+	[MM_SCHEMA_1_0] = AGENT_INSERT_MIRRORED,
+	[MM_SCHEMA_1_1] = AGENT_INSERT_MIRRORED,
+	[MM_SCHEMA_1_2] = {AGENT_INSERT("", ""), 0, {0}, CURSOR_OPT_GENERIC_PLAN}
 };
 
 /* Before 1.2: the changed agents' new site and flag, copied to their counter rows. */
@@ -341,66 +344,6 @@ static const CounterStatements client_statements = {
  */
 #define KEPT_PLAN_MAX_ROWS 1000
 
-static void
-run_for_rows(MMStatement *stmt, Datum *args, int64 rows)
-{
-	if (rows > KEPT_PLAN_MAX_ROWS)
-		mm_execute_once(stmt, args, NULL);
-	else
-		mm_execute(stmt, args, NULL, false);
-}
-
-/* A growing array of Datums, turned into an SQL array argument. */
-typedef struct DatumList
-{
-	Datum	   *values;
-	int			count;
-	int			size;
-} DatumList;
-
-static void
-datum_list_add(DatumList *list, Datum value)
-{
-	if (list->count == list->size)
-	{
-		list->size = list->size == 0 ? 64 : list->size * 2;
-		list->values = list->values == NULL ? palloc(list->size * sizeof(Datum))
-			: repalloc_huge(list->values, list->size * sizeof(Datum));
-	}
-	list->values[list->count++] = value;
-}
-
-static Datum
-datum_list_array(const DatumList *list, Oid element_type)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_array(list->values, list->count, element_type,
-										   typlen, typbyval, typalign));
-}
-
-/* The columns as array arguments of the types stmt expects. */
-static void
-datum_lists_to_args(DatumList *columns, const MMStatement *stmt, Datum *args)
-{
-	for (int i = 0; i < stmt->nargs; i++)
-		args[i] = datum_list_array(&columns[i], get_element_type(stmt->argtypes[i]));
-}
-
-static HTAB *
-int64_keyed_hash(const char *name, Size entrysize)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = entrysize;
-	ctl.hcxt = CurrentMemoryContext;
-	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-}
-
 /*
  * Run a statement returning deltas (all bigint), then the steps above it.  The
  * deltas are by-value Datums, so they outlive the SPI result they came from.
@@ -412,7 +355,7 @@ run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
 	int			ncolumns = next == NEXT_SITES ? SITE_DELTA_COLUMNS : CLIENT_DELTA_COLUMNS;
 	Datum		next_args[Max(SITE_DELTA_COLUMNS, CLIENT_DELTA_COLUMNS)];
 
-	run_for_rows(stmt, args, rows);
+	mm_execute_for_rows(stmt, args, rows, KEPT_PLAN_MAX_ROWS);
 	if (next == NEXT_NOTHING || SPI_processed == 0)
 		return;
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -420,34 +363,27 @@ run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
 		{
 			bool		isnull;
 
-			datum_list_add(&deltas[c], SPI_getbinval(SPI_tuptable->vals[i],
+			mm_datum_list_add(&deltas[c], SPI_getbinval(SPI_tuptable->vals[i],
 													 SPI_tuptable->tupdesc, c + 1, &isnull));
 		}
 	if (next == NEXT_SITES)
 	{
-		datum_lists_to_args(deltas, &site_rollup_stmt, next_args);
+		mm_datum_lists_to_args(deltas, &site_rollup_stmt, next_args);
 		run_step(&site_rollup_stmt, next_args, deltas[0].count, NEXT_CLIENTS);
 	}
 	else
 	{
-		datum_lists_to_args(deltas, &client_rollup_stmt, next_args);
+		mm_datum_lists_to_args(deltas, &client_rollup_stmt, next_args);
 		run_step(&client_rollup_stmt, next_args, deltas[0].count, NEXT_NOTHING);
 	}
 }
 
+/* The trigger data of the counter trigger on table, for any of its events. */
 static TriggerData *
-statement_trigger_data(FunctionCallInfo fcinfo, const char *table)
+counter_trigger_data(FunctionCallInfo fcinfo, const char *table)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("the %s counter trigger must fire AFTER ... FOR EACH STATEMENT", table)));
-	mm_check_trigger_table(trigdata, table, psprintf("the %s counter trigger", table));
-	return trigdata;
+	return mm_statement_trigger_data(fcinfo, table, psprintf("the %s counter trigger", table),
+									 0, false);
 }
 
 /* TRUNCATE: recompute everything. */
@@ -519,15 +455,6 @@ run_counter_statement(TriggerData *trigdata, const CounterStatements *statements
 	SPI_finish();
 }
 
-/* Start reading a transition table with a read pointer of our own, as a
- * NamedTuplestoreScan does, so that other readers of it are not disturbed. */
-static void
-start_reading(Tuplestorestate *rows)
-{
-	tuplestore_select_read_pointer(rows, tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND));
-	tuplestore_rescan(rows);
-}
-
 /*
  * Whether agent_counter still mirrors each agent's site and flag: a schema
  * before 1.2, which the library serves until ALTER EXTENSION UPDATE.
@@ -535,7 +462,7 @@ start_reading(Tuplestorestate *rows)
 static bool
 counters_mirror_agents(void)
 {
-	return mm_has_column("agent_counter", "in_maintenance");
+	return mm_schema_version() < MM_SCHEMA_1_2;
 }
 
 /* What agents add to one site's counter row, summed by the agent UPDATE trigger. */
@@ -566,7 +493,7 @@ typedef struct ColourCounts
 static HTAB *
 colour_counts(int64 changed, Datum agent_ids)
 {
-	HTAB	   *counts = int64_keyed_hash("maintmode colour counts", sizeof(ColourCounts));
+	HTAB	   *counts = mm_int64_keyed_hash("maintmode colour counts", sizeof(ColourCounts));
 	bool		all = changed > LOOKUP_MAX_AGENTS;
 	Portal		portal = mm_open_latest(all ? &colour_counts_all_stmt : &colour_counts_of_stmt,
 										all ? NULL : &agent_ids);
@@ -627,13 +554,13 @@ roll_up_sites(HTAB *sites)
 		if (delta->change[0] == 0 && delta->change[1] == 0 &&
 			delta->change[2] == 0 && delta->change[3] == 0)
 			continue;
-		datum_list_add(&columns[0], Int64GetDatum(delta->site_id));
+		mm_datum_list_add(&columns[0], Int64GetDatum(delta->site_id));
 		for (int c = 1; c < SITE_DELTA_COLUMNS; c++)
-			datum_list_add(&columns[c], Int64GetDatum(delta->change[c - 1]));
+			mm_datum_list_add(&columns[c], Int64GetDatum(delta->change[c - 1]));
 	}
 	if (columns[0].count == 0)
 		return;
-	datum_lists_to_args(columns, &site_rollup_stmt, args);
+	mm_datum_lists_to_args(columns, &site_rollup_stmt, args);
 	run_step(&site_rollup_stmt, args, columns[0].count, NEXT_CLIENTS);
 }
 
@@ -643,20 +570,14 @@ roll_up_sites(HTAB *sites)
  * contribution from (old site, old flag) to (new site, new flag), summed per
  * site in C: a switch of a million agents reads the counter rows of the agents
  * that fail (one scan) and writes only site and client rows.
- *
- * The old and new transition tables of a plain (unpartitioned) table hold the
- * rows of each update at the same position, so they are read side by side; the
- * ids are checked to be sure.
  */
 static void
 agent_changes(TriggerData *trigdata)
 {
 	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	TupleTableSlot *old_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	TupleTableSlot *new_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	int			id_att = SPI_fnumber(desc, "id");
 	int			site_att = SPI_fnumber(desc, "site_id");
 	int			maintenance_att = SPI_fnumber(desc, "maintenance_mode");
+	MMRowPairs	pairs;
 	DatumList	ids = {0},
 				old_sites = {0},
 				old_flags = {0},
@@ -666,47 +587,39 @@ agent_changes(TriggerData *trigdata)
 	HTAB	   *counts;
 	HTAB	   *site_deltas;
 
-	start_reading(trigdata->tg_oldtable);
-	start_reading(trigdata->tg_newtable);
-	while (tuplestore_gettupleslot(trigdata->tg_oldtable, true, false, old_slot))
+	mm_row_pairs_begin(&pairs, trigdata);
+	while (mm_row_pairs_next(&pairs))
 	{
 		bool		isnull;
-		Datum		id = slot_getattr(old_slot, id_att, &isnull);
-		Datum		old_site = slot_getattr(old_slot, site_att, &isnull);
-		Datum		old_maintenance = slot_getattr(old_slot, maintenance_att, &isnull);
-		Datum		site;
-		Datum		maintenance;
+		Datum		old_site = slot_getattr(pairs.old_slot, site_att, &isnull);
+		Datum		old_maintenance = slot_getattr(pairs.old_slot, maintenance_att, &isnull);
+		Datum		site = slot_getattr(pairs.new_slot, site_att, &isnull);
+		Datum		maintenance = slot_getattr(pairs.new_slot, maintenance_att, &isnull);
 
-		if (!tuplestore_gettupleslot(trigdata->tg_newtable, true, false, new_slot) ||
-			DatumGetInt64(slot_getattr(new_slot, id_att, &isnull)) != DatumGetInt64(id))
-			elog(ERROR, "agent transition tables do not pair old and new rows");
-		site = slot_getattr(new_slot, site_att, &isnull);
-		maintenance = slot_getattr(new_slot, maintenance_att, &isnull);
 		if (DatumGetInt64(site) == DatumGetInt64(old_site) &&
 			DatumGetBool(maintenance) == DatumGetBool(old_maintenance))
 			continue;
-		datum_list_add(&ids, id);
-		datum_list_add(&old_sites, old_site);
-		datum_list_add(&old_flags, old_maintenance);
-		datum_list_add(&sites, site);
-		datum_list_add(&flags, maintenance);
+		mm_datum_list_add(&ids, slot_getattr(pairs.new_slot, pairs.id_att, &isnull));
+		mm_datum_list_add(&old_sites, old_site);
+		mm_datum_list_add(&old_flags, old_maintenance);
+		mm_datum_list_add(&sites, site);
+		mm_datum_list_add(&flags, maintenance);
 	}
-	ExecDropSingleTupleTableSlot(old_slot);
-	ExecDropSingleTupleTableSlot(new_slot);
+	mm_row_pairs_end(&pairs);
 	if (ids.count == 0)
 		return;
 
 	SPI_connect();
-	ids_arg = datum_list_array(&ids, INT8OID);
+	ids_arg = mm_datum_list_array(&ids, INT8OID);
 	if (counters_mirror_agents())
 	{
-		Datum		mirror_args[3] = {ids_arg, datum_list_array(&sites, INT8OID),
-		datum_list_array(&flags, BOOLOID)};
+		Datum		mirror_args[3] = {ids_arg, mm_datum_list_array(&sites, INT8OID),
+		mm_datum_list_array(&flags, BOOLOID)};
 
-		run_for_rows(&agent_mirror_stmt, mirror_args, ids.count);
+		mm_execute_for_rows(&agent_mirror_stmt, mirror_args, ids.count, KEPT_PLAN_MAX_ROWS);
 	}
 	counts = colour_counts(ids.count, ids_arg);
-	site_deltas = int64_keyed_hash("maintmode site deltas", sizeof(SiteDelta));
+	site_deltas = mm_int64_keyed_hash("maintmode site deltas", sizeof(SiteDelta));
 	for (int i = 0; i < ids.count; i++)
 	{
 		int64		id = DatumGetInt64(ids.values[i]);
@@ -725,7 +638,7 @@ PG_FUNCTION_INFO_V1(maintmode_agent_counter_trigger);
 Datum
 maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = statement_trigger_data(fcinfo, "agent");
+	TriggerData *trigdata = counter_trigger_data(fcinfo, "agent");
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		rebuild_after_truncate();
@@ -736,7 +649,7 @@ maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
 	{
 		CounterStatements statements = agent_statements;
 
-		statements.on_insert.stmt = &agent_insert_stmt[counters_mirror_agents() ? 0 : 1];
+		statements.on_insert.stmt = &agent_insert_stmt[mm_schema_version()];
 		run_counter_statement(trigdata, &statements);
 	}
 	return PointerGetDatum(NULL);
@@ -746,7 +659,7 @@ PG_FUNCTION_INFO_V1(maintmode_site_counter_trigger);
 Datum
 maintmode_site_counter_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = statement_trigger_data(fcinfo, "site");
+	TriggerData *trigdata = counter_trigger_data(fcinfo, "site");
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		rebuild_after_truncate();
@@ -759,54 +672,13 @@ PG_FUNCTION_INFO_V1(maintmode_client_counter_trigger);
 Datum
 maintmode_client_counter_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = statement_trigger_data(fcinfo, "client");
+	TriggerData *trigdata = counter_trigger_data(fcinfo, "client");
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		rebuild_after_truncate();
 	else
 		run_counter_statement(trigdata, &client_statements);
 	return PointerGetDatum(NULL);
-}
-
-/*
- * The check trigger fires for every check result written, and most of those run
- * no SQL at all.  So it is not SECURITY DEFINER with SET search_path (setting
- * and restoring the GUC on every call costs a few percent of a one-row UPDATE):
- * it becomes the function's owner, with the pinned search_path, only around the
- * SQL it does run.  An error in between is undone by the (sub)transaction abort,
- * as for SECURITY DEFINER.
- */
-typedef struct OwnerContext
-{
-	Oid			saved_user;
-	int			saved_security_context;
-	int			guc_nest_level;
-} OwnerContext;
-
-static void
-become_owner(FunctionCallInfo fcinfo, OwnerContext *context)
-{
-	HeapTuple	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(proc))
-		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
-	owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
-	ReleaseSysCache(proc);
-
-	GetUserIdAndSecContext(&context->saved_user, &context->saved_security_context);
-	SetUserIdAndSecContext(owner,
-						   context->saved_security_context | SECURITY_LOCAL_USERID_CHANGE);
-	context->guc_nest_level = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-}
-
-static void
-stop_being_owner(OwnerContext *context)
-{
-	AtEOXact_GUC(true, context->guc_nest_level);
-	SetUserIdAndSecContext(context->saved_user, context->saved_security_context);
 }
 
 /* Failing checks of one agent gained (+) or lost (-) in one statement, by severity. */
@@ -824,15 +696,6 @@ typedef struct FailingDelta
 	int32		change[SEV_COUNT];
 } FailingDelta;
 
-static bool
-text_is(Datum value, const char *literal)
-{
-	text	   *t = DatumGetTextPP(value);
-	size_t		len = strlen(literal);
-
-	return VARSIZE_ANY_EXHDR(t) == len && memcmp(VARDATA_ANY(t), literal, len) == 0;
-}
-
 /* Add sign * (each failing row of a transition table) to the per-agent deltas. */
 static void
 add_failing(HTAB *deltas, Tuplestorestate *rows, TupleDesc desc, int sign)
@@ -842,7 +705,7 @@ add_failing(HTAB *deltas, Tuplestorestate *rows, TupleDesc desc, int sign)
 	int			status_att = SPI_fnumber(desc, "status");
 	int			severity_att = SPI_fnumber(desc, "alert_severity");
 
-	start_reading(rows);
+	mm_start_reading(rows);
 	while (tuplestore_gettupleslot(rows, true, false, slot))
 	{
 		bool		isnull;
@@ -851,7 +714,7 @@ add_failing(HTAB *deltas, Tuplestorestate *rows, TupleDesc desc, int sign)
 		FailingDelta *delta;
 		bool		found;
 
-		if (!text_is(slot_getattr(slot, status_att, &isnull), "failing"))
+		if (!mm_text_equals(slot_getattr(slot, status_att, &isnull), "failing"))
 			continue;
 		agent_id = DatumGetInt64(slot_getattr(slot, agent_att, &isnull));
 		severity = slot_getattr(slot, severity_att, &isnull);
@@ -859,9 +722,9 @@ add_failing(HTAB *deltas, Tuplestorestate *rows, TupleDesc desc, int sign)
 		delta = hash_search(deltas, &agent_id, HASH_ENTER, &found);
 		if (!found)
 			memset(delta->change, 0, sizeof(delta->change));
-		if (text_is(severity, "error"))
+		if (mm_text_equals(severity, "error"))
 			delta->change[SEV_ERROR] += sign;
-		else if (text_is(severity, "warning"))
+		else if (mm_text_equals(severity, "warning"))
 			delta->change[SEV_WARNING] += sign;
 		else
 			delta->change[SEV_INFO] += sign;
@@ -879,7 +742,7 @@ PG_FUNCTION_INFO_V1(maintmode_check_counter_trigger);
 Datum
 maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = statement_trigger_data(fcinfo, "check_result");
+	TriggerData *trigdata = counter_trigger_data(fcinfo, "check_result");
 	TriggerEvent event = trigdata->tg_event;
 	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
 	HTAB	   *deltas;
@@ -887,13 +750,13 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 	FailingDelta *delta;
 	DatumList	columns[1 + SEV_COUNT] = {{0}};
 	Datum		args[1 + SEV_COUNT];
-	OwnerContext owner;
+	MMOwnerContext owner;
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(event))
 	{
-		become_owner(fcinfo, &owner);
+		mm_become_owner(fcinfo, &owner);
 		rebuild_after_truncate();
-		stop_being_owner(&owner);
+		mm_stop_being_owner(&owner);
 		return PointerGetDatum(NULL);
 	}
 	if ((TRIGGER_FIRED_BY_INSERT(event) && trigdata->tg_newtable == NULL) ||
@@ -904,7 +767,7 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("the check_result counter trigger needs the transition tables of its event")));
 
-	deltas = int64_keyed_hash("maintmode failing deltas", sizeof(FailingDelta));
+	deltas = mm_int64_keyed_hash("maintmode failing deltas", sizeof(FailingDelta));
 	if (trigdata->tg_oldtable != NULL)
 		add_failing(deltas, trigdata->tg_oldtable, desc, -1);
 	if (trigdata->tg_newtable != NULL)
@@ -916,20 +779,20 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 		if (delta->change[SEV_ERROR] == 0 && delta->change[SEV_WARNING] == 0 &&
 			delta->change[SEV_INFO] == 0)
 			continue;
-		datum_list_add(&columns[0], Int64GetDatum(delta->agent_id));
+		mm_datum_list_add(&columns[0], Int64GetDatum(delta->agent_id));
 		for (int s = 0; s < SEV_COUNT; s++)
-			datum_list_add(&columns[1 + s], Int64GetDatum(delta->change[s]));
+			mm_datum_list_add(&columns[1 + s], Int64GetDatum(delta->change[s]));
 	}
 	if (columns[0].count == 0)
 		return PointerGetDatum(NULL);
 
-	datum_lists_to_args(columns, &check_counts_stmt, args);
+	mm_datum_lists_to_args(columns, &check_counts_stmt, args);
 	mm_lock_agents_for_writing();
-	become_owner(fcinfo, &owner);
+	mm_become_owner(fcinfo, &owner);
 	SPI_connect();
 	run_step(&check_counts_stmt, args, columns[0].count, NEXT_SITES);
 	SPI_finish();
-	stop_being_owner(&owner);
+	mm_stop_being_owner(&owner);
 
 	return PointerGetDatum(NULL);
 }

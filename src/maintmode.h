@@ -1,22 +1,32 @@
 /*
  * maintmode.h
- *     Declarations shared by the maintmode C files: kept SPI statements, the
- *     event log and the settings.
+ *     Declarations shared by the maintmode C files, grouped by the file that
+ *     defines them.  Include after postgres.h.
  */
 #ifndef MAINTMODE_H
 #define MAINTMODE_H
 
-#include "postgres.h"
 #include "commands/trigger.h"
-#include "executor/spi.h"
 #include "datatype/timestamp.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/hsearch.h"
+#include "utils/tuplestore.h"
 
+/* maintmode.c: the settings. */
+extern bool mm_alert_on_leave;		/* maintmode.alert_on_leave */
+extern char *mm_test_now;			/* maintmode.test_now */
+extern char *mm_window_database;	/* maintmode.window_database */
+extern int	mm_window_sweep_interval;	/* maintmode.window_sweep_interval */
+
+/* statements.c: SQL the extension runs, kept across calls. */
 #define MM_MAX_ARGS 10
 
 /*
- * One SQL statement the extension runs through SPI.  It is prepared on first
- * use and kept for the life of the backend (SPI_keepplan); the plan cache
- * revalidates it when the tables change.
+ * One SQL statement the extension runs through SPI, written with "maintmode."
+ * for the extension's schema.  It is prepared on first use and kept for the
+ * life of the backend (SPI_keepplan); the plan cache revalidates it when the
+ * tables change, and it is prepared again if the schema is renamed.
  */
 typedef struct MMStatement
 {
@@ -31,37 +41,118 @@ typedef struct MMStatement
 extern int	mm_execute(MMStatement *stmt, Datum *values, const char *nulls,
 					   bool read_only);
 extern int	mm_execute_once(const MMStatement *stmt, Datum *values, const char *nulls);
+extern int	mm_execute_for_rows(MMStatement *stmt, Datum *values, int64 rows,
+								int64 kept_plan_max_rows);
 extern int64 mm_count(MMStatement *stmt, Datum *values);
-extern int	mm_execute_locked(MMStatement *stmt, Datum *values, const char *nulls);
-extern int64 mm_count_locked(MMStatement *stmt, Datum *values);
+extern int	mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls);
+extern int64 mm_count_latest(MMStatement *stmt, Datum *values);
 extern Portal mm_open_latest(MMStatement *stmt, Datum *values);
-extern bool mm_has_column(const char *table, const char *column);
+
+/* extension.c: the extension's schema, its version, lock order, trigger checks. */
+typedef enum MMSchemaVersion
+{
+	MM_SCHEMA_1_0,				/* no hand flag, no windows */
+	MM_SCHEMA_1_1,				/* hand flag and windows; counter rows copy site and flag */
+	MM_SCHEMA_1_2,				/* counter rows hold failing counts only (and later) */
+	MM_SCHEMA_VERSIONS
+} MMSchemaVersion;
+
 extern Oid	mm_schema_oid(void);
+extern const char *mm_schema_prefix(uint32 *generation);
+extern void mm_watch_schema(void);
+extern MMSchemaVersion mm_schema_version(void);
 extern void mm_lock_agents_for_switching(void);
 extern void mm_lock_agents_for_writing(void);
-extern void mm_log_event(const char *action, const char *scope, int64 target_id,
-						 bool has_target, int64 agents_changed,
-						 int64 states_saved, int64 states_restored);
+extern void mm_check_trigger_table(TriggerData *trigdata, const char *table,
+								   const char *name);
 extern TriggerData *mm_statement_trigger_data(FunctionCallInfo fcinfo, const char *table,
 											  const char *name, TriggerEvent event,
 											  bool needs_old);
-extern void mm_check_trigger_table(TriggerData *trigdata, const char *table,
-								   const char *name);
+
+/* event_log.c */
 extern char *mm_caller_name(void);
+extern void mm_log_event(const char *action, const char *scope, int64 target_id,
+						 bool has_target, int64 agents_changed,
+						 int64 states_saved, int64 states_restored);
+
+/* arguments.c: checks of SQL functions' arguments. */
+typedef enum MMScope
+{
+	MM_SCOPE_AGENT,
+	MM_SCOPE_SITE,
+	MM_SCOPE_CLIENT,
+	MM_SCOPE_SERVER,
+	MM_SCOPE_COUNT
+} MMScope;
+
+extern const char *const mm_scope_names[MM_SCOPE_COUNT];
+
+/* A name an argument must be one of, and the words of the errors about it. */
+typedef struct MMChoice
+{
+	const char *const *names;
+	int			count;
+	const char *what;			/* "scope": "scope must not be null" */
+	const char *unknown;		/* "unknown window scope": then the value */
+	const char *hint;			/* the valid names */
+	int			null_errcode;
+	bool		loose;			/* any case, and an optional leading "--" */
+} MMChoice;
+
+extern int	mm_choose(FunctionCallInfo fcinfo, int argno, const MMChoice *choice);
+extern void mm_require_target(MMScope scope, int64 id);
+extern HeapTuple mm_agent_row(FunctionCallInfo fcinfo, int argno, MMStatement *stmt);
 extern char *mm_quoted(const char *value);
 extern void mm_check_instant(TimestampTz value, const char *argument);
 extern bool mm_is_blank(const char *value);
 
-/* maintmode.alert_on_leave: alert for failures an agent leaves maintenance with. */
-extern bool mm_alert_on_leave;
+/* clock.c: the clock of windows and hand-set expiry. */
+extern TimestampTz mm_clock_now(void);
 
-/* Windows (windows.c, window_worker.c). */
-extern char *mm_test_now;
-extern char *mm_window_database;
-extern int	mm_window_sweep_interval;
-extern TimestampTz mm_window_now(void);
-extern bool mm_agent_has_hand_flag(void);
+/* util.c: small helpers for the triggers. */
+typedef struct DatumList
+{
+	Datum	   *values;
+	int			count;
+	int			size;
+} DatumList;
+
+extern void mm_datum_list_add(DatumList *list, Datum value);
+extern Datum mm_datum_list_array(const DatumList *list, Oid element_type);
+extern void mm_datum_lists_to_args(DatumList *columns, const MMStatement *stmt,
+								   Datum *args);
+extern HTAB *mm_int64_keyed_hash(const char *name, Size entrysize);
+extern bool mm_text_equals(Datum value, const char *literal);
+extern void mm_start_reading(Tuplestorestate *rows);
+
+/* The old and new rows of an UPDATE's transition tables, read in pairs. */
+typedef struct MMRowPairs
+{
+	TriggerData *trigdata;
+	TupleTableSlot *old_slot;
+	TupleTableSlot *new_slot;
+	AttrNumber	id_att;
+} MMRowPairs;
+
+extern void mm_row_pairs_begin(MMRowPairs *pairs, TriggerData *trigdata);
+extern bool mm_row_pairs_next(MMRowPairs *pairs);
+extern void mm_row_pairs_end(MMRowPairs *pairs);
+
+/* The function owner's identity, taken around SQL a trigger runs as its owner. */
+typedef struct MMOwnerContext
+{
+	Oid			saved_user;
+	int			saved_security_context;
+	int			guc_nest_level;
+} MMOwnerContext;
+
+extern void mm_become_owner(FunctionCallInfo fcinfo, MMOwnerContext *context);
+extern void mm_stop_being_owner(MMOwnerContext *context);
+
+/* windows.c */
 extern int64 mm_end_server_windows(void);
+
+/* window_worker.c */
 extern void mm_register_window_worker(void);
 
 #endif							/* MAINTMODE_H */

@@ -36,12 +36,15 @@ static const char *const option_names[] = {
  * Server maintenance works on the hand flags (saved, set, restored): windows
  * come and go on their own and never enter the saved states.  Until ALTER
  * EXTENSION UPDATE brings a 1.0 schema to 1.1 there is no hand flag, and the
- * statements work on maintenance_mode as 1.0 did: each is kept in both forms,
- * [0] for 1.0 and [1] for 1.1, chosen by flag_form().
+ * statements work on maintenance_mode as 1.0 did: each is kept in a form per
+ * schema version.
  */
 #define SERVER_REASON ", hand_reason = 'server maintenance'"
-#define BOTH_FORMS(stmt) {{stmt("maintenance_mode", "", "false"), 0, {0}}, \
-						  {stmt("hand_maintenance", SERVER_REASON, "a.window_maintenance"), 0, {0}}}
+#define HAND_FORM(stmt) {stmt("hand_maintenance", SERVER_REASON, "a.window_maintenance"), 0, {0}}
+#define EVERY_FORM(stmt) { \
+	[MM_SCHEMA_1_0] = {stmt("maintenance_mode", "", "false"), 0, {0}}, \
+	[MM_SCHEMA_1_1] = HAND_FORM(stmt), \
+	[MM_SCHEMA_1_2] = HAND_FORM(stmt)}
 
 /*
  * An UPDATE of flags that returns how many agents it took in or out of
@@ -50,12 +53,6 @@ static const char *const option_names[] = {
 #define COUNT_CHANGED(update, held) \
 	"WITH changed AS (" update " RETURNING " held " AS held)" \
 	" SELECT count(*) FILTER (WHERE NOT held) FROM changed"
-
-static int
-flag_form(void)
-{
-	return mm_agent_has_hand_flag() ? 1 : 0;
-}
 
 static MMStatement ensure_row_stmt = {
 	"INSERT INTO maintmode.server_mode DEFAULT VALUES ON CONFLICT DO NOTHING", 0, {0}
@@ -70,15 +67,15 @@ static MMStatement lock_mode_stmt = {
 #define SAVE_STATES(flag, reason, held) \
 	"INSERT INTO maintmode.saved_state (agent_id, maintenance_mode)" \
 	" SELECT id, " flag " FROM maintmode.agent"
-static MMStatement save_states_stmt[2] = BOTH_FORMS(SAVE_STATES);
+static MMStatement save_states_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(SAVE_STATES);
 
 #define ENTER_ALL(flag, reason, held) \
 	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = true" reason " WHERE NOT " flag, held)
-static MMStatement enter_all_stmt[2] = BOTH_FORMS(ENTER_ALL);
+static MMStatement enter_all_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(ENTER_ALL);
 
 #define LEAVE_ALL(flag, reason, held) \
 	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = false WHERE " flag, held)
-static MMStatement leave_all_stmt[2] = BOTH_FORMS(LEAVE_ALL);
+static MMStatement leave_all_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(LEAVE_ALL);
 
 /* Agents without a saved state were created during the window: they leave. */
 #define RESTORE(flag, reason, held) \
@@ -87,7 +84,7 @@ static MMStatement leave_all_stmt[2] = BOTH_FORMS(LEAVE_ALL);
 				  "  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id" \
 				  " WHERE a.id = b.id" \
 				  "   AND b." flag " <> coalesce(s.maintenance_mode, false)", held)
-static MMStatement restore_stmt[2] = BOTH_FORMS(RESTORE);
+static MMStatement restore_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(RESTORE);
 
 /*
  * How many saved states belong to agents that still exist, then their removal:
@@ -106,9 +103,9 @@ static MMStatement drop_states_stmt = {
 static int64
 drop_states(void)
 {
-	int64		existing = mm_count_locked(&count_states_stmt, NULL);
+	int64		existing = mm_count_latest(&count_states_stmt, NULL);
 
-	mm_execute_locked(&drop_states_stmt, NULL, NULL);
+	mm_execute_latest(&drop_states_stmt, NULL, NULL);
 	return existing;
 }
 
@@ -123,30 +120,10 @@ static MMStatement set_mode_stmt = {
 	3, {BOOLOID, TEXTOID, BOOLOID}
 };
 
-static ServerOption
-parse_option(FunctionCallInfo fcinfo)
-{
-	char	   *given;
-	const char *name;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("server_maint_mode option must not be null"),
-				 errhint(OPTIONS_HINT)));
-
-	given = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	name = strncmp(given, "--", 2) == 0 ? given + 2 : given;
-	for (int i = 0; i < (int) lengthof(option_names); i++)
-		if (pg_strcasecmp(name, option_names[i]) == 0)
-			return (ServerOption) i;
-
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid server_maint_mode option %s", mm_quoted(given)),
-			 errhint(OPTIONS_HINT)));
-	pg_unreachable();
-}
+static const MMChoice server_option = {
+	option_names, lengthof(option_names), "server_maint_mode option",
+	"invalid server_maint_mode option", OPTIONS_HINT, ERRCODE_INVALID_PARAMETER_VALUE, true
+};
 
 static void
 set_mode(bool in_maintenance, bool states_kept)
@@ -156,14 +133,19 @@ set_mode(bool in_maintenance, bool states_kept)
 	args[0] = BoolGetDatum(in_maintenance);
 	args[1] = CStringGetTextDatum(mm_caller_name());
 	args[2] = BoolGetDatum(states_kept);
-	mm_execute_locked(&set_mode_stmt, args, NULL);
+	mm_execute_latest(&set_mode_stmt, args, NULL);
 }
 
+/*
+ * server_maint_mode(option): enable, disable, force-enable or force-disable
+ * server maintenance; returns the action, agents changed, states saved and
+ * restored, and whether the server is in maintenance after it.
+ */
 PG_FUNCTION_INFO_V1(maintmode_server_maint_mode);
 Datum
 maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 {
-	ServerOption option = parse_option(fcinfo);
+	ServerOption option = mm_choose(fcinfo, 0, &server_option);
 	TupleDesc	result_desc;
 	Datum		result[5];
 	bool		result_nulls[5] = {false};
@@ -173,7 +155,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 	int64		changed = 0;
 	int64		saved = 0;
 	int64		restored = 0;
-	int			form = flag_form();
+	MMSchemaVersion form = mm_schema_version();
 
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -198,7 +180,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 		case OPT_ENABLE:
 			if (!in_maintenance)
 			{
-				saved = mm_execute_locked(&save_states_stmt[form], NULL, NULL);
+				saved = mm_execute_latest(&save_states_stmt[form], NULL, NULL);
 				has_states = true;
 			}
 			else if (has_states)
@@ -208,14 +190,14 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 				ereport(NOTICE,
 						(errmsg("server is already in maintenance (force-enabled); no states are saved"),
 						 errhint("disable will then have nothing to restore; force-disable takes every agent out.")));
-			changed = mm_count_locked(&enter_all_stmt[form], NULL);
+			changed = mm_count_latest(&enter_all_stmt[form], NULL);
 			set_mode(true, has_states);
 			break;
 
 		case OPT_DISABLE:
 			if (has_states)
 			{
-				changed = mm_count_locked(&restore_stmt[form], NULL);
+				changed = mm_count_latest(&restore_stmt[form], NULL);
 				restored = drop_states();
 				set_mode(false, false);
 				in_maintenance = false;
@@ -230,13 +212,13 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			break;
 
 		case OPT_FORCE_ENABLE:
-			changed = mm_count_locked(&enter_all_stmt[form], NULL);
+			changed = mm_count_latest(&enter_all_stmt[form], NULL);
 			set_mode(true, has_states);
 			in_maintenance = true;
 			break;
 
 		case OPT_FORCE_DISABLE:
-			changed = mm_count_locked(&leave_all_stmt[form], NULL);
+			changed = mm_count_latest(&leave_all_stmt[form], NULL);
 			if (has_states)
 			{
 				/*
@@ -249,7 +231,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 						(errmsg("discarded " INT64_FORMAT " saved agent states",
 								discarded)));
 			}
-			if (form == 1)
+			if (form >= MM_SCHEMA_1_1)
 				changed += mm_end_server_windows();
 			set_mode(false, false);
 			in_maintenance = false;
@@ -275,7 +257,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 	"  FROM new_agents n" \
 	" WHERE a.id = n.id AND NOT a." flag \
 	"   AND EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance)"
-static MMStatement start_in_maintenance_stmt[2] = BOTH_FORMS(START_IN_MAINTENANCE);
+static MMStatement start_in_maintenance_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(START_IN_MAINTENANCE);
 
 /* AFTER INSERT ... FOR EACH STATEMENT, with the new rows as new_agents. */
 PG_FUNCTION_INFO_V1(maintmode_agent_insert_trigger);
@@ -287,7 +269,7 @@ maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	mm_execute(&start_in_maintenance_stmt[flag_form()], NULL, NULL, false);
+	mm_execute(&start_in_maintenance_stmt[mm_schema_version()], NULL, NULL, false);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);

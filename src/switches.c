@@ -1,30 +1,37 @@
 /*
  * switches.c
- *     set_agent_maintenance, set_site_maintenance, set_client_maintenance: the
- *     per-agent hand-set flag, for one agent or every agent of a site or
- *     client, optionally with an expiry and a reason.
+ *     Switching maintenance by hand, and what maintenance_mode means.  An
+ *     agent is in maintenance (agent.maintenance_mode) while its hand flag or a
+ *     window says so: the hand flag is set "by hand", i.e. by the switches
+ *     here, by server_maint_mode, or by a plain UPDATE of maintenance_mode; the
+ *     window flag only by the windows' sweep.  This file has the switches
+ *     (set_agent_maintenance, set_site_maintenance, set_client_maintenance,
+ *     with an optional expiry and reason) and the BEFORE trigger that keeps
+ *     maintenance_mode = hand OR window and the hand details honest.
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
 
-/* The scope a switch works on: how to change its agents, how to tell it exists. */
+/* The scope a switch works on, and how to change its agents per schema version. */
 typedef struct SwitchScope
 {
-	const char *name;
-	MMStatement update[2];		/* [0]: 1.0 schema, [1]: 1.1 */
-	MMStatement exists;
+	MMScope		scope;
+	MMStatement update[MM_SCHEMA_VERSIONS];
 } SwitchScope;
 
 /*
- * The statements set the hand flag; the agent trigger derives maintenance_mode
- * (windows.c).  Switching on an agent already on by hand changes it only when
+ * The statements set the hand flag; the trigger below derives maintenance_mode.  Switching on an agent already on by hand changes it only when
  * the expiry or the reason differ.
  */
 #define SWITCH_UPDATE(agents) \
@@ -44,25 +51,16 @@ typedef struct SwitchScope
 	" WHERE " agents " AND maintenance_mode <> $2"
 #define SWITCH_ARGS_1_0 2, {INT8OID, BOOLOID}
 
-#define SCOPE_AGENTS(agents) \
-	{{SWITCH_UPDATE_1_0(agents), SWITCH_ARGS_1_0}, {SWITCH_UPDATE(agents), SWITCH_ARGS}}
+#define SCOPE_AGENTS(agents) { \
+	[MM_SCHEMA_1_0] = {SWITCH_UPDATE_1_0(agents), SWITCH_ARGS_1_0}, \
+	[MM_SCHEMA_1_1] = {SWITCH_UPDATE(agents), SWITCH_ARGS}, \
+	[MM_SCHEMA_1_2] = {SWITCH_UPDATE(agents), SWITCH_ARGS}}
 
-static SwitchScope agent_scope = {
-	"agent",
-	SCOPE_AGENTS("id = $1"),
-	{"SELECT FROM maintmode.agent WHERE id = $1", 1, {INT8OID}}
-};
-
-static SwitchScope site_scope = {
-	"site",
-	SCOPE_AGENTS("site_id = $1"),
-	{"SELECT FROM maintmode.site WHERE id = $1", 1, {INT8OID}}
-};
-
+static SwitchScope agent_scope = {MM_SCOPE_AGENT, SCOPE_AGENTS("id = $1")};
+static SwitchScope site_scope = {MM_SCOPE_SITE, SCOPE_AGENTS("site_id = $1")};
 static SwitchScope client_scope = {
-	"client",
-	SCOPE_AGENTS("site_id IN (SELECT id FROM maintmode.site WHERE client_id = $1)"),
-	{"SELECT FROM maintmode.client WHERE id = $1", 1, {INT8OID}}
+	MM_SCOPE_CLIENT,
+	SCOPE_AGENTS("site_id IN (SELECT id FROM maintmode.site WHERE client_id = $1)")
 };
 
 /*
@@ -84,13 +82,13 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", scope->name)));
+				 errmsg("%s must not be null", mm_scope_names[scope->scope])));
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("enabled must not be null"),
 				 errhint("Pass true to put the %s in maintenance, false to take it out.",
-						 scope->name)));
+						 mm_scope_names[scope->scope])));
 	id = PG_GETARG_INT64(0);
 	enabled = PG_GETARG_BOOL(1);
 	args[0] = Int64GetDatum(id);
@@ -104,12 +102,12 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("until applies only when switching maintenance on")));
 		mm_check_instant(until, "until");
-		if (until <= mm_window_now())
+		if (until <= mm_clock_now())
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("until (%s) must be later than now (%s)",
 							pstrdup(timestamptz_to_str(until)),
-							pstrdup(timestamptz_to_str(mm_window_now())))));
+							pstrdup(timestamptz_to_str(mm_clock_now())))));
 		args[2] = TimestampTzGetDatum(until);
 		nulls[2] = ' ';
 	}
@@ -131,17 +129,17 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 
 	SPI_connect();
 	mm_lock_agents_for_switching();
-	changed = mm_execute(&scope->update[PG_NARGS() > 2 ? 1 : 0], args, nulls, false);
-	if (changed == 0 && mm_execute(&scope->exists, args, NULL, false) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("%s " INT64_FORMAT " does not exist", scope->name, id)));
-	mm_log_event(enabled ? "enable" : "disable", scope->name, id, true, changed, 0, 0);
+	changed = mm_execute(&scope->update[mm_schema_version()], args, nulls, false);
+	if (changed == 0)
+		mm_require_target(scope->scope, id);
+	mm_log_event(enabled ? "enable" : "disable", mm_scope_names[scope->scope], id, true,
+				 changed, 0, 0);
 	SPI_finish();
 
 	PG_RETURN_INT64(changed);
 }
 
+/* set_agent_maintenance(agent, enabled, until, reason): agents changed (0 or 1). */
 PG_FUNCTION_INFO_V1(maintmode_set_agent_maintenance);
 Datum
 maintmode_set_agent_maintenance(PG_FUNCTION_ARGS)
@@ -149,6 +147,7 @@ maintmode_set_agent_maintenance(PG_FUNCTION_ARGS)
 	return set_maintenance(fcinfo, &agent_scope);
 }
 
+/* set_site_maintenance(site, enabled, until, reason): agents changed. */
 PG_FUNCTION_INFO_V1(maintmode_set_site_maintenance);
 Datum
 maintmode_set_site_maintenance(PG_FUNCTION_ARGS)
@@ -156,9 +155,169 @@ maintmode_set_site_maintenance(PG_FUNCTION_ARGS)
 	return set_maintenance(fcinfo, &site_scope);
 }
 
+/* set_client_maintenance(client, enabled, until, reason): agents changed. */
 PG_FUNCTION_INFO_V1(maintmode_set_client_maintenance);
 Datum
 maintmode_set_client_maintenance(PG_FUNCTION_ARGS)
 {
 	return set_maintenance(fcinfo, &client_scope);
+}
+
+/* The agent columns the BEFORE trigger reads and writes, in this order. */
+enum
+{
+	COL_EFFECTIVE,
+	COL_HAND,
+	COL_WINDOW,
+	COL_HAND_SINCE,
+	COL_HAND_SET_BY,
+	COL_HAND_REASON,
+	COL_HAND_UNTIL,
+	AGENT_COLS
+};
+
+static const char *const agent_column_names[AGENT_COLS] = {
+	"maintenance_mode", "hand_maintenance", "window_maintenance",
+	"hand_since", "hand_set_by", "hand_reason", "hand_until"
+};
+
+static bool
+bool_column(HeapTuple tuple, TupleDesc desc, int attnum)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attnum, desc, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE ON agent FOR EACH ROW.  No SPI: it runs for every
+ * row written, heartbeats included, and changes the row only when needed.
+ *  * A statement that changes maintenance_mode but not hand_maintenance (an
+ *    ORM's UPDATE, or an INSERT naming maintenance_mode) is a hand change.
+ *    Only a change counts: an ORM that writes back every column it read
+ *    leaves the hand flag alone.
+ *  * maintenance_mode is then hand_maintenance OR window_maintenance.
+ *  * The hand details are cleared when the hand flag is off.  Since when and
+ *    by whom are the extension's to say: when the flag comes on they are now
+ *    and the role that switched it, and while it stays on they stay as they
+ *    were, whatever the statement wrote.  Only a superuser's values are kept
+ *    (the switches run as the extension's owner; a restore or a repair by a
+ *    DBA), and then since/who are filled in when missing.
+ */
+PG_FUNCTION_INFO_V1(maintmode_agent_effective_maintenance_trigger);
+Datum
+maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tuple;
+	int			attnums[AGENT_COLS];
+	Datum		values[AGENT_COLS];
+	bool		nulls[AGENT_COLS];
+	int			replace_cols[AGENT_COLS];
+	int			nreplace = 0;
+	bool		is_update;
+	bool		effective;
+	bool		hand;
+	bool		window;
+	bool		was_hand = false;
+	HeapTuple	old = NULL;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("agent_effective_maintenance_trigger must fire BEFORE INSERT OR UPDATE FOR EACH ROW")));
+	mm_check_trigger_table(trigdata, "agent", "agent_effective_maintenance_trigger");
+
+	desc = RelationGetDescr(trigdata->tg_relation);
+	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
+	tuple = is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	for (int i = 0; i < AGENT_COLS; i++)
+	{
+		attnums[i] = SPI_fnumber(desc, agent_column_names[i]);
+		if (attnums[i] <= 0)
+			elog(ERROR, "agent has no column \"%s\"", agent_column_names[i]);
+		values[i] = heap_getattr(tuple, attnums[i], desc, &nulls[i]);
+	}
+
+	effective = bool_column(tuple, desc, attnums[COL_EFFECTIVE]);
+	hand = bool_column(tuple, desc, attnums[COL_HAND]);
+	window = bool_column(tuple, desc, attnums[COL_WINDOW]);
+	if (is_update)
+	{
+		old = trigdata->tg_trigtuple;
+		was_hand = bool_column(old, desc, attnums[COL_HAND]);
+		if (hand == was_hand && effective != bool_column(old, desc, attnums[COL_EFFECTIVE]))
+			hand = effective;
+	}
+	else if (effective && !window)
+		hand = true;
+
+#define REPLACE(col, value, isnull) \
+	do { \
+		values[col] = (value); \
+		nulls[col] = (isnull); \
+		replace_cols[nreplace++] = attnums[col]; \
+	} while (0)
+
+	if (hand != bool_column(tuple, desc, attnums[COL_HAND]))
+		REPLACE(COL_HAND, BoolGetDatum(hand), false);
+	if ((hand || window) != effective)
+		REPLACE(COL_EFFECTIVE, BoolGetDatum(hand || window), false);
+	if (!hand)
+	{
+		for (int col = COL_HAND_SINCE; col <= COL_HAND_UNTIL; col++)
+			if (!nulls[col])
+				REPLACE(col, (Datum) 0, true);
+	}
+	else if (!superuser())
+	{
+		if (!was_hand)
+		{
+			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_clock_now()), false);
+			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
+		}
+		else
+			for (int col = COL_HAND_SINCE; col <= COL_HAND_SET_BY; col++)
+			{
+				bool		old_null;
+				Datum		old_value = heap_getattr(old, attnums[col], desc, &old_null);
+				Form_pg_attribute att = TupleDescAttr(desc, attnums[col] - 1);
+
+				if (old_null != nulls[col] ||
+					(!old_null && !datumIsEqual(old_value, values[col],
+												att->attbyval, att->attlen)))
+					REPLACE(col, old_value, old_null);
+			}
+	}
+	else if (!was_hand)
+	{
+		if (nulls[COL_HAND_SINCE])
+			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_clock_now()), false);
+		if (nulls[COL_HAND_SET_BY])
+			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
+	}
+#undef REPLACE
+
+	if (nreplace > 0)
+	{
+		Datum		new_values[AGENT_COLS];
+		bool		new_nulls[AGENT_COLS];
+
+		for (int i = 0; i < nreplace; i++)
+			for (int col = 0; col < AGENT_COLS; col++)
+				if (attnums[col] == replace_cols[i])
+				{
+					new_values[i] = values[col];
+					new_nulls[i] = nulls[col];
+				}
+		tuple = heap_modify_tuple_by_cols(tuple, desc, nreplace, replace_cols,
+										  new_values, new_nulls);
+	}
+	return PointerGetDatum(tuple);
 }

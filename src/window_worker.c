@@ -23,9 +23,6 @@
 
 #include "maintmode.h"
 
-char	   *mm_window_database = NULL;
-int			mm_window_sweep_interval = 10;
-
 PGDLLEXPORT void maintmode_window_worker_main(Datum main_arg);
 
 void

@@ -1,11 +1,10 @@
 /*
  * windows.c
- *     Maintenance windows and expiring hand-set maintenance: the window clock,
- *     the BEFORE trigger that keeps agent.maintenance_mode equal to
- *     hand_maintenance OR window_maintenance, the trigger that puts new agents
- *     in the windows in force, create_window, end_window, extend_window, and
- *     the sweep that starts and ends windows and expires
- *     hand-set maintenance (run by the window worker, or called).
+ *     Maintenance windows: create_window, end_window, extend_window, the
+ *     trigger that puts new agents in the windows in force, and the sweep
+ *     (sweep_windows, run by the window worker or called) that starts and ends
+ *     windows and expires hand-set maintenance.  A window changes only the
+ *     agents' window flag; switches.c derives maintenance_mode from it.
  */
 #include "postgres.h"
 
@@ -15,205 +14,12 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "pgtime.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
-#include "utils/datum.h"
-#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
-
-/* maintmode.test_now: a fixed "now" for the window code, for tests; empty: now(). */
-char	   *mm_test_now = NULL;
-
-TimestampTz
-mm_window_now(void)
-{
-	if (mm_test_now != NULL && mm_test_now[0] != '\0')
-		return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
-													   CStringGetDatum(mm_test_now),
-													   ObjectIdGetDatum(InvalidOid),
-													   Int32GetDatum(-1)));
-	return GetCurrentTransactionStartTimestamp();
-}
-
-/*
- * Whether the agent table has the hand flag (1.1), or is still 1.0's: the
- * library serves both between its installation and ALTER EXTENSION UPDATE.
- */
-bool
-mm_agent_has_hand_flag(void)
-{
-	return mm_has_column("agent", "hand_maintenance");
-}
-
-PG_FUNCTION_INFO_V1(maintmode_window_clock);
-Datum
-maintmode_window_clock(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TIMESTAMPTZ(mm_window_now());
-}
-
-/* The agent columns the BEFORE trigger reads and writes, in this order. */
-enum
-{
-	COL_EFFECTIVE,
-	COL_HAND,
-	COL_WINDOW,
-	COL_HAND_SINCE,
-	COL_HAND_SET_BY,
-	COL_HAND_REASON,
-	COL_HAND_UNTIL,
-	AGENT_COLS
-};
-
-static const char *const agent_column_names[AGENT_COLS] = {
-	"maintenance_mode", "hand_maintenance", "window_maintenance",
-	"hand_since", "hand_set_by", "hand_reason", "hand_until"
-};
-
-static bool
-bool_column(HeapTuple tuple, TupleDesc desc, int attnum)
-{
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, attnum, desc, &isnull);
-
-	return !isnull && DatumGetBool(d);
-}
-
-/*
- * BEFORE INSERT OR UPDATE ON agent FOR EACH ROW.  No SPI: it runs for every
- * row written, heartbeats included, and changes the row only when needed.
- *  * A statement that changes maintenance_mode but not hand_maintenance (an
- *    ORM's UPDATE, or an INSERT naming maintenance_mode) is a hand change.
- *    Only a change counts: an ORM that writes back every column it read
- *    leaves the hand flag alone.
- *  * maintenance_mode is then hand_maintenance OR window_maintenance.
- *  * The hand details are cleared when the hand flag is off.  Since when and
- *    by whom are the extension's to say: when the flag comes on they are now
- *    and the role that switched it, and while it stays on they stay as they
- *    were, whatever the statement wrote.  Only a superuser's values are kept
- *    (the switches run as the extension's owner; a restore or a repair by a
- *    DBA), and then since/who are filled in when missing.
- */
-PG_FUNCTION_INFO_V1(maintmode_agent_effective_maintenance_trigger);
-Datum
-maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
-	HeapTuple	tuple;
-	int			attnums[AGENT_COLS];
-	Datum		values[AGENT_COLS];
-	bool		nulls[AGENT_COLS];
-	int			replace_cols[AGENT_COLS];
-	int			nreplace = 0;
-	bool		is_update;
-	bool		effective;
-	bool		hand;
-	bool		window;
-	bool		was_hand = false;
-	HeapTuple	old = NULL;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) ||
-		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("agent_effective_maintenance_trigger must fire BEFORE INSERT OR UPDATE FOR EACH ROW")));
-	mm_check_trigger_table(trigdata, "agent", "agent_effective_maintenance_trigger");
-
-	desc = RelationGetDescr(trigdata->tg_relation);
-	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
-	tuple = is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	for (int i = 0; i < AGENT_COLS; i++)
-	{
-		attnums[i] = SPI_fnumber(desc, agent_column_names[i]);
-		if (attnums[i] <= 0)
-			elog(ERROR, "agent has no column \"%s\"", agent_column_names[i]);
-		values[i] = heap_getattr(tuple, attnums[i], desc, &nulls[i]);
-	}
-
-	effective = bool_column(tuple, desc, attnums[COL_EFFECTIVE]);
-	hand = bool_column(tuple, desc, attnums[COL_HAND]);
-	window = bool_column(tuple, desc, attnums[COL_WINDOW]);
-	if (is_update)
-	{
-		old = trigdata->tg_trigtuple;
-		was_hand = bool_column(old, desc, attnums[COL_HAND]);
-		if (hand == was_hand && effective != bool_column(old, desc, attnums[COL_EFFECTIVE]))
-			hand = effective;
-	}
-	else if (effective && !window)
-		hand = true;
-
-#define REPLACE(col, value, isnull) \
-	do { \
-		values[col] = (value); \
-		nulls[col] = (isnull); \
-		replace_cols[nreplace++] = attnums[col]; \
-	} while (0)
-
-	if (hand != bool_column(tuple, desc, attnums[COL_HAND]))
-		REPLACE(COL_HAND, BoolGetDatum(hand), false);
-	if ((hand || window) != effective)
-		REPLACE(COL_EFFECTIVE, BoolGetDatum(hand || window), false);
-	if (!hand)
-	{
-		for (int col = COL_HAND_SINCE; col <= COL_HAND_UNTIL; col++)
-			if (!nulls[col])
-				REPLACE(col, (Datum) 0, true);
-	}
-	else if (!superuser())
-	{
-		if (!was_hand)
-		{
-			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_window_now()), false);
-			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
-		}
-		else
-			for (int col = COL_HAND_SINCE; col <= COL_HAND_SET_BY; col++)
-			{
-				bool		old_null;
-				Datum		old_value = heap_getattr(old, attnums[col], desc, &old_null);
-				Form_pg_attribute att = TupleDescAttr(desc, attnums[col] - 1);
-
-				if (old_null != nulls[col] ||
-					(!old_null && !datumIsEqual(old_value, values[col],
-												att->attbyval, att->attlen)))
-					REPLACE(col, old_value, old_null);
-			}
-	}
-	else if (!was_hand)
-	{
-		if (nulls[COL_HAND_SINCE])
-			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_window_now()), false);
-		if (nulls[COL_HAND_SET_BY])
-			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
-	}
-#undef REPLACE
-
-	if (nreplace > 0)
-	{
-		Datum		new_values[AGENT_COLS];
-		bool		new_nulls[AGENT_COLS];
-
-		for (int i = 0; i < nreplace; i++)
-			for (int col = 0; col < AGENT_COLS; col++)
-				if (attnums[col] == replace_cols[i])
-				{
-					new_values[i] = values[col];
-					new_nulls[i] = nulls[col];
-				}
-		tuple = heap_modify_tuple_by_cols(tuple, desc, nreplace, replace_cols,
-										  new_values, new_nulls);
-	}
-	return PointerGetDatum(tuple);
-}
 
 /*
  * Windows in force at $1, and the agents they cover.  A window without an
@@ -291,7 +97,7 @@ typedef struct SweepCounts
 static SweepCounts
 sweep(void)
 {
-	Datum		now = TimestampTzGetDatum(mm_window_now());
+	Datum		now = TimestampTzGetDatum(mm_clock_now());
 	SweepCounts counts;
 
 	mm_lock_agents_for_switching();
@@ -324,7 +130,7 @@ static MMStatement window_held_stmt = {
 int64
 mm_end_server_windows(void)
 {
-	Datum		now = TimestampTzGetDatum(mm_window_now());
+	Datum		now = TimestampTzGetDatum(mm_clock_now());
 	int			ended = mm_execute(&end_server_windows_stmt, &now, NULL, false);
 	int64		left = 0;
 	int64		held;
@@ -365,7 +171,7 @@ maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "agent_joins_windows_trigger",
 												   TRIGGER_EVENT_INSERT, false);
-	Datum		now = TimestampTzGetDatum(mm_window_now());
+	Datum		now = TimestampTzGetDatum(mm_clock_now());
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
@@ -390,7 +196,7 @@ maintmode_sweep_windows(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 
 	SPI_connect();
-	now = TimestampTzGetDatum(mm_window_now());
+	now = TimestampTzGetDatum(mm_clock_now());
 	mm_execute(&sweep_due_stmt, &now, NULL, false);
 	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
 		counts = sweep();
@@ -406,43 +212,13 @@ maintmode_sweep_windows(PG_FUNCTION_ARGS)
 													  result, result_nulls)));
 }
 
-/* The scopes a window can have, and how to tell that a named one exists. */
-typedef struct WindowScope
-{
-	const char *name;
-	MMStatement exists;
-} WindowScope;
-
-static WindowScope window_scopes[] = {
-	{"agent", {"SELECT FROM maintmode.agent WHERE id = $1", 1, {INT8OID}}},
-	{"site", {"SELECT FROM maintmode.site WHERE id = $1", 1, {INT8OID}}},
-	{"client", {"SELECT FROM maintmode.client WHERE id = $1", 1, {INT8OID}}},
-	{"server", {NULL, 0, {0}}},
-};
-
 #define SCOPES_HINT "Valid scopes are agent, site, client and server."
 #define REPEATS_HINT "Valid repeats are daily and weekly, or NULL for a one-off window."
 
-static WindowScope *
-parse_scope(FunctionCallInfo fcinfo)
-{
-	char	   *given;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("scope must not be null"),
-				 errhint(SCOPES_HINT)));
-	given = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	for (int i = 0; i < (int) lengthof(window_scopes); i++)
-		if (strcmp(given, window_scopes[i].name) == 0)
-			return &window_scopes[i];
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown window scope %s", mm_quoted(given)),
-			 errhint(SCOPES_HINT)));
-	pg_unreachable();
-}
+static const MMChoice window_scope = {
+	mm_scope_names, MM_SCOPE_COUNT, "scope", "unknown window scope", SCOPES_HINT,
+	ERRCODE_NULL_VALUE_NOT_ALLOWED, false
+};
 
 static bool
 interval_greater(Interval *a, Interval *b)
@@ -474,8 +250,8 @@ PG_FUNCTION_INFO_V1(maintmode_create_window);
 Datum
 maintmode_create_window(PG_FUNCTION_ARGS)
 {
-	WindowScope *scope = parse_scope(fcinfo);
-	bool		is_server = scope->exists.sql == NULL;
+	MMScope		scope = mm_choose(fcinfo, 0, &window_scope);
+	bool		is_server = scope == MM_SCOPE_SERVER;
 	Datum		args[9];
 	char		nulls[9] = "         ";
 	TimestampTz starts;
@@ -494,7 +270,7 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 				 is_server ?
 				 errmsg("a server window takes no target, not " INT64_FORMAT,
 						PG_GETARG_INT64(1)) :
-				 errmsg("target must not be null for a window on a %s", scope->name),
+				 errmsg("target must not be null for a window on a %s", mm_scope_names[scope]),
 				 errhint("Pass the id of the agent, site or client, or NULL with scope server.")));
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -599,13 +375,13 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 															TimestampTzGetDatum(starts),
 															PG_GETARG_DATUM(4)));
 		mm_check_instant(first_end, "starts plus duration");
-		if (period == NULL && first_end <= mm_window_now())
+		if (period == NULL && first_end <= mm_clock_now())
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a one-off window ending at %s is already over",
 							timestamptz_to_str(first_end)),
 					 errhint("A window must end later than now (%s).",
-							 timestamptz_to_str(mm_window_now()))));
+							 timestamptz_to_str(mm_clock_now()))));
 	}
 	if (!PG_ARGISNULL(3) && PG_GETARG_TIMESTAMPTZ(3) <= starts)
 		ereport(ERROR,
@@ -613,15 +389,15 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 				 errmsg("window ends (%s) must be later than it starts (%s)",
 						pstrdup(timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(3))),
 						pstrdup(timestamptz_to_str(starts)))));
-	if (!PG_ARGISNULL(3) && PG_GETARG_TIMESTAMPTZ(3) <= mm_window_now())
+	if (!PG_ARGISNULL(3) && PG_GETARG_TIMESTAMPTZ(3) <= mm_clock_now())
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a window ending at %s is already over",
 						timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(3))),
 				 errhint("A window must end later than now (%s).",
-						 timestamptz_to_str(mm_window_now()))));
+						 timestamptz_to_str(mm_clock_now()))));
 
-	args[0] = CStringGetTextDatum(scope->name);
+	args[0] = CStringGetTextDatum(mm_scope_names[scope]);
 	for (int i = 1; i <= 7; i++)
 	{
 		args[i] = i == 5 ? CStringGetTextDatum(reason) : PG_GETARG_DATUM(i);
@@ -632,16 +408,13 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	mm_lock_agents_for_switching();
-	if (!is_server && mm_execute(&scope->exists, &args[1], NULL, false) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("%s " INT64_FORMAT " does not exist", scope->name,
-						PG_GETARG_INT64(1))));
+	if (!is_server)
+		mm_require_target(scope, PG_GETARG_INT64(1));
 	mm_execute(&insert_window_stmt, args, nulls, false);
 	window = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 										 1, &isnull));
 	counts = sweep();
-	mm_log_event("create window", scope->name, is_server ? 0 : PG_GETARG_INT64(1),
+	mm_log_event("create window", mm_scope_names[scope], is_server ? 0 : PG_GETARG_INT64(1),
 				 !is_server, counts.window_entered, 0, 0);
 	SPI_finish();
 
@@ -725,7 +498,7 @@ maintmode_end_window(PG_FUNCTION_ARGS)
 	WindowRow	row;
 	SweepCounts counts;
 
-	args[1] = TimestampTzGetDatum(mm_window_now());
+	args[1] = TimestampTzGetDatum(mm_clock_now());
 	SPI_connect();
 	mm_lock_agents_for_switching();
 	row = lock_open_window(fcinfo, args[1]);
@@ -762,7 +535,7 @@ maintmode_extend_window(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	mm_lock_agents_for_switching();
-	row = lock_open_window(fcinfo, TimestampTzGetDatum(mm_window_now()));
+	row = lock_open_window(fcinfo, TimestampTzGetDatum(mm_clock_now()));
 	if (!row.has_end || ends <= row.ends)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

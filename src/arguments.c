@@ -1,0 +1,158 @@
+/*
+ * arguments.c
+ *     Checks of the arguments the SQL functions take, shared by all of them:
+ *     names chosen from a list (options, scopes, channels), the agent, site or
+ *     client a call names, instants, blank text, and how a refused value is
+ *     echoed in an error.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+#include "maintmode.h"
+
+/* At most this many bytes of a refused value are echoed in an error. */
+#define SHOWN_VALUE_BYTES 64
+
+/*
+ * A refused value for an error message, in double quotes: whole characters up
+ * to SHOWN_VALUE_BYTES bytes, and "..." after the quotes when it was cut, so a
+ * megabyte of input does not become a megabyte of log.
+ */
+char *
+mm_quoted(const char *value)
+{
+	int			len = strlen(value);
+
+	if (len <= SHOWN_VALUE_BYTES)
+		return psprintf("\"%s\"", value);
+	return psprintf("\"%.*s\"...", pg_mbcliplen(value, len, SHOWN_VALUE_BYTES), value);
+}
+
+/*
+ * Instants a window or an expiry may name: finite, and within the years 1 to
+ * 9999, which the date types of applications hold (Python's among them) and
+ * from which a window's occurrences can be computed without overflow.
+ */
+void
+mm_check_instant(TimestampTz value, const char *argument)
+{
+	TimestampTz first = (TimestampTz) (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+	TimestampTz after_last = (TimestampTz) (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+
+	if (value < first || value >= after_last)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite time in the years 1 to 9999, not %s",
+						argument, timestamptz_to_str(value))));
+}
+
+/*
+ * Whether a text is blank: nothing but white space (Unicode's White_Space, so
+ * also NO-BREAK SPACE and IDEOGRAPHIC SPACE) and invisible zero-width
+ * characters.  In other server encodings, ASCII white space only.
+ */
+bool
+mm_is_blank(const char *value)
+{
+	const unsigned char *p = (const unsigned char *) value;
+
+	while (*p != '\0')
+	{
+		pg_wchar	c;
+		int			len = GetDatabaseEncoding() == PG_UTF8 ? pg_utf_mblen(p) : 1;
+
+		c = len == 1 ? *p : utf8_to_unicode(p);
+		if (!((c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 ||
+			  c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200D) ||
+			  c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+			  c == 0x2060 || c == 0x3000 || c == 0xFEFF))
+			return false;
+		p += len;
+	}
+	return true;
+}
+
+/*
+ * The index of argument argno among choice->names; an error for NULL or any
+ * other value, with the valid ones in the hint.  Loose choices ignore case and
+ * a leading "--" (the command-line spellings of server_maint_mode).
+ */
+int
+mm_choose(FunctionCallInfo fcinfo, int argno, const MMChoice *choice)
+{
+	char	   *given;
+	const char *name;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(choice->null_errcode),
+				 errmsg("%s must not be null", choice->what),
+				 errhint("%s", choice->hint)));
+
+	given = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	name = choice->loose && strncmp(given, "--", 2) == 0 ? given + 2 : given;
+	for (int i = 0; i < choice->count; i++)
+		if ((choice->loose ? pg_strcasecmp(name, choice->names[i])
+			 : strcmp(name, choice->names[i])) == 0)
+			return i;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s %s", choice->unknown, mm_quoted(given)),
+			 errhint("%s", choice->hint)));
+	pg_unreachable();
+}
+
+/*
+ * The row that stmt, a read of one agent by id ($1), returns for the agent
+ * named by argument argno (SPI connected); an error for NULL or an unknown id.
+ */
+HeapTuple
+mm_agent_row(FunctionCallInfo fcinfo, int argno, MMStatement *stmt)
+{
+	Datum		agent;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("agent must not be null")));
+	agent = PG_GETARG_DATUM(argno);
+	if (mm_execute(stmt, &agent, NULL, true) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("agent " INT64_FORMAT " does not exist", DatumGetInt64(agent))));
+	return SPI_tuptable->vals[0];
+}
+
+/* The tables of the scopes a call can name, and how to tell an id exists. */
+static MMStatement target_exists_stmts[] = {
+	[MM_SCOPE_AGENT] = {"SELECT FROM maintmode.agent WHERE id = $1", 1, {INT8OID}},
+	[MM_SCOPE_SITE] = {"SELECT FROM maintmode.site WHERE id = $1", 1, {INT8OID}},
+	[MM_SCOPE_CLIENT] = {"SELECT FROM maintmode.client WHERE id = $1", 1, {INT8OID}},
+};
+
+const char *const mm_scope_names[MM_SCOPE_COUNT] = {
+	[MM_SCOPE_AGENT] = "agent",
+	[MM_SCOPE_SITE] = "site",
+	[MM_SCOPE_CLIENT] = "client",
+	[MM_SCOPE_SERVER] = "server",
+};
+
+/* An error (P0002) unless the agent, site or client exists (SPI connected). */
+void
+mm_require_target(MMScope scope, int64 id)
+{
+	Datum		arg = Int64GetDatum(id);
+
+	Assert(scope != MM_SCOPE_SERVER);
+	if (mm_execute(&target_exists_stmts[scope], &arg, NULL, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("%s " INT64_FORMAT " does not exist", mm_scope_names[scope], id)));
+}

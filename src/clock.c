@@ -1,0 +1,33 @@
+/*
+ * clock.c
+ *     The clock of windows and of hand-set maintenance expiry ("until"):
+ *     now(), or maintmode.test_now when a superuser fixed it for tests.  Agent
+ *     status and alerts use now() only.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "maintmode.h"
+
+TimestampTz
+mm_clock_now(void)
+{
+	if (mm_test_now != NULL && mm_test_now[0] != '\0')
+		return DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+													   CStringGetDatum(mm_test_now),
+													   ObjectIdGetDatum(InvalidOid),
+													   Int32GetDatum(-1)));
+	return GetCurrentTransactionStartTimestamp();
+}
+
+/* window_clock(): the clock, for the SQL that windows and expiries run. */
+PG_FUNCTION_INFO_V1(maintmode_window_clock);
+Datum
+maintmode_window_clock(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TIMESTAMPTZ(mm_clock_now());
+}

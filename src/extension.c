@@ -1,0 +1,227 @@
+/*
+ * extension.c
+ *     What the extension is in this database: its schema (found through
+ *     pg_extension, never by name), the schema version the library is serving,
+ *     the lock order of every path that changes agents, and the checks every
+ *     trigger function makes on the table it fires on.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "maintmode.h"
+
+/*
+ * The extension's schema, found through pg_extension, never by its name: a
+ * schema of that name is not ours unless the extension lives there.  Cached
+ * until a schema changes (a rename included); the statements are then made
+ * again if its name changed (schema_generation).
+ */
+static Oid	schema_oid = InvalidOid;
+static char *schema_prefix = NULL;	/* the quoted name and a dot */
+static uint32 schema_generation = 0;
+
+static void
+forget_schema(Datum arg, int cacheid, uint32 hashvalue)
+{
+	schema_oid = InvalidOid;
+}
+
+/* pg_extension.extnamespace of maintmode; InvalidOid if it is not installed. */
+static Oid
+extension_schema(void)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			schema = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("maintmode"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		schema = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return schema;
+}
+
+/* The extension's schema; an error if the extension is not installed here. */
+Oid
+mm_schema_oid(void)
+{
+	if (!OidIsValid(schema_oid))
+	{
+		Oid			schema = extension_schema();
+		char	   *name = OidIsValid(schema) ? get_namespace_name(schema) : NULL;
+		char	   *prefix;
+
+		if (name == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("extension \"maintmode\" is not installed in this database")));
+		prefix = MemoryContextStrdup(TopMemoryContext,
+									 psprintf("%s.", quote_identifier(name)));
+		if (schema_prefix == NULL || strcmp(prefix, schema_prefix) != 0)
+		{
+			if (schema_prefix != NULL)
+				pfree(schema_prefix);
+			schema_prefix = prefix;
+			schema_generation++;
+		}
+		else
+			pfree(prefix);
+		schema_oid = schema;
+	}
+	return schema_oid;
+}
+
+/*
+ * The extension's schema as an SQL prefix ("maintmode."), and the generation
+ * of that name: it changes when the schema is renamed.
+ */
+const char *
+mm_schema_prefix(uint32 *generation)
+{
+	(void) mm_schema_oid();
+	if (generation != NULL)
+		*generation = schema_generation;
+	return schema_prefix;
+}
+
+/*
+ * Forget the schema when any schema changes (a rename of ours included).
+ * Registered once, by _PG_init().
+ */
+void
+mm_watch_schema(void)
+{
+	CacheRegisterSyscacheCallback(NAMESPACEOID, forget_schema, (Datum) 0);
+}
+
+/*
+ * Whether the extension's <table> has the column: the library serves every
+ * schema version from its installation until ALTER EXTENSION UPDATE.
+ */
+static bool
+has_column(const char *table, const char *column)
+{
+	Oid			relid = get_relname_relid(table, mm_schema_oid());
+
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
+/*
+ * The schema version installed in this database, as far as the library needs
+ * to tell: 1.1 added the hand flag and windows, 1.2 dropped the agent counter
+ * rows' copies of each agent's site and flag.  Later versions change nothing
+ * the library reads differently.
+ */
+MMSchemaVersion
+mm_schema_version(void)
+{
+	if (!has_column("agent", "hand_maintenance"))
+		return MM_SCHEMA_1_0;
+	if (has_column("agent_counter", "in_maintenance"))
+		return MM_SCHEMA_1_1;
+	return MM_SCHEMA_1_2;
+}
+
+/*
+ * The lock order of every path that changes agents, so that none of them
+ * deadlocks with another:
+ *  1. the agent table: SHARE ROW EXCLUSIVE for the calls that change the
+ *     maintenance of many agents (switches, server_maint_mode, the window
+ *     calls and sweeps), which conflicts with itself and with every writer;
+ *     ROW EXCLUSIVE for writers (heartbeats and new agents by their UPDATE or
+ *     INSERT, check writers that change failing counts explicitly);
+ *  2. the server_mode row, or a maintenance_window row;
+ *  3. agent rows; 4. counter rows: agent, site, client; 5. alert rows.
+ * Because a writer holds its table lock before any agent row, a switch that
+ * has its table lock waits for no row of a writer, and a writer that comes
+ * later waits for the switch without holding a row the switch needs.
+ */
+static MMStatement lock_agents_stmt = {
+	"LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE", 0, {0}
+};
+
+/*
+ * Step 1 for a switch (SPI connected).  Take it first in the transaction: one
+ * that already holds agent rows may wait here for a writer that waits for them.
+ */
+void
+mm_lock_agents_for_switching(void)
+{
+	mm_execute(&lock_agents_stmt, NULL, NULL, false);
+}
+
+/* Step 1 for a writer that locks agent rows without updating them. */
+void
+mm_lock_agents_for_writing(void)
+{
+	LockRelationOid(get_relname_relid("agent", mm_schema_oid()), RowExclusiveLock);
+}
+
+/*
+ * A trigger function fires on its own table only: attached to another one, it
+ * would write counters or alerts from rows that are not the fleet's.
+ */
+void
+mm_check_trigger_table(TriggerData *trigdata, const char *table, const char *name)
+{
+	Relation	rel = trigdata->tg_relation;
+
+	if (RelationGetNamespace(rel) != mm_schema_oid() ||
+		strcmp(RelationGetRelationName(rel), table) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s fires only on table maintmode.%s, not on %s",
+						name, table, RelationGetRelationName(rel))));
+}
+
+/*
+ * The trigger data of an AFTER ... FOR EACH STATEMENT trigger on its table; an
+ * error otherwise.  name: the trigger function, for the messages.  With an
+ * event (INSERT or UPDATE), also an error unless it fired for that event with
+ * the transition tables it reads; with 0, the caller checks those.
+ */
+TriggerData *
+mm_statement_trigger_data(FunctionCallInfo fcinfo, const char *table, const char *name,
+						  TriggerEvent event, bool needs_old)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must fire AFTER ... FOR EACH STATEMENT", name)));
+	if (event != 0 &&
+		((trigdata->tg_event & TRIGGER_EVENT_OPMASK) != event ||
+		 trigdata->tg_newtable == NULL ||
+		 (needs_old && trigdata->tg_oldtable == NULL)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must fire AFTER %s FOR EACH STATEMENT with %s",
+						name, event == TRIGGER_EVENT_INSERT ? "INSERT" : "UPDATE",
+						needs_old ? "an OLD TABLE and a NEW TABLE" : "a NEW TABLE")));
+	mm_check_trigger_table(trigdata, table, name);
+	return trigdata;
+}
