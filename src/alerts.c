@@ -77,6 +77,22 @@ failing_changed(Datum old_value, Datum new_value)
 }
 
 /*
+ * Run the statements, in order, over the trigger's transition tables, each
+ * with a plan that suits their size.
+ */
+static void
+run_on_transition_tables(TriggerData *trigdata, MMStatement *const *stmts, int count)
+{
+	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
+
+	SPI_connect();
+	SPI_register_trigger_data(trigdata);
+	for (int i = 0; i < count; i++)
+		mm_execute_for_rows(stmts[i], NULL, rows, SMALL_TRANSITION_ROWS);
+	SPI_finish();
+}
+
+/*
  * Whether the UPDATE changed the column in any row, read straight from the
  * transition tables: agents' heartbeats and checks' reports change neither
  * the flag nor whether they fail, and must not pay for running the alert
@@ -126,16 +142,8 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "alert", "alert_insert_trigger",
 												   TRIGGER_EVENT_INSERT, false);
-	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
-
-	if (rows == 0)
-		return PointerGetDatum(NULL);
-
-	SPI_connect();
-	SPI_register_trigger_data(trigdata);
-	mm_execute_for_rows(&suppress_new_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
-	SPI_finish();
-
+	if (tuplestore_tuple_count(trigdata->tg_newtable) > 0)
+		run_on_transition_tables(trigdata, (MMStatement *[]) {&suppress_new_stmt}, 1);
 	return PointerGetDatum(NULL);
 }
 
@@ -165,19 +173,13 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "check_result", "check_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
-	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
 	if (!column_changed(trigdata, "status", failing_changed))
 		return PointerGetDatum(NULL);
 
 	/* A check writer: alert rows are locked after the agent table (lock order). */
 	mm_lock_agents_for_writing();
-	SPI_connect();
-	SPI_register_trigger_data(trigdata);
-	mm_execute_for_rows(&resolve_check_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
-	mm_execute_for_rows(&raise_check_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
-	SPI_finish();
-
+	run_on_transition_tables(trigdata, (MMStatement *[]) {&resolve_check_stmt, &raise_check_stmt}, 2);
 	return PointerGetDatum(NULL);
 }
 
@@ -226,21 +228,15 @@ maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "maintenance_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
-	int64		rows = tuplestore_tuple_count(trigdata->tg_newtable);
 
 	if (!column_changed(trigdata, "maintenance_mode", flag_changed))
 		return PointerGetDatum(NULL);
 
-	SPI_connect();
-	SPI_register_trigger_data(trigdata);
-	mm_execute_for_rows(&suppress_entered_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
-	if (mm_alert_on_leave)
-	{
-		mm_execute_for_rows(&raise_left_checks_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
-		mm_execute_for_rows(&raise_left_overdue_stmt, NULL, rows, SMALL_TRANSITION_ROWS);
-	}
-	SPI_finish();
-
+	/* The first suppresses what entering agents had queued; the others raise. */
+	run_on_transition_tables(trigdata,
+							 (MMStatement *[]) {&suppress_entered_stmt, &raise_left_checks_stmt,
+							 &raise_left_overdue_stmt},
+							 mm_alert_on_leave ? 3 : 1);
 	return PointerGetDatum(NULL);
 }
 
@@ -281,6 +277,11 @@ static MMStatement raise_overdue_stmt = {
 	"   FROM raised", 0, {0}
 };
 
+/*
+ * sweep_overdue(): resolves the overdue alerts of agents seen again, and
+ * raises one for each agent newly overdue with an overdue alert flag on
+ * (suppressed for agents in maintenance); returns raised, suppressed, resolved.
+ */
 PG_FUNCTION_INFO_V1(maintmode_sweep_overdue);
 Datum
 maintmode_sweep_overdue(PG_FUNCTION_ARGS)

@@ -13,6 +13,7 @@
 
 #include "maintmode.h"
 
+/* The clock of windows and expiries: maintmode.test_now if set, else now(). */
 TimestampTz
 mm_clock_now(void)
 {

@@ -634,6 +634,7 @@ agent_changes(TriggerData *trigdata)
 	SPI_finish();
 }
 
+/* The counter trigger of agent, for every event. */
 PG_FUNCTION_INFO_V1(maintmode_agent_counter_trigger);
 Datum
 maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
@@ -655,30 +656,33 @@ maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+/* site and client: TRUNCATE recomputes everything, other events run their statement. */
+static Datum
+table_counter_trigger(FunctionCallInfo fcinfo, const CounterStatements *statements)
+{
+	TriggerData *trigdata = counter_trigger_data(fcinfo, statements->table);
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		rebuild_after_truncate();
+	else
+		run_counter_statement(trigdata, statements);
+	return PointerGetDatum(NULL);
+}
+
+/* The counter trigger of site, for every event. */
 PG_FUNCTION_INFO_V1(maintmode_site_counter_trigger);
 Datum
 maintmode_site_counter_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = counter_trigger_data(fcinfo, "site");
-
-	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
-		rebuild_after_truncate();
-	else
-		run_counter_statement(trigdata, &site_statements);
-	return PointerGetDatum(NULL);
+	return table_counter_trigger(fcinfo, &site_statements);
 }
 
+/* The counter trigger of client, for every event. */
 PG_FUNCTION_INFO_V1(maintmode_client_counter_trigger);
 Datum
 maintmode_client_counter_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = counter_trigger_data(fcinfo, "client");
-
-	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
-		rebuild_after_truncate();
-	else
-		run_counter_statement(trigdata, &client_statements);
-	return PointerGetDatum(NULL);
+	return table_counter_trigger(fcinfo, &client_statements);
 }
 
 /* Failing checks of one agent gained (+) or lost (-) in one statement, by severity. */

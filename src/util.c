@@ -123,6 +123,7 @@ mm_row_pairs_next(MMRowPairs *pairs)
 	return true;
 }
 
+/* Release what mm_row_pairs_begin() took. */
 void
 mm_row_pairs_end(MMRowPairs *pairs)
 {
@@ -156,6 +157,7 @@ mm_become_owner(FunctionCallInfo fcinfo, MMOwnerContext *context)
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
+/* Back to the caller's identity and search_path. */
 void
 mm_stop_being_owner(MMOwnerContext *context)
 {

@@ -25,6 +25,7 @@
 
 PGDLLEXPORT void maintmode_window_worker_main(Datum main_arg);
 
+/* Register the worker; from _PG_init() while shared_preload_libraries loads. */
 void
 mm_register_window_worker(void)
 {
@@ -78,6 +79,7 @@ sweep_once(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/* The worker: a sweep every maintmode.window_sweep_interval seconds until told to stop. */
 void
 maintmode_window_worker_main(Datum main_arg)
 {

@@ -181,6 +181,11 @@ maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+/*
+ * sweep_windows(): brings every agent's window flag and hand-set expiry to the
+ * clock; returns hand_expired, window_entered, window_left.  A sweep that would
+ * change nothing takes no lock.
+ */
 PG_FUNCTION_INFO_V1(maintmode_sweep_windows);
 Datum
 maintmode_sweep_windows(PG_FUNCTION_ARGS)
