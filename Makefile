@@ -19,7 +19,7 @@ REGRESS_OPTS = --inputdir=. --outputdir=results
 ISOLATION = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test/isolation --outputdir=results/isolation
 TAP_TESTS = 1
-PROVE_FLAGS = -I ./test/t
+PROVE_TESTS = test/t/*.pl
 
 PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 EXTRA_CLEAN = results
@@ -30,6 +30,8 @@ include $(PGXS)
 
 # The documentation goes to doc/.../maintmode/, not among other extensions' files.
 docmoduledir := maintmode
+# After the include, which empties it: the TAP tests' shared module is in test/t.
+PROVE_FLAGS := -I ./test/t
 
 maintmode--1.0.sql: $(sort $(wildcard $(srcdir)/install/*.sql))
 	cat $^ > $@

@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "debian.sh: run as root (it installs and removes packages)" >&2; exit 1; }
 
 bash test/deps.sh postgresql-server-dev-all debhelper dpkg-dev fakeroot || exit 1
+# The package installs into Debian's own PostgreSQL, whatever PG_CONFIG another build used.
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 . test/cluster.sh
 export DEBIAN_FRONTEND=noninteractive
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Random SQL against maintmode: sqlsmith (Debian package) sends generated queries to a
 # throwaway cluster holding a small fleet, first as the superuser, then as the
-# application role rmm_app with the grants the README gives it, and the server must
+# application role rmm_app with the grants doc/dba-scripts.md gives it, and the server must
 # survive all of them with its counters right.
 #
 #   bash test/fuzz/sqlsmith.sh                     # as root, from anywhere
@@ -116,44 +116,13 @@ sql -At -F' ' -c "SELECT count(*), count(*) FILTER (WHERE maintenance_mode),
       echo "# fleet: $agents agents ($in_maint in maintenance, $in_window under a window)," \
            "$failing failing checks, $alerts alerts ($suppressed suppressed)"; }
 
-# rmm_app: the README's statements ("Using maintmode from psql") one by one, so that one
-# that fails does not hide the others.
-readme_grants=(
-    "CREATE ROLE rmm_app LOGIN"
-    "GRANT USAGE ON SCHEMA maintmode TO rmm_app"
-    "GRANT SELECT, INSERT, UPDATE, DELETE
-        ON maintmode.client, maintmode.site, maintmode.agent, maintmode.check_result TO rmm_app"
-    "GRANT SELECT ON maintmode.agent_dashboard, maintmode.site_dashboard,
-                     maintmode.client_dashboard, maintmode.alert TO rmm_app"
-    "GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean),
-                               maintmode.set_site_maintenance(bigint, boolean),
-                               maintmode.set_client_maintenance(bigint, boolean),
-                               maintmode.take_notifications(text, integer) TO rmm_app"
-    "GRANT SELECT ON maintmode.server_mode, maintmode.saved_state TO rmm_app"
-)
-grant_notes=()
-for statement in "${readme_grants[@]}"; do
-    if ! error=$(sql -c "$statement" 2>&1); then
-        grant_notes+=("README grant failed: $(echo "$statement" | tr -s ' \n' ' ') -- ${error#*ERROR:  }")
-    fi
-done
-# A GRANT EXECUTE naming a signature that no longer exists grants nothing at all; what it
-# means is clear (the application calls these functions), so grant the current ones.
-granted=$(sql -At <<'EOF'
-SELECT format('GRANT EXECUTE ON FUNCTION %s TO rmm_app', p.oid::regprocedure)
-  FROM pg_proc p
- WHERE p.pronamespace = 'maintmode'::regnamespace
-   AND p.proname IN ('set_agent_maintenance', 'set_site_maintenance',
-                     'set_client_maintenance', 'take_notifications')
-   AND NOT has_function_privilege('rmm_app', p.oid, 'EXECUTE') \gexec
-SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.proname)
-  FROM pg_proc p
- WHERE p.pronamespace = 'maintmode'::regnamespace
-   AND has_function_privilege('rmm_app', p.oid, 'EXECUTE')
-   AND NOT has_function_privilege('public', p.oid, 'EXECUTE');
-EOF
-)
-[ ${#grant_notes[@]} = 0 ] || grant_notes+=("rmm_app may execute (beyond PUBLIC): $granted")
+# rmm_app: exactly the application's grants of doc/dba-scripts.md (its first SQL block
+# under "Grants for an application", up to the blank line before the job and DBA roles).
+app_grants=$(awk '/^## Grants for an application/ { section = 1 }
+                  section && /^```sql/ { block = 1; next }
+                  block && /^$/ { exit }
+                  block { print }' doc/dba-scripts.md)
+sql -v ON_ERROR_STOP=1 -c "$app_grants" >/dev/null || { echo "the documented grants failed" >&2; exit 1; }
 
 # The check inside sqlsmith's transactions (see the header).  fuzz_check.depth counts the
 # statements on fleet tables under way; fuzz_check.checks counts the checks run (a
@@ -322,7 +291,6 @@ for role in "${roles[@]}"; do
         echo "#   connection lost at query $n: $out/$role-lost-$n.sql"
     done
 done
-for note in "${grant_notes[@]}"; do echo "# NOTE: $note"; done
 if ! no_crash; then
     echo "# crashes in the server log:"
     grep -E -A2 'terminated by signal|server process .* was terminated|PANIC|TRAP:' "$log" | sed 's/^/#   /'
