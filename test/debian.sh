@@ -18,6 +18,7 @@ bash test/deps.sh postgresql-server-dev-all debhelper dpkg-dev fakeroot || exit 
 # The package installs into Debian's own PostgreSQL, whatever PG_CONFIG another build used.
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 . test/cluster.sh
+. test/tap.sh
 export DEBIAN_FRONTEND=noninteractive
 
 major=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
@@ -25,25 +26,13 @@ pkg=postgresql-$major-maintmode
 pkglibdir=$("$PG_CONFIG" --pkglibdir)
 extdir=$("$PG_CONFIG" --sharedir)/extension
 work=$(mktemp -d /tmp/maintmode-deb.XXXXXX)
-tests=0 failures=0
 
 installed() { dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; }
 remove_package() { installed && apt-get remove -y -qq "$pkg" >"$work/remove.log" 2>&1; }
 cleanup() { cluster_stop; remove_package; rm -rf "$work"; }
 trap cleanup EXIT
 
-check() {						# check DESCRIPTION COMMAND...
-    local description=$1
-    shift
-    tests=$((tests + 1))
-    if "$@"; then
-        echo "ok $tests - $description"
-    else
-        failures=$((failures + 1))
-        echo "not ok $tests - $description"
-    fi
-}
-finish() { echo "1..$tests"; [ "$failures" = 0 ]; exit; }
+finish() { tap_done; exit; }
 equals() { [ "$1" = "$2" ] || { echo "# got:      $1"; echo "# expected: $2"; return 1; }; }
 succeeds() {					# succeeds LOG COMMAND...: on failure, LOG's tail as comments
     local log=$1

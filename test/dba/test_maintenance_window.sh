@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . test/cluster.sh
+. test/tap.sh
 cluster_start
 
 window=$PWD/scripts/maintenance_window.sh
@@ -13,7 +14,6 @@ work=$(mktemp -d /tmp/maintmode-dba.XXXXXX)
 chmod 777 "$work"	# the wrapped commands write here, maybe as another user
 trap 'cluster_stop; rm -rf "$work"' EXIT
 out=$work/stdout err=$work/stderr
-tests=0 failures=0
 
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
@@ -27,18 +27,9 @@ mode() { sql -c "SELECT in_maintenance, saved_states FROM maintmode.server_maint
 
 window() { "$window" "$@" >"$out" 2>"$err"; rc=$?; }
 
-check() {						# check DESCRIPTION COMMAND...
-    local description=$1
-    shift
-    tests=$((tests + 1))
-    if "$@"; then
-        echo "ok $tests - $description"
-    else
-        failures=$((failures + 1))
-        echo "not ok $tests - $description"
-        echo "# exit status $rc; stdout:"; sed 's/^/#   /' "$out"
-        echo "# stderr:"; sed 's/^/#   /' "$err"
-    fi
+tap_explain() {
+    echo "# exit status $rc; stdout:"; sed 's/^/#   /' "$out"
+    echo "# stderr:"; sed 's/^/#   /' "$err"
 }
 equals() { [ "$1" = "$2" ] || { echo "# got:      $1"; echo "# expected: $2"; return 1; }; }
 has() { grep -qF -- "$2" "$1" || { echo "# no \"$2\" in $1"; return 1; }; }
@@ -177,5 +168,4 @@ check "--help prints the usage on stdout and exits 0" equals "$rc|$(head -c 6 "$
 window -d "host=$work/nowhere" --status
 check "a server that cannot be reached exits 1 with psql's message" equals "$rc|$(grep -c 'connection to server' "$err")" "1|1"
 
-echo "1..$tests"
-[ "$failures" = 0 ]
+tap_done

@@ -209,19 +209,7 @@ done
 
 # ---- checks -------------------------------------------------------------------------
 log=$CLUSTER_DIR/server.log
-tap=0
-failed=0
-check() {					# check DESCRIPTION COMMAND...
-    local description=$1
-    shift
-    tap=$((tap + 1))
-    if "$@"; then
-        echo "ok $tap - $description"
-    else
-        echo "not ok $tap - $description"
-        failed=$((failed + 1))
-    fi
-}
+. test/tap.sh
 ran_all() { [ "${exit_status[$1]}" = 0 ] && [ "$(outcomes "$1" | wc -c)" = "$queries" ]; }
 server_up() { sql -At -c "SELECT 1" >/dev/null 2>&1; }
 crash_lines() { grep -E 'terminated by signal|server process .* was terminated|PANIC|TRAP:' "$log"; }
@@ -242,7 +230,6 @@ check "server log shows no crash (terminated by signal, PANIC, TRAP)" no_crash
 check "maintmode.verify_counters() returns no rows" counters_right
 check "every agent's maintenance_mode = (hand_maintenance OR window_maintenance)" flags_right
 check "counters and flags right after every statement on the fleet tables, inside sqlsmith's transactions" no_mismatch
-echo "1..$tap"
 
 # ---- summary ------------------------------------------------------------------------
 src_files=$(basename -a src/*.c | paste -sd'|')
@@ -301,4 +288,4 @@ if ! no_mismatch; then
 fi
 cp "$log" "$out/server.log"
 echo "# crashes found: $(crash_lines | grep -c 'terminated by signal' || true); runtime $((SECONDS - started)) s; files in $out/"
-[ "$failed" = 0 ]
+tap_done
