@@ -240,13 +240,6 @@ maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* Two sweeps at once must not both record the same outage. */
-static MMStatement lock_sweep_stmt = {
-	"SELECT pg_catalog.pg_advisory_xact_lock("
-	"'maintmode.alert'::pg_catalog.regclass::pg_catalog.oid::pg_catalog.int4, 0)",
-	0, {0}
-};
-
 /* An agent seen since its outage began has ended it. */
 static MMStatement resolve_overdue_stmt = {
 	"UPDATE maintmode.alert al SET resolved_at = pg_catalog.now()"
@@ -294,8 +287,11 @@ maintmode_sweep_overdue(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
+	/* It writes alert rows: after the agent table (the lock order). */
+	mm_lock_agents_for_writing();
+	/* Two sweeps at once must not both record the same outage. */
+	mm_serialize_sweeps_of("alert");
 	SPI_connect();
-	mm_execute(&lock_sweep_stmt, NULL, NULL, false);
 	result[2] = Int64GetDatum(mm_execute(&resolve_overdue_stmt, NULL, NULL, false));
 	mm_execute(&raise_overdue_stmt, NULL, NULL, false);
 	result[0] = Int64GetDatum(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -395,6 +391,8 @@ maintmode_take_notifications(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	arg = Int32GetDatum(max_count);
 
+	/* It locks alert rows: after the agent table (the lock order). */
+	mm_lock_agents_for_writing();
 	SPI_connect();
 	mm_execute(&channel->suppress, NULL, NULL, false);
 	taken = mm_execute(&channel->take, &arg, NULL, false);

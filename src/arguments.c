@@ -53,27 +53,51 @@ mm_check_instant(TimestampTz value, const char *argument)
 }
 
 /*
- * Whether a text is blank: nothing but white space (Unicode's White_Space, so
- * also NO-BREAK SPACE and IDEOGRAPHIC SPACE) and invisible zero-width
- * characters.  In other server encodings, ASCII white space only.
+ * Code points that show nothing: Unicode's White_Space (NO-BREAK SPACE and
+ * IDEOGRAPHIC SPACE among them) and Default_Ignorable_Code_Point (zero-width
+ * characters, bidirectional marks, soft hyphen, fillers, variation selectors,
+ * tags), as ranges in code point order.
+ */
+static const pg_wchar invisible[][2] = {
+	{0x0009, 0x000D}, {0x0020, 0x0020}, {0x0085, 0x0085}, {0x00A0, 0x00A0},
+	{0x00AD, 0x00AD}, {0x034F, 0x034F}, {0x061C, 0x061C}, {0x115F, 0x1160},
+	{0x1680, 0x1680}, {0x17B4, 0x17B5}, {0x180B, 0x180F}, {0x2000, 0x200F},
+	{0x2028, 0x202F}, {0x205F, 0x206F}, {0x3000, 0x3000}, {0x3164, 0x3164},
+	{0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF}, {0xFFA0, 0xFFA0}, {0xFFF0, 0xFFF8},
+	{0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+};
+
+static bool
+is_invisible(pg_wchar c)
+{
+	for (int i = 0; i < (int) lengthof(invisible) && c >= invisible[i][0]; i++)
+		if (c <= invisible[i][1])
+			return true;
+	return false;
+}
+
+/*
+ * Whether a text shows nothing: only invisible characters (above).  Text in
+ * another server encoding is converted to UTF-8 to be judged; in SQL_ASCII,
+ * whose bytes above 127 mean nothing known, only ASCII white space counts.
  */
 bool
 mm_is_blank(const char *value)
 {
+	int			encoding = GetDatabaseEncoding();
 	const unsigned char *p = (const unsigned char *) value;
 
+	if (encoding != PG_UTF8 && encoding != PG_SQL_ASCII)
+		p = pg_do_encoding_conversion((unsigned char *) value, strlen(value),
+									  encoding, PG_UTF8);
 	while (*p != '\0')
 	{
-		pg_wchar	c;
-		int			len = GetDatabaseEncoding() == PG_UTF8 ? pg_utf_mblen(p) : 1;
+		bool		ascii = *p < 0x80 || encoding == PG_SQL_ASCII;
+		pg_wchar	c = ascii ? *p : utf8_to_unicode(p);
 
-		c = len == 1 ? *p : utf8_to_unicode(p);
-		if (!((c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 ||
-			  c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200D) ||
-			  c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
-			  c == 0x2060 || c == 0x3000 || c == 0xFEFF))
+		if (!(ascii ? c <= 0x20 && is_invisible(c) : is_invisible(c)))
 			return false;
-		p += len;
+		p += ascii ? 1 : pg_utf_mblen(p);
 	}
 	return true;
 }

@@ -662,6 +662,9 @@ table_counter_trigger(FunctionCallInfo fcinfo, const CounterStatements *statemen
 {
 	TriggerData *trigdata = counter_trigger_data(fcinfo, statements->table);
 
+	/* Counter rows come after the agent table in the lock order. */
+	mm_lock_agents_for_writing();
+
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		rebuild_after_truncate();
 	else

@@ -14,7 +14,9 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -99,6 +101,8 @@ mm_schema_oid(void)
 const char *
 mm_schema_prefix(uint32 *generation)
 {
+	/* A rename committed while this transaction waited for a lock is seen now. */
+	AcceptInvalidationMessages();
 	(void) mm_schema_oid();
 	if (generation != NULL)
 		*generation = schema_generation;
@@ -146,36 +150,61 @@ mm_schema_version(void)
 /*
  * The lock order of every path that changes agents, so that none of them
  * deadlocks with another:
- *  1. the agent table: SHARE ROW EXCLUSIVE for the calls that change the
- *     maintenance of many agents (switches, server_maint_mode, the window
- *     calls and sweeps), which conflicts with itself and with every writer;
- *     ROW EXCLUSIVE for writers (heartbeats and new agents by their UPDATE or
- *     INSERT, check writers that change failing counts explicitly);
+ *  1. the agent table: EXCLUSIVE for the calls that change the maintenance of
+ *     many agents (switches, server_maint_mode, the window calls and sweeps),
+ *     which conflicts with itself and with every transaction that holds or may
+ *     take a lock on an agent row (all of them hold at least ROW SHARE on the
+ *     table: UPDATE and INSERT take ROW EXCLUSIVE, SELECT ... FOR UPDATE /
+ *     SHARE and foreign-key checks ROW SHARE); plain reads go on.  Writers of
+ *     the rows that come later in this order (counter and alert rows) take ROW
+ *     EXCLUSIVE on the agent table first, where their statement does not.
  *  2. the server_mode row, or a maintenance_window row;
  *  3. agent rows; 4. counter rows: agent, site, client; 5. alert rows.
- * Because a writer holds its table lock before any agent row, a switch that
- * has its table lock waits for no row of a writer, and a writer that comes
- * later waits for the switch without holding a row the switch needs.
+ * So a switch that has its table lock waits for no row of another transaction,
+ * and a transaction that comes later waits for the switch before it holds a
+ * row the switch needs.
  */
-static MMStatement lock_agents_stmt = {
-	"LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE", 0, {0}
-};
+
+/* The agent table of the extension's schema. */
+static Oid
+agent_table(void)
+{
+	return get_relname_relid("agent", mm_schema_oid());
+}
 
 /*
- * Step 1 for a switch (SPI connected).  Take it first in the transaction: one
- * that already holds agent rows may wait here for a writer that waits for them.
+ * Step 1 for a switch.  Take it first in the transaction: one that already
+ * holds agent rows may wait here for a transaction that waits for them.  By
+ * OID, so that a statement cannot be pointed at another table of that name.
  */
 void
 mm_lock_agents_for_switching(void)
 {
-	mm_execute(&lock_agents_stmt, NULL, NULL, false);
+	PreventCommandIfReadOnly("LOCK TABLE");
+	PreventCommandDuringRecovery("LOCK TABLE");
+	LockRelationOid(agent_table(), ExclusiveLock);
 }
 
-/* Step 1 for a writer that locks agent rows without updating them. */
+/* Step 1 for a writer of rows that come after the agent rows in the order. */
 void
 mm_lock_agents_for_writing(void)
 {
-	LockRelationOid(get_relname_relid("agent", mm_schema_oid()), RowExclusiveLock);
+	LockRelationOid(agent_table(), RowExclusiveLock);
+}
+
+/*
+ * Serialise the calls of a sweep over table with each other, and with nothing
+ * else: an advisory lock keyed by the table's OID (as pg_advisory_xact_lock(
+ * oid, 0) would take it), for the rest of the transaction.
+ */
+void
+mm_serialize_sweeps_of(const char *table)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
+						 (uint32) get_relname_relid(table, mm_schema_oid()), 0, 2);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
 /*

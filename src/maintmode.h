@@ -63,6 +63,7 @@ extern void mm_watch_schema(void);
 extern MMSchemaVersion mm_schema_version(void);
 extern void mm_lock_agents_for_switching(void);
 extern void mm_lock_agents_for_writing(void);
+extern void mm_serialize_sweeps_of(const char *table);
 extern void mm_check_trigger_table(TriggerData *trigdata, const char *table,
 								   const char *name);
 extern TriggerData *mm_statement_trigger_data(FunctionCallInfo fcinfo, const char *table,

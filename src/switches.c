@@ -245,25 +245,37 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		values[i] = heap_getattr(tuple, attnums[i], desc, &nulls[i]);
 	}
 
-	effective = bool_column(tuple, desc, attnums[COL_EFFECTIVE]);
-	hand = bool_column(tuple, desc, attnums[COL_HAND]);
-	window = bool_column(tuple, desc, attnums[COL_WINDOW]);
-	if (is_update)
-	{
-		old = trigdata->tg_trigtuple;
-		was_hand = bool_column(old, desc, attnums[COL_HAND]);
-		if (hand == was_hand && effective != bool_column(old, desc, attnums[COL_EFFECTIVE]))
-			hand = effective;
-	}
-	else if (effective && !window)
-		hand = true;
-
 #define REPLACE(col, value, isnull) \
 	do { \
 		values[col] = (value); \
 		nulls[col] = (isnull); \
 		replace_cols[nreplace++] = attnums[col]; \
 	} while (0)
+
+	effective = bool_column(tuple, desc, attnums[COL_EFFECTIVE]);
+	hand = bool_column(tuple, desc, attnums[COL_HAND]);
+	window = bool_column(tuple, desc, attnums[COL_WINDOW]);
+	if (is_update)
+		old = trigdata->tg_trigtuple;
+
+	/*
+	 * The window flag is the sweep's, which runs as the extension's owner (a
+	 * superuser): anyone else's write of it is undone.
+	 */
+	if (window != (old != NULL && bool_column(old, desc, attnums[COL_WINDOW])) && !superuser())
+	{
+		window = !window;
+		REPLACE(COL_WINDOW, BoolGetDatum(window), false);
+	}
+
+	if (is_update)
+	{
+		was_hand = bool_column(old, desc, attnums[COL_HAND]);
+		if (hand == was_hand && effective != bool_column(old, desc, attnums[COL_EFFECTIVE]))
+			hand = effective;
+	}
+	else if (effective && !window)
+		hand = true;
 
 	if (hand != bool_column(tuple, desc, attnums[COL_HAND]))
 		REPLACE(COL_HAND, BoolGetDatum(hand), false);

@@ -145,8 +145,9 @@ mm_end_server_windows(void)
 							 SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 		ereport(NOTICE,
 				(errmsg("ended %d server-wide maintenance window(s) in force: %s", ended, ids.data)));
-		left = sweep().window_left;
 	}
+	/* Also when none was ended: a window may have ended since the last sweep. */
+	left = sweep().window_left;
 	held = mm_count(&window_held_stmt, NULL);
 	if (held > 0)
 		ereport(NOTICE,
@@ -363,12 +364,23 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 		static Interval millennia = {0, 0, 12 * 10000};
 		TimestampTz first_end;
 
-		if (!interval_greater(PG_GETARG_INTERVAL_P(4), &zero))
+		Interval   *duration = PG_GETARG_INTERVAL_P(4);
+
+		if (!interval_greater(duration, &zero))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("duration must be positive, not %s",
 							DatumGetCString(DirectFunctionCall1(interval_out,
 																PG_GETARG_DATUM(4))))));
+		/* Months are the calendar's once added: a negative part would make the
+		 * length differ from what the comparisons here took it to be. */
+		if (duration->month < 0 || duration->day < 0 || duration->time < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("duration must be positive, not %s",
+							DatumGetCString(DirectFunctionCall1(interval_out,
+																PG_GETARG_DATUM(4)))),
+					 errdetail("Its months, days and time must each be zero or more.")));
 		/* Bounded first, so that adding it cannot overflow. */
 		if (interval_greater(PG_GETARG_INTERVAL_P(4), &millennia))
 			ereport(ERROR,
