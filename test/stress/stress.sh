@@ -71,8 +71,8 @@ export PGOPTIONS='-c client_min_messages=warning'
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 
 # The fleet: agents in blocks of 20 per site, sites in blocks of 10 per client; check ids
-# are (agent - 1) * 10 + 1 .. agent * 10.  Some agents are in maintenance by hand, a tenth
-# of them have been quiet for an hour (overdue) and a fifth have overdue alerts on; a
+# are (agent - 1) * 10 + 1 .. agent * 10.  One agent in twenty is in maintenance by hand,
+# one in ten has been quiet for an hour (overdue), one in five has overdue alerts on; a
 # tenth of the checks fail, a quarter have e-mail alerts, a twentieth SMS.  sent_log is
 # what the senders sent: a second send of an alert on a channel violates its key.
 sql -v agents=$AGENTS -v sites=$SITES -v clients=$CLIENTS -v checks=$CHECKS_PER_AGENT <<'SQL' || exit 1
@@ -292,10 +292,10 @@ equals() { [ "$1" = "$2" ] || { echo "# got:      $1"; echo "# expected: $2"; re
 # The state the workload left, read before anything else changes it.
 counters_off=$(sql -c 'SELECT count(*) FROM maintmode.verify_counters()')
 # Windows and expiries brought to one clock: after this sweep, in the same transaction,
-# an agent's window flag says whether a window in force covers it, and no hand flag has
-# outlived its expiry (unless the server is in maintenance, which holds expiries).
-# The sweep's own advisory lock keeps the window worker's next sweep (a later clock) out
-# until the count is done.
+# an agent's window flag says whether a window in force covers it (the workload's windows
+# are all on sites), and no hand flag has outlived its expiry (unless the server is in
+# maintenance, which holds expiries).  The sweep's own advisory lock keeps the window
+# worker's next sweep (a later clock) out until the count is done.
 flags_off=$(sql <<'SQL'
 BEGIN;
 SELECT pg_advisory_xact_lock('maintmode.maintenance_window'::regclass::oid::int4, 0) \g /dev/null
