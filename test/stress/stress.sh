@@ -58,8 +58,8 @@ AGENTS=2000 SITES=100 CLIENTS=10 CHECKS_PER_AGENT=10
 CLUSTER_OPTS="-c max_connections=$((clients + 20)) -c shared_preload_libraries=maintmode"
 CLUSTER_OPTS+=" -c maintmode.window_sweep_interval=1 -c log_line_prefix='%m [%p] %e [%b] [%a] '"
 # Others may install another build into the same PostgreSQL while this runs: the server
-# preloads the library at its start, so a later install does not change it under the run;
-# its checksum then says which build ran.
+# preloads the library at its start, so a later install does not change it under the run
+# (a removal does, see below); its checksum says which build ran.
 library=$(md5sum <"$("$PG_CONFIG" --pkglibdir)/maintmode.so" | cut -c1-12)
 cluster_start
 work=$(mktemp -d /tmp/maintmode-stress.XXXXXX)
@@ -240,6 +240,11 @@ for kind in $kinds; do
     echo "$?" >"$work/$kind.status"
 done
 elapsed=$(( $(date +%s) - start ))
+# A replaced library is not loaded by the running server, but a removed one fails every
+# backend that has not yet looked up a function of it.
+library_now=$(md5sum <"$("$PG_CONFIG" --pkglibdir)/maintmode.so" 2>/dev/null | cut -c1-12)
+[ "$library_now" = "$library" ] ||
+    echo "# maintmode.so was replaced or removed during the run (now: ${library_now:-none})"
 
 # pgbench's counts per script: "SCRIPT OK FAILED SERIALIZATION DEADLOCK".  With one
 # script pgbench prints only the totals.
