@@ -135,13 +135,12 @@ SQL
     echo 'COMMIT;'
 } | script checks
 # An agent checks in: its heartbeat and all its check results, a fifth of them failing.
+# (One line per statement: a deadlock report lists the first line of each.)
 script checkin <<SQL
 \set a random(1, $AGENTS)
 BEGIN;
 UPDATE maintmode.agent SET last_seen = now() WHERE id = :a;
-UPDATE maintmode.check_result
-   SET status = CASE WHEN random() < 0.2 THEN 'failing' ELSE 'passing' END
- WHERE agent_id = :a;
+UPDATE maintmode.check_result SET status = CASE WHEN random() < 0.2 THEN 'failing' ELSE 'passing' END WHERE agent_id = :a;
 COMMIT;
 SQL
 script agent_on_off <<SQL
