@@ -1,6 +1,7 @@
 # Sourced: a throwaway PostgreSQL cluster in a temporary directory, reached over a
 # Unix socket there only.  cluster_start exports PGHOST/PGPORT/PGUSER/PGDATABASE;
-# cluster_stop (also run on exit) stops it and removes the directory.
+# cluster_stop (also run on exit) stops it and removes the directory.  CLUSTER_OPTS, if
+# set, is appended to the server's options (e.g. "-c shared_preload_libraries=maintmode").
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 export PG_CONFIG
 PG_BINDIR=$("$PG_CONFIG" --bindir)
@@ -19,7 +20,7 @@ cluster_start() {
     export PGUSER
     as_pg "$PG_BINDIR/initdb" -D "$CLUSTER_DIR/data" -A trust -U "$PGUSER" >"$CLUSTER_DIR/initdb.log" 2>&1
     as_pg "$PG_BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w \
-        -o "-c listen_addresses='' -k $CLUSTER_DIR -p $PGPORT -c fsync=off" start >/dev/null
+        -o "-c listen_addresses='' -k $CLUSTER_DIR -p $PGPORT -c fsync=off ${CLUSTER_OPTS:-}" start >/dev/null
     trap cluster_stop EXIT
 }
 

@@ -112,6 +112,13 @@ cat results/dba.log
 count_outcome_lines dba results/dba.log "$dba_status" \
     -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
 
+echo "== stress"
+bash test/stress/stress.sh >results/stress.log 2>&1
+stress_status=$?
+cat results/stress.log
+count_outcome_lines stress results/stress.log "$stress_status" \
+    -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
+
 echo "== demo"
 # The README's first command: its whole output, less what differs between runs,
 # is test/demo/expected.out.  The server status's record header is as wide as its
