@@ -33,10 +33,12 @@ docmoduledir := maintmode
 # After the include, which empties it: the TAP tests' shared module is in test/t.
 PROVE_FLAGS := -I ./test/t
 
-maintmode--1.0.sql: $(sort $(wildcard $(srcdir)/install/*.sql))
-	cat $^ > $@
+# The 1.0 objects as released, behind the schema guard: CREATE EXTENSION ... VERSION
+# '1.0' (or a later version reached from it) must refuse a schema others control too.
+maintmode--1.0.sql: $(srcdir)/schema/guard.sql $(sort $(wildcard $(srcdir)/install/*.sql))
+	{ cat $<; cat $(filter-out $<,$^) | grep -v '^\\echo '; } > $@
 
-maintmode--1.3.sql: $(srcdir)/schema/guard.sql maintmode--1.0.sql $(addprefix $(srcdir)/,$(UPDATES))
+maintmode--1.3.sql: maintmode--1.0.sql $(addprefix $(srcdir)/,$(UPDATES))
 	{ cat $<; cat $(filter-out $<,$^) | grep -v '^\\echo '; } > $@
 
 # Out of tree, the objects' directory src/ must exist in the build directory.

@@ -119,10 +119,12 @@ static MMStatement client_rollup_stmt = {
  * Step 1 for check_result: the per-agent changes of failing checks, summed by
  * the trigger in C from the transition tables: $1 agent ids, $2..$4 the change
  * of failing_error, failing_warning, failing_info.  The agent's site and
- * maintenance flag come from its row, locked FOR SHARE before its counter row
- * is updated: a switch or a move of the agent waits for this transaction, or
- * this statement for the switch and then sees the agent as the switch left it.
- * Either way the agent's contribution is removed and added under the same flag.
+ * maintenance flag come from its row, locked FOR KEY SHARE before its counter
+ * row is updated: a switch, or a plain UPDATE that moves or switches the agent
+ * (switches.c, wait_for_check_writers), waits for this transaction, or this
+ * statement for it and then sees the agent as it left it.  Either way the
+ * agent's contribution is removed and added under the same flag.  A heartbeat
+ * (NO KEY UPDATE) and this lock do not wait for each other.
  */
 static MMStatement check_counts_stmt = {
 	"WITH d AS ("
@@ -131,7 +133,7 @@ static MMStatement check_counts_stmt = {
 	"      AS d(agent_id, failing_error, failing_warning, failing_info))"
 	", owner AS ("
 	"  SELECT a.id, a.site_id, a.maintenance_mode FROM maintmode.agent a"
-	"   WHERE a.id = ANY ($1) FOR SHARE)"
+	"   WHERE a.id = ANY ($1) FOR KEY SHARE)"
 	", counted AS ("
 	"  UPDATE maintmode.agent_counter c"
 	"     SET failing_error = c.failing_error + d.failing_error,"

@@ -12,11 +12,13 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/timestamp.h"
@@ -190,6 +192,50 @@ bool_column(HeapTuple tuple, TupleDesc desc, int attnum)
 	return !isnull && DatumGetBool(d);
 }
 
+static MMStatement lock_agent_stmt = {
+	"SELECT FROM maintmode.agent WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE", 1, {INT8OID}
+};
+
+/*
+ * Whether an UPDATE changes the site or the maintenance of an agent that a
+ * check writer in progress may have counted: not one this transaction created
+ * (no one else sees it), nor in one of the extension's own calls, which hold
+ * the agent table EXCLUSIVE (the lock order), so no check writer is in progress.
+ */
+static bool
+moves_or_switches(TriggerData *trigdata, HeapTuple old, HeapTuple new,
+				  bool maintenance, bool was_maintenance)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	AttrNumber	site_att = SPI_fnumber(desc, "site_id");
+	bool		isnull;
+
+	if (maintenance == was_maintenance &&
+		DatumGetInt64(heap_getattr(old, site_att, desc, &isnull)) ==
+		DatumGetInt64(heap_getattr(new, site_att, desc, &isnull)))
+		return false;
+	return !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(old->t_data)) &&
+		!CheckRelationLockedByMe(trigdata->tg_relation, ExclusiveLock, true);
+}
+
+/*
+ * Wait for the check writers that counted the agent under its old site or flag:
+ * they hold its row FOR KEY SHARE (dashboard.c, check_counts_stmt), which
+ * FOR UPDATE waits for.  A heartbeat's NO KEY UPDATE does not, so check writes
+ * and heartbeats of one agent never wait for each other.
+ */
+static void
+wait_for_check_writers(TriggerData *trigdata, HeapTuple old)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	bool		isnull;
+	Datum		id = heap_getattr(old, SPI_fnumber(desc, "id"), desc, &isnull);
+
+	SPI_connect();
+	mm_execute(&lock_agent_stmt, &id, NULL, false);
+	SPI_finish();
+}
+
 /*
  * BEFORE INSERT OR UPDATE ON agent FOR EACH ROW.  No SPI: it runs for every
  * row written, heartbeats included, and changes the row only when needed.
@@ -315,6 +361,10 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
 	}
 #undef REPLACE
+
+	if (is_update && moves_or_switches(trigdata, old, tuple, hand || window,
+									   bool_column(old, desc, attnums[COL_EFFECTIVE])))
+		wait_for_check_writers(trigdata, old);
 
 	if (nreplace > 0)
 	{
