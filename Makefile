@@ -5,13 +5,12 @@ MODULE_big = maintmode
 OBJS = $(patsubst %.c,src/%.o,$(sort $(notdir $(wildcard $(srcdir)/src/*.c))))
 
 EXTENSION = maintmode
-# The 1.0 install script is assembled from one fragment per concern (install/*.sql,
-# applied in name order); upgrade scripts maintmode--X--Y.sql are written by hand.
-# A fresh install of the newest version runs the schema guard, then 1.0 and every
-# update in order.
+# maintmode--1.0.sql is the released 1.0 install script, kept as it was; upgrade scripts
+# maintmode--X--Y.sql are written by hand.  A fresh install of the newest version runs
+# the schema guard, then 1.0 and every update in order.
 UPDATES = maintmode--1.0--1.1.sql maintmode--1.1--1.2.sql maintmode--1.2--1.3.sql
-DATA_built = maintmode--1.0.sql maintmode--1.3.sql
-DATA = $(UPDATES)
+DATA_built = maintmode--1.3.sql
+DATA = maintmode--1.0.sql $(UPDATES)
 DOCS = $(patsubst $(srcdir)/%,%,$(wildcard $(srcdir)/doc/*.md))
 
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
@@ -31,10 +30,7 @@ include $(PGXS)
 # The documentation goes to doc/.../maintmode/, not among other extensions' files.
 docmoduledir := maintmode
 
-maintmode--1.0.sql: $(sort $(wildcard $(srcdir)/install/*.sql))
-	cat $^ > $@
-
-maintmode--1.3.sql: $(srcdir)/schema/guard.sql maintmode--1.0.sql $(addprefix $(srcdir)/,$(UPDATES))
+maintmode--1.3.sql: $(srcdir)/schema/guard.sql $(addprefix $(srcdir)/,maintmode--1.0.sql $(UPDATES))
 	{ cat $<; cat $(filter-out $<,$^) | grep -v '^\\echo '; } > $@
 
 # Out of tree, the objects' directory src/ must exist in the build directory.

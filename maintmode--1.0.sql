@@ -1,3 +1,168 @@
+-- maintmode 1.0: the fleet model and the state behind server maintenance.
+\echo Use "CREATE EXTENSION maintmode" to load this file. \quit
+
+CREATE TABLE maintmode.client (
+    id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL UNIQUE CHECK (name <> '')
+);
+
+CREATE TABLE maintmode.site (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client_id bigint NOT NULL REFERENCES maintmode.client ON DELETE CASCADE,
+    name      text NOT NULL CHECK (name <> ''),
+    UNIQUE (client_id, name)
+);
+
+CREATE TABLE maintmode.agent (
+    id                      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    site_id                 bigint NOT NULL REFERENCES maintmode.site ON DELETE CASCADE,
+    hostname                text NOT NULL CHECK (hostname <> ''),
+    maintenance_mode        boolean NOT NULL DEFAULT false,
+    last_seen               timestamptz,
+    offline_time            integer NOT NULL DEFAULT 4 CHECK (offline_time > 0),
+    overdue_time            integer NOT NULL DEFAULT 30 CHECK (overdue_time > 0),
+    overdue_email_alert     boolean NOT NULL DEFAULT false,
+    overdue_text_alert      boolean NOT NULL DEFAULT false,
+    overdue_dashboard_alert boolean NOT NULL DEFAULT false
+);
+CREATE INDEX agent_site_id_idx ON maintmode.agent (site_id);
+
+-- Checks and tasks share one table: the dashboard and the alerts treat them alike.
+CREATE TABLE maintmode.check_result (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    agent_id       bigint NOT NULL REFERENCES maintmode.agent ON DELETE CASCADE,
+    kind           text NOT NULL DEFAULT 'check' CHECK (kind IN ('check', 'task')),
+    name           text NOT NULL CHECK (name <> ''),
+    status         text NOT NULL DEFAULT 'pending'
+                   CHECK (status IN ('passing', 'failing', 'pending')),
+    alert_severity text NOT NULL DEFAULT 'warning'
+                   CHECK (alert_severity IN ('info', 'warning', 'error')),
+    email_alert    boolean NOT NULL DEFAULT false,
+    text_alert     boolean NOT NULL DEFAULT false,
+    UNIQUE (agent_id, kind, name)
+);
+
+-- Server maintenance: at most one row, created by the first server_maint_mode() call
+-- (an install-time row would collide with the dumped one on restore).
+CREATE TABLE maintmode.server_mode (
+    singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    in_maintenance boolean NOT NULL DEFAULT false,
+    since          timestamptz,
+    enabled_by     text,
+    states_saved_at timestamptz,
+    CHECK (in_maintenance = (since IS NOT NULL)),
+    CHECK (states_saved_at IS NULL OR in_maintenance)
+);
+
+-- Each agent's maintenance flag as it was before server_maint_mode('enable').
+-- No foreign key: a million-row snapshot must not fire a million RI checks; rows of
+-- agents deleted during the window are ignored by 'disable' and removed with the rest.
+CREATE TABLE maintmode.saved_state (
+    agent_id         bigint PRIMARY KEY,
+    maintenance_mode boolean NOT NULL
+);
+
+CREATE TABLE maintmode.event_log (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    logged_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    role_name       text NOT NULL,
+    action          text NOT NULL,
+    scope           text NOT NULL CHECK (scope IN ('agent', 'site', 'client', 'server')),
+    target_id       bigint,
+    agents_changed  bigint NOT NULL,
+    states_saved    bigint NOT NULL DEFAULT 0,
+    states_restored bigint NOT NULL DEFAULT 0,
+    CHECK ((scope = 'server') = (target_id IS NULL))
+);
+CREATE INDEX event_log_logged_at_idx ON maintmode.event_log (logged_at);
+
+SELECT pg_catalog.pg_extension_config_dump('maintmode.client', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.site', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.agent', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.check_result', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.server_mode', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.saved_state', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log', '');
+-- The identity sequences too: without them a restored database hands out ids that the
+-- restored rows already have.  (One call per statement: each rewrites pg_extension.)
+SELECT pg_catalog.pg_extension_config_dump('maintmode.client_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.site_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.agent_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.check_result_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log_id_seq', '');
+
+-- Agent status, as the RMM computes it; maintenance does not change it.
+CREATE FUNCTION maintmode.agent_status(last_seen timestamptz, offline_time integer,
+                                       overdue_time integer)
+RETURNS text
+AS 'MODULE_PATHNAME', 'maintmode_agent_status'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+-- Runs a query as the caller: search_path pinned, so that an operator or table
+-- named like ours earlier in the caller's path is not used.
+CREATE FUNCTION maintmode.agent_status(agent bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'maintmode_agent_status_by_id'
+LANGUAGE C STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+
+-- The switches.  SECURITY DEFINER so that a role granted EXECUTE needs no table
+-- privileges; search_path pinned, and every statement they run is schema-qualified.
+CREATE FUNCTION maintmode.set_agent_maintenance(agent bigint, enabled boolean)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'maintmode_set_agent_maintenance'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION maintmode.set_site_maintenance(site bigint, enabled boolean)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'maintmode_set_site_maintenance'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION maintmode.set_client_maintenance(client bigint, enabled boolean)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'maintmode_set_client_maintenance'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION maintmode.server_maint_mode(option text,
+    OUT action text, OUT agents_changed bigint, OUT states_saved bigint,
+    OUT states_restored bigint, OUT server_in_maintenance boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'maintmode_server_maint_mode'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION maintmode.server_maint_status(
+    OUT in_maintenance boolean, OUT since timestamptz, OUT enabled_by text,
+    OUT saved_states bigint, OUT agents bigint, OUT agents_in_maintenance bigint)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(m.in_maintenance, false), m.since, m.enabled_by,
+           (SELECT count(*) FROM maintmode.saved_state s
+             WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)),
+           a.agents, a.in_maintenance
+      FROM (SELECT count(*) AS agents,
+                   count(*) FILTER (WHERE maintenance_mode) AS in_maintenance
+              FROM maintmode.agent) a
+      LEFT JOIN maintmode.server_mode m ON true
+$$;
+
+-- Agents created while the server is in maintenance start in it.
+CREATE FUNCTION maintmode.agent_insert_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_agent_insert_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER agent_starts_in_server_maintenance
+    AFTER INSERT ON maintmode.agent
+    REFERENCING NEW TABLE AS new_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_insert_trigger();
+
+REVOKE ALL ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.set_site_maintenance(bigint, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.set_client_maintenance(bigint, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.server_maint_mode(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.agent_insert_trigger() FROM PUBLIC;
 -- maintmode 1.0: dashboard colours.  Counters kept by statement-level triggers
 -- (src/dashboard.c), the three dashboard views, verify_counters() and rebuild_counters().
 --
@@ -350,3 +515,110 @@ REVOKE ALL ON FUNCTION maintmode.agent_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.site_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.client_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.rebuild_counters() FROM PUBLIC;
+
+-- Alerts: what was raised for which agent, whether maintenance suppressed it, and the
+-- notification queue senders take from (take_notifications).
+CREATE TABLE maintmode.alert (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    agent_id          bigint NOT NULL REFERENCES maintmode.agent ON DELETE CASCADE,
+    kind              text NOT NULL CHECK (kind IN ('overdue', 'check', 'task')),
+    check_id          bigint REFERENCES maintmode.check_result ON DELETE CASCADE,
+    severity          text NOT NULL CHECK (severity IN ('info', 'warning', 'error')),
+    message           text NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    email             boolean NOT NULL DEFAULT false,
+    sms               boolean NOT NULL DEFAULT false,
+    suppressed        boolean NOT NULL DEFAULT false,
+    suppressed_reason text,
+    email_sent_at     timestamptz,
+    sms_sent_at       timestamptz,
+    resolved_at       timestamptz,
+    -- Overdue alerts: the agent's last_seen when raised, which names the outage.
+    last_seen         timestamptz,
+    CONSTRAINT alert_check_id_unless_overdue CHECK ((kind = 'overdue') = (check_id IS NULL)),
+    CONSTRAINT alert_suppressed_has_reason CHECK (suppressed = (suppressed_reason IS NOT NULL)),
+    CONSTRAINT alert_email_sent_if_wanted CHECK (email_sent_at IS NULL OR email),
+    CONSTRAINT alert_sms_sent_if_wanted CHECK (sms_sent_at IS NULL OR sms)
+);
+CREATE INDEX alert_agent_id_idx ON maintmode.alert (agent_id);
+CREATE INDEX alert_check_id_idx ON maintmode.alert (check_id);
+-- The sweep's two questions, without reading the whole history every minute: which
+-- outages are still open, and which outage was recorded last for an agent.
+CREATE INDEX alert_open_overdue_idx ON maintmode.alert (agent_id)
+    WHERE kind = 'overdue' AND resolved_at IS NULL;
+CREATE INDEX alert_outage_idx ON maintmode.alert (agent_id, last_seen)
+    WHERE kind = 'overdue';
+-- At most one live alert per failing check, and per outage of an agent: concurrent
+-- raisers meet here (ON CONFLICT DO NOTHING).  Suppressed rows are records only.
+CREATE UNIQUE INDEX alert_one_open_per_check ON maintmode.alert (check_id)
+    WHERE resolved_at IS NULL AND NOT suppressed;
+CREATE UNIQUE INDEX alert_one_per_outage ON maintmode.alert (agent_id, last_seen)
+    WHERE kind = 'overdue' AND NOT suppressed;
+-- The two queues, oldest first, holding only what is still to send.
+CREATE INDEX alert_email_queue_idx ON maintmode.alert (created_at, id)
+    WHERE email AND email_sent_at IS NULL AND NOT suppressed AND resolved_at IS NULL;
+CREATE INDEX alert_sms_queue_idx ON maintmode.alert (created_at, id)
+    WHERE sms AND sms_sent_at IS NULL AND NOT suppressed AND resolved_at IS NULL;
+
+SELECT pg_catalog.pg_extension_config_dump('maintmode.alert', '');
+-- Its identity sequence too: restored ids must not be handed out again.
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('maintmode.alert', 'id'), '');
+
+-- Runs a query as the caller: search_path pinned, like agent_status(bigint).
+CREATE FUNCTION maintmode.alert_allowed(agent bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_alert_allowed'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION maintmode.take_notifications(channel text, max_count integer)
+RETURNS SETOF maintmode.alert
+AS 'MODULE_PATHNAME', 'maintmode_take_notifications'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION maintmode.sweep_overdue(
+    OUT raised bigint, OUT suppressed bigint, OUT resolved bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'maintmode_sweep_overdue'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- An alert inserted for an agent in maintenance is kept, marked suppressed.
+CREATE FUNCTION maintmode.alert_insert_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_alert_insert_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER alert_suppressed_in_maintenance
+    AFTER INSERT ON maintmode.alert
+    REFERENCING NEW TABLE AS new_alerts
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.alert_insert_trigger();
+
+-- A check or task turning failing raises an alert; turning not failing resolves it.
+CREATE FUNCTION maintmode.check_alert_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_check_alert_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER check_result_alerts
+    AFTER UPDATE ON maintmode.check_result
+    REFERENCING OLD TABLE AS old_checks NEW TABLE AS new_checks
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.check_alert_trigger();
+
+-- An agent entering maintenance stops its queued alerts; leaving it alerts for the
+-- failures maintenance hid.
+CREATE FUNCTION maintmode.maintenance_alert_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_maintenance_alert_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER agent_maintenance_alerts
+    AFTER UPDATE ON maintmode.agent
+    REFERENCING OLD TABLE AS old_agents NEW TABLE AS new_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.maintenance_alert_trigger();
+
+REVOKE ALL ON FUNCTION maintmode.take_notifications(text, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.sweep_overdue() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.alert_insert_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.check_alert_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.maintenance_alert_trigger() FROM PUBLIC;
