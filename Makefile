@@ -5,9 +5,11 @@ MODULE_big = maintmode
 OBJS = $(patsubst %.c,src/%.o,$(sort $(notdir $(wildcard $(srcdir)/src/*.c))))
 
 EXTENSION = maintmode
-# maintmode--1.0.sql is the released 1.0 install script, kept as it was; upgrade scripts
-# maintmode--X--Y.sql are written by hand.  A fresh install of the newest version runs
-# the schema guard, then 1.0 and every update in order.
+# A fresh install of the newest version runs maintmode--1.3.sql, built from the current
+# schema: schema/*.sql, one file per concern, in name order (the schema guard first).
+# Installations of earlier versions are updated by the scripts maintmode--X--Y.sql,
+# written by hand; maintmode--1.0.sql, the released 1.0 install script, is kept as it
+# was for CREATE EXTENSION ... VERSION '1.0'.
 UPDATES = maintmode--1.0--1.1.sql maintmode--1.1--1.2.sql maintmode--1.2--1.3.sql
 DATA_built = maintmode--1.3.sql
 DATA = maintmode--1.0.sql $(UPDATES)
@@ -30,8 +32,8 @@ include $(PGXS)
 # The documentation goes to doc/.../maintmode/, not among other extensions' files.
 docmoduledir := maintmode
 
-maintmode--1.3.sql: $(srcdir)/schema/guard.sql $(addprefix $(srcdir)/,maintmode--1.0.sql $(UPDATES))
-	{ cat $<; cat $(filter-out $<,$^) | grep -v '^\\echo '; } > $@
+maintmode--1.3.sql: $(sort $(wildcard $(srcdir)/schema/*.sql))
+	cat $^ > $@
 
 # Out of tree, the objects' directory src/ must exist in the build directory.
 ifneq ($(srcdir),.)

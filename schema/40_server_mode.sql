@@ -1,0 +1,76 @@
+-- Server maintenance: every agent in maintenance at once, the hand flags saved before and
+-- restored after.  Its state, server_maint_mode(), server_maint_status(), and the trigger
+-- that starts new agents in server maintenance.
+
+-- Server maintenance: at most one row, created by the first server_maint_mode() call
+-- (an install-time row would collide with the dumped one on restore).
+CREATE TABLE maintmode.server_mode (
+    singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    in_maintenance boolean NOT NULL DEFAULT false,
+    since          timestamptz,
+    enabled_by     text,
+    states_saved_at timestamptz,
+    CHECK (in_maintenance = (since IS NOT NULL)),
+    CHECK (states_saved_at IS NULL OR in_maintenance)
+);
+
+-- Each agent's hand flag as it was before server_maint_mode('enable'); the column is
+-- named maintenance_mode, but holds hand_maintenance: a window never enters the saved
+-- states, and 'disable' restores hand flags only.
+-- No foreign key: a million-row snapshot must not fire a million RI checks; rows of
+-- agents deleted during the window are ignored by 'disable' and removed with the rest.
+CREATE TABLE maintmode.saved_state (
+    agent_id         bigint PRIMARY KEY,
+    maintenance_mode boolean NOT NULL
+);
+
+SELECT pg_catalog.pg_extension_config_dump('maintmode.server_mode', '');
+SELECT pg_catalog.pg_extension_config_dump('maintmode.saved_state', '');
+
+CREATE FUNCTION maintmode.server_maint_mode(option text,
+    OUT action text, OUT agents_changed bigint, OUT states_saved bigint,
+    OUT states_restored bigint, OUT server_in_maintenance boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'maintmode_server_maint_mode'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+-- The server is in maintenance also while a server-wide window is in force: since and by
+-- whom are then the window's.
+CREATE FUNCTION maintmode.server_maint_status(
+    OUT in_maintenance boolean, OUT since timestamptz, OUT enabled_by text,
+    OUT saved_states bigint, OUT agents bigint, OUT agents_in_maintenance bigint)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT coalesce(m.in_maintenance, false) OR w.starts IS NOT NULL,
+           coalesce(m.since, w.starts), coalesce(m.enabled_by, w.created_by),
+           (SELECT count(*) FROM maintmode.saved_state s
+             WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)),
+           a.agents, a.in_maintenance
+      FROM (SELECT count(*) AS agents,
+                   count(*) FILTER (WHERE maintenance_mode) AS in_maintenance
+              FROM maintmode.agent) a
+      LEFT JOIN maintmode.server_mode m ON m.in_maintenance
+      LEFT JOIN LATERAL (
+            SELECT o.starts, w.created_by
+              FROM maintmode.maintenance_window w,
+                   maintmode.window_occurrence(w, maintmode.window_clock()) o
+             WHERE pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0
+             ORDER BY o.starts
+             LIMIT 1) w ON true;
+END;
+
+-- Agents created while the server is in maintenance start in it.
+CREATE FUNCTION maintmode.agent_insert_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_agent_insert_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER agent_starts_in_server_maintenance
+    AFTER INSERT ON maintmode.agent
+    REFERENCING NEW TABLE AS new_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_insert_trigger();
+
+REVOKE ALL ON FUNCTION maintmode.server_maint_mode(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.agent_insert_trigger() FROM PUBLIC;

@@ -1,0 +1,350 @@
+-- Dashboard colours: counters kept by statement-level triggers (src/dashboard.c), the
+-- overdue lookup, the three dashboard views, verify_counters() and rebuild_counters().
+--
+-- The counters are derived data and are NOT registered with pg_extension_config_dump:
+-- a restore loads client, site, agent and check_result with the extension's triggers
+-- enabled, and those triggers rebuild every counter from the rows as they arrive.
+-- Dumping the counters as well would count everything twice.
+
+-- Per agent: its failing checks and tasks by severity, what only the check writers know.
+-- A check writer that changes them reads the agent's site and maintenance flag from the
+-- agent row, which it locks FOR SHARE: a switch or a move of that agent waits for the
+-- writer, or the writer for it, and the agent triggers only read these rows.  Every
+-- roll-up change is computed from this row as returned by UPDATE, i.e. after its row
+-- lock, so concurrent writers of the same agent serialise here and never lose a change.
+-- No foreign keys: a million-row statement must not fire a million referential checks;
+-- the triggers delete these rows with their owners.  Half-empty pages keep the check
+-- writers' updates HOT (no index entries).
+CREATE TABLE maintmode.agent_counter (
+    agent_id        bigint PRIMARY KEY,
+    failing_error   integer NOT NULL DEFAULT 0,
+    failing_warning integer NOT NULL DEFAULT 0,
+    failing_info    integer NOT NULL DEFAULT 0
+) WITH (fillfactor = 50);
+
+-- Per site: agents, agents in maintenance, and agents not in maintenance whose counter
+-- colour is error / warning.  Written only when an agent's colour class changes.
+CREATE TABLE maintmode.site_counter (
+    site_id               bigint PRIMARY KEY,
+    client_id             bigint NOT NULL,
+    agents                bigint NOT NULL DEFAULT 0,
+    agents_in_maintenance bigint NOT NULL DEFAULT 0,
+    agents_error          bigint NOT NULL DEFAULT 0,
+    agents_warning        bigint NOT NULL DEFAULT 0
+);
+
+-- Per client, spread over client_stripes() rows (a site adds to stripe
+-- client_stripe(site_id)), so that sessions working on different sites of one client do
+-- not queue on one row.  Error / warning are counted in sites (sites with
+-- agents_error > 0 / agents_warning > 0): a client row is written only when a site
+-- changes class, not whenever one of its agents does.
+CREATE TABLE maintmode.client_counter (
+    client_id             bigint NOT NULL,
+    stripe                integer NOT NULL,
+    agents                bigint NOT NULL DEFAULT 0,
+    agents_in_maintenance bigint NOT NULL DEFAULT 0,
+    sites_error           bigint NOT NULL DEFAULT 0,
+    sites_warning         bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (client_id, stripe)
+);
+
+-- These small functions have SQL-standard bodies: parsed here, so no operator from a
+-- caller's search_path can stand in, and still inlined into the triggers' statements.
+CREATE FUNCTION maintmode.client_stripes() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN 4;
+
+CREATE FUNCTION maintmode.client_stripe(site_id bigint) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (site_id % maintmode.client_stripes())::integer;
+
+-- What one agent adds to its site's agents_error / agents_warning (0 or 1): its counter
+-- colour, when it is not in maintenance.  Overdue is time-based and added at read time.
+CREATE FUNCTION maintmode.counts_as_error(in_maintenance boolean, failing_error integer)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (NOT in_maintenance AND failing_error > 0)::integer;
+
+CREATE FUNCTION maintmode.counts_as_warning(in_maintenance boolean, failing_error integer,
+                                            failing_warning integer)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (NOT in_maintenance AND failing_error = 0 AND failing_warning > 0)::integer;
+
+-- The instant an agent becomes overdue (null if never seen): last_seen + overdue_time
+-- minutes.  Immutable (whole minutes do not depend on the time zone), so it can be
+-- indexed; overdue_at < now() is exactly agent_status() = 'overdue'.
+CREATE FUNCTION maintmode.overdue_at(last_seen timestamptz, overdue_time integer)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'maintmode_overdue_at'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Only agents that can turn their site red by being overdue are in this index, so the
+-- site and client views find them with a range scan up to now(), whatever the fleet size.
+CREATE INDEX agent_overdue_at_idx ON maintmode.agent
+    (maintmode.overdue_at(last_seen, overdue_time)) INCLUDE (site_id)
+    WHERE NOT maintenance_mode
+      AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert);
+
+-- Statistics on the overdue instant, so that the planner can estimate "< now()" (it
+-- evaluates now() for estimates) instead of guessing a third of the agents.
+CREATE STATISTICS maintmode.agent_overdue_at_stats
+    ON (maintmode.overdue_at(last_seen, overdue_time)) FROM maintmode.agent;
+
+-- Agents not in maintenance, overdue now, with an overdue alert flag on (uses the index).
+-- client_id by a lookup per overdue agent: the planner cannot know how few they are
+-- (now() is not a constant), and must not join every site to find them.
+CREATE VIEW maintmode.overdue_alerting_agent AS
+    SELECT id AS agent_id, site_id,
+           (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id
+      FROM maintmode.agent a
+     WHERE NOT maintenance_mode
+       AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
+       AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
+
+-- The same, for the site and client views: a function, not inlined (SET), so that the
+-- planner of a dashboard read takes its ROWS estimate whatever the statistics say (a
+-- guess of a third of the fleet makes a read look costly enough to be JIT-compiled,
+-- which alone takes longer than the read), and its own query never reads every agent.
+-- SECURITY DEFINER: it reads the agents whatever the caller may read, so it is revoked
+-- from PUBLIC like every function that reads fleet data as its owner: a role that reads
+-- the site or client view needs EXECUTE on it too.
+CREATE FUNCTION maintmode.overdue_alerting_agents(
+    OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE ROWS 10 SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+BEGIN ATOMIC
+    SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent;
+END;
+
+CREATE VIEW maintmode.agent_dashboard AS
+    SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
+           maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) AS status,
+           a.maintenance_mode,
+           coalesce(c.failing_error, 0) AS failing_error,
+           coalesce(c.failing_warning, 0) AS failing_warning,
+           coalesce(c.failing_info, 0) AS failing_info,
+           CASE
+               WHEN a.maintenance_mode THEN 'maintenance'
+               WHEN c.failing_error > 0
+                    OR ((a.overdue_email_alert OR a.overdue_text_alert OR a.overdue_dashboard_alert)
+                        AND maintmode.overdue_at(a.last_seen, a.overdue_time) < pg_catalog.now())
+                   THEN 'error'
+               WHEN c.failing_warning > 0 THEN 'warning'
+               WHEN c.failing_info > 0 THEN 'info'
+               ELSE 'passing'
+           END AS colour
+      FROM maintmode.agent a
+      JOIN maintmode.site s ON s.id = a.site_id
+      LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id;
+
+CREATE VIEW maintmode.site_dashboard AS
+    SELECT s.id AS site_id, s.client_id, s.name,
+           coalesce(c.agents, 0) AS agents,
+           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.agents_error > 0
+                    OR s.id IN (SELECT site_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN c.agents_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM maintmode.site s
+      LEFT JOIN maintmode.site_counter c ON c.site_id = s.id;
+
+-- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
+-- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
+-- twice as long.  A stripe's counts stay far below 2^31.
+CREATE VIEW maintmode.client_dashboard AS
+    SELECT k.id AS client_id, k.name,
+           coalesce(c.agents, 0) AS agents,
+           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.sites_error > 0
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN c.sites_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM maintmode.client k
+      LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
+                        sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                        sum(sites_error::integer) AS sites_error,
+                        sum(sites_warning::integer) AS sites_warning
+                   FROM maintmode.client_counter
+                  GROUP BY client_id) c ON c.client_id = k.id;
+
+-- The counters recomputed from the base tables: what verify_counters() compares with and
+-- rebuild_counters() writes.
+CREATE VIEW maintmode.agent_counter_recomputed AS
+    SELECT a.id AS agent_id,
+           coalesce(f.failing_error, 0) AS failing_error,
+           coalesce(f.failing_warning, 0) AS failing_warning,
+           coalesce(f.failing_info, 0) AS failing_info
+      FROM maintmode.agent a
+      LEFT JOIN (SELECT agent_id,
+                        count(*) FILTER (WHERE alert_severity = 'error')::integer AS failing_error,
+                        count(*) FILTER (WHERE alert_severity = 'warning')::integer AS failing_warning,
+                        count(*) FILTER (WHERE alert_severity = 'info')::integer AS failing_info
+                   FROM maintmode.check_result
+                  WHERE status = 'failing'
+                  GROUP BY agent_id) f ON f.agent_id = a.id;
+
+CREATE VIEW maintmode.site_counter_recomputed AS
+    SELECT s.id AS site_id, s.client_id,
+           count(a.id) AS agents,
+           count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
+           coalesce(sum(maintmode.counts_as_error(a.maintenance_mode, f.failing_error)), 0)
+               AS agents_error,
+           coalesce(sum(maintmode.counts_as_warning(a.maintenance_mode, f.failing_error,
+                                                    f.failing_warning)), 0) AS agents_warning
+      FROM maintmode.site s
+      LEFT JOIN maintmode.agent a ON a.site_id = s.id
+      LEFT JOIN maintmode.agent_counter_recomputed f ON f.agent_id = a.id
+     GROUP BY s.id;
+
+CREATE VIEW maintmode.client_counter_recomputed AS
+    SELECT k.id AS client_id, stripe,
+           coalesce(sum(s.agents), 0)::bigint AS agents,
+           coalesce(sum(s.agents_in_maintenance), 0)::bigint AS agents_in_maintenance,
+           count(*) FILTER (WHERE s.agents_error > 0) AS sites_error,
+           count(*) FILTER (WHERE s.agents_warning > 0) AS sites_warning
+      FROM maintmode.client k
+     CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe
+      LEFT JOIN maintmode.site_counter_recomputed s
+             ON s.client_id = k.id AND maintmode.client_stripe(s.site_id) = stripe
+     GROUP BY k.id, stripe;
+
+-- One row per stored counter value that differs from its recomputation; a missing row
+-- shows as null on its side.  stripe is set for client counters only.
+CREATE FUNCTION maintmode.verify_counters(
+    OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
+    OUT stored bigint, OUT recomputed bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT 'agent', coalesce(s.agent_id, r.agent_id), NULL::integer, v.field, v.stored, v.recomputed
+      FROM maintmode.agent_counter s
+      FULL JOIN maintmode.agent_counter_recomputed r ON r.agent_id = s.agent_id
+     CROSS JOIN LATERAL (VALUES
+         ('failing_error', s.failing_error, r.failing_error),
+         ('failing_warning', s.failing_warning, r.failing_warning),
+         ('failing_info', s.failing_info, r.failing_info)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'site', coalesce(s.site_id, r.site_id), NULL, v.field, v.stored, v.recomputed
+      FROM maintmode.site_counter s
+      FULL JOIN maintmode.site_counter_recomputed r ON r.site_id = s.site_id
+     CROSS JOIN LATERAL (VALUES
+         ('client_id', s.client_id, r.client_id),
+         ('agents', s.agents, r.agents),
+         ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
+         ('agents_error', s.agents_error, r.agents_error),
+         ('agents_warning', s.agents_warning, r.agents_warning)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'client', coalesce(s.client_id, r.client_id), coalesce(s.stripe, r.stripe),
+           v.field, v.stored, v.recomputed
+      FROM maintmode.client_counter s
+      FULL JOIN maintmode.client_counter_recomputed r
+             ON r.client_id = s.client_id AND r.stripe = s.stripe
+     CROSS JOIN LATERAL (VALUES
+         ('agents', s.agents, r.agents),
+         ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
+         ('sites_error', s.sites_error, r.sites_error),
+         ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    ORDER BY 1, 2, 3, 4;
+END;
+
+-- Recomputes every counter from the base tables, in C (src/dashboard.c): TRUNCATE cannot
+-- be in an SQL-standard body.  TRUNCATE takes the counters' ACCESS EXCLUSIVE lock before
+-- the recomputation's snapshot: writers whose triggers ran before are committed and seen,
+-- writers whose triggers run after wait and then apply their change on top.  Run it in
+-- READ COMMITTED (the default) for that reason.
+CREATE FUNCTION maintmode.rebuild_counters(
+    OUT agent_counters bigint, OUT site_counters bigint, OUT client_counters bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'maintmode_rebuild_counters'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+
+-- The counter triggers (src/dashboard.c): statement-level, one per table and event,
+-- because a trigger with transition tables may have only one event.  Named so they
+-- sort after the core's agent_starts_in_server_maintenance; they do not depend on it.
+-- The agent, site and client triggers raise work_mem for their own statements only: a
+-- million-row statement (server_maint_mode, a restore) then joins and groups in memory;
+-- a one-row statement uses kilobytes whatever the setting.  The check trigger fires for
+-- every check result and mostly runs no SQL: it is neither SECURITY DEFINER nor SET,
+-- and becomes its owner with the pinned search_path only around the SQL it runs
+-- (become_owner() in src/dashboard.c), which saves the per-call GUC switch.
+CREATE FUNCTION maintmode.check_counter_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_check_counter_trigger'
+LANGUAGE C;
+CREATE FUNCTION maintmode.agent_counter_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_agent_counter_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+CREATE FUNCTION maintmode.site_counter_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_site_counter_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+CREATE FUNCTION maintmode.client_counter_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_client_counter_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+
+CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.check_result
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.check_counter_trigger();
+-- Transition tables rule out a column list (UPDATE OF ...): every UPDATE fires these,
+-- and the C code returns without running SQL when no counted column changed.
+CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.check_result
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.check_counter_trigger();
+CREATE TRIGGER dashboard_counters_delete AFTER DELETE ON maintmode.check_result
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.check_counter_trigger();
+CREATE TRIGGER dashboard_counters_truncate AFTER TRUNCATE ON maintmode.check_result
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.check_counter_trigger();
+
+CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.agent
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_counter_trigger();
+-- Heartbeats (last_seen) change no counter (overdue is taken at read time): the C code
+-- compares site_id and maintenance_mode and returns without running SQL.
+CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.agent
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_counter_trigger();
+CREATE TRIGGER dashboard_counters_delete AFTER DELETE ON maintmode.agent
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_counter_trigger();
+CREATE TRIGGER dashboard_counters_truncate AFTER TRUNCATE ON maintmode.agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_counter_trigger();
+
+CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.site
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.site_counter_trigger();
+CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.site
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.site_counter_trigger();
+CREATE TRIGGER dashboard_counters_delete AFTER DELETE ON maintmode.site
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.site_counter_trigger();
+CREATE TRIGGER dashboard_counters_truncate AFTER TRUNCATE ON maintmode.site
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.site_counter_trigger();
+
+CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.client
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();
+CREATE TRIGGER dashboard_counters_delete AFTER DELETE ON maintmode.client
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();
+CREATE TRIGGER dashboard_counters_truncate AFTER TRUNCATE ON maintmode.client
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();
+
+REVOKE ALL ON FUNCTION maintmode.check_counter_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.agent_counter_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.site_counter_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.client_counter_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.rebuild_counters() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents() FROM PUBLIC;
