@@ -14,6 +14,10 @@ LANGUAGE C;
 CREATE TRIGGER agent_effective_maintenance
     BEFORE INSERT OR UPDATE ON maintmode.agent
     FOR EACH ROW EXECUTE FUNCTION maintmode.agent_effective_maintenance_trigger();
+COMMENT ON FUNCTION maintmode.agent_effective_maintenance_trigger() IS
+    'Trigger function of agent_effective_maintenance (BEFORE INSERT OR UPDATE on agent): '
+    'keeps maintenance_mode equal to hand_maintenance OR window_maintenance, and sets '
+    'hand_since and hand_set_by. Internal; revoked from PUBLIC.';
 
 -- One row per call of a switch, of server_maint_mode and of the window calls (a sweep
 -- only when it changed something): who, what, where, and how many agents changed.
@@ -30,6 +34,10 @@ CREATE TABLE maintmode.event_log (
     CHECK ((scope = 'server') = (target_id IS NULL))
 );
 CREATE INDEX event_log_logged_at_idx ON maintmode.event_log (logged_at);
+COMMENT ON TABLE maintmode.event_log IS
+    'One row per call of a switch, of server_maint_mode and of the window calls (a sweep '
+    'only when it changed something): when, who, what, where, and how many agents '
+    'changed. Written by the extension.';
 
 SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log_id_seq', '');
@@ -42,6 +50,11 @@ CREATE FUNCTION maintmode.set_agent_maintenance(agent bigint, enabled boolean,
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'maintmode_set_agent_maintenance'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text) IS
+    'Puts agent agent in maintenance by hand (enabled true; until: when it expires, '
+    'reason: why) or takes it out (false); returns how many agents changed. Runs as the '
+    'extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE may '
+    'call it.';
 
 CREATE FUNCTION maintmode.set_site_maintenance(site bigint, enabled boolean,
                                                until timestamptz DEFAULT NULL,
@@ -49,6 +62,11 @@ CREATE FUNCTION maintmode.set_site_maintenance(site bigint, enabled boolean,
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'maintmode_set_site_maintenance'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.set_site_maintenance(bigint, boolean, timestamptz, text) IS
+    'Puts every agent of site site in maintenance by hand (enabled true; until: when it '
+    'expires, reason: why) or takes them out (false); returns how many agents changed. '
+    'Runs as the extension''s owner; revoked from PUBLIC: superusers and roles granted '
+    'EXECUTE may call it.';
 
 CREATE FUNCTION maintmode.set_client_maintenance(client bigint, enabled boolean,
                                                  until timestamptz DEFAULT NULL,
@@ -56,6 +74,11 @@ CREATE FUNCTION maintmode.set_client_maintenance(client bigint, enabled boolean,
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'maintmode_set_client_maintenance'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.set_client_maintenance(bigint, boolean, timestamptz, text) IS
+    'Puts every agent of client client in maintenance by hand (enabled true; until: when '
+    'it expires, reason: why) or takes them out (false); returns how many agents changed. '
+    'Runs as the extension''s owner; revoked from PUBLIC: superusers and roles granted '
+    'EXECUTE may call it.';
 
 REVOKE ALL ON FUNCTION maintmode.agent_effective_maintenance_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text) FROM PUBLIC;

@@ -31,6 +31,34 @@ CREATE TABLE maintmode.maintenance_window (
 CREATE INDEX maintenance_window_agent_id_idx ON maintmode.maintenance_window (agent_id);
 CREATE INDEX maintenance_window_site_id_idx ON maintmode.maintenance_window (site_id);
 CREATE INDEX maintenance_window_client_id_idx ON maintmode.maintenance_window (client_id);
+COMMENT ON TABLE maintmode.maintenance_window IS
+    'Maintenance windows: one agent, site or client, or the whole server; one-off, or '
+    'recurring daily or weekly. Kept after they end, as history. Written by '
+    'create_window(), end_window() and extend_window().';
+COMMENT ON COLUMN maintmode.maintenance_window.agent_id IS
+    'The agent the window covers (scope agent). agent_id, site_id and client_id all null: '
+    'the whole server.';
+COMMENT ON COLUMN maintmode.maintenance_window.site_id IS
+    'The site whose agents the window covers (scope site).';
+COMMENT ON COLUMN maintmode.maintenance_window.client_id IS
+    'The client whose agents the window covers (scope client).';
+COMMENT ON COLUMN maintmode.maintenance_window.starts_at IS
+    'Start; of a recurring window, the first occurrence, whose local time of day (and '
+    'weekday) in time_zone every occurrence keeps.';
+COMMENT ON COLUMN maintmode.maintenance_window.ends_at IS
+    'End of a one-off window; of a recurring one, the end of the series (null: none).';
+COMMENT ON COLUMN maintmode.maintenance_window.repeat IS
+    '''daily'' or ''weekly''; null: one-off.';
+COMMENT ON COLUMN maintmode.maintenance_window.time_zone IS
+    'The time zone of a recurring window; null for a one-off.';
+COMMENT ON COLUMN maintmode.maintenance_window.duration IS
+    'The length of each occurrence of a recurring window, in local time; null for a '
+    'one-off.';
+COMMENT ON COLUMN maintmode.maintenance_window.created_by IS
+    'The role that created the window (the session role, after SET ROLE).';
+COMMENT ON COLUMN maintmode.maintenance_window.ended_at IS
+    'When end_window() ended the window, or cancelled it before it started; null: not '
+    'ended.';
 
 SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_window', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_window_id_seq', '');
@@ -48,6 +76,9 @@ CREATE FUNCTION maintmode.window_clock()
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'maintmode_window_clock'
 LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.window_clock() IS
+    'Now for windows and expiries: maintmode.test_now when a superuser set it (tests), '
+    'else now(). Executable by PUBLIC (given USAGE on the schema).';
 
 -- The occurrence of window w in force at "at" (no row when none is).  A recurring
 -- window's occurrences start at the same local wall-clock time in its time zone, whatever
@@ -84,6 +115,10 @@ BEGIN ATOMIC
      ORDER BY o.ends DESC
      LIMIT 1;
 END;
+COMMENT ON FUNCTION maintmode.window_occurrence(maintmode.maintenance_window, timestamptz) IS
+    'The occurrence (starts, ends) of window w in force at the instant at; no row when '
+    'none is. Computes from its arguments only; executable by PUBLIC (given USAGE on the '
+    'schema).';
 
 CREATE FUNCTION maintmode.create_window(scope text, target bigint, starts timestamptz,
                                         ends timestamptz DEFAULT NULL,
@@ -94,22 +129,42 @@ CREATE FUNCTION maintmode.create_window(scope text, target bigint, starts timest
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'maintmode_create_window'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.create_window(text, bigint, timestamptz, timestamptz, interval, text, text, text) IS
+    'Creates a window: scope ''agent'', ''site'' or ''client'' with target its id, or '
+    '''server''; one-off from starts with ends or duration, or recurring with repeat, '
+    'duration and time_zone; reason required. A window in force applies at once. Returns '
+    'its id. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
 
 CREATE FUNCTION maintmode.end_window("window" bigint)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'maintmode_end_window'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.end_window(bigint) IS
+    'Ends window window now: a recurring one''s series ends, one not started yet is '
+    'cancelled. Returns how many agents left maintenance. Runs as the extension''s owner; '
+    'revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
 
 CREATE FUNCTION maintmode.extend_window("window" bigint, ends timestamptz)
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'maintmode_extend_window'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.extend_window(bigint, timestamptz) IS
+    'Moves the end of window window, not yet over, to the later ends; returns the new '
+    'end. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
 
 CREATE FUNCTION maintmode.sweep_windows(
     OUT hand_expired bigint, OUT window_entered bigint, OUT window_left bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'maintmode_sweep_windows'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.sweep_windows() IS
+    'Brings every agent to the window clock: expires hand-set maintenance, enters windows '
+    'in force, leaves windows no longer in force; returns how many agents each changed '
+    '(hand_expired, window_entered, window_left). Run by the window worker, or by a '
+    'scheduler. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
 
 -- Agents created under a window in force start in it (moved agents follow at the next
 -- sweep).
@@ -122,6 +177,9 @@ CREATE TRIGGER agent_joins_windows
     AFTER INSERT ON maintmode.agent
     REFERENCING NEW TABLE AS new_agents
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_joins_windows_trigger();
+COMMENT ON FUNCTION maintmode.agent_joins_windows_trigger() IS
+    'Trigger function of agent_joins_windows (AFTER INSERT on agent): new agents covered '
+    'by a window in force start in it. Internal; revoked from PUBLIC.';
 
 -- Agents in maintenance, one row per reason they are in it (set by hand, each window in
 -- force), with who, why, since and until when (until NULL: no end set); longest in
@@ -144,6 +202,11 @@ CREATE VIEW maintmode.agents_in_maintenance AS
                    OR num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)) c
      WHERE a.maintenance_mode
      ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
+COMMENT ON VIEW maintmode.agents_in_maintenance IS
+    'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
+    'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
+    'current occurrence''s start and end); longest in maintenance first. Read at the '
+    'window clock.';
 
 REVOKE ALL ON FUNCTION maintmode.create_window(text, bigint, timestamptz, timestamptz, interval, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.end_window(bigint) FROM PUBLIC;

@@ -13,6 +13,9 @@ CREATE TABLE maintmode.server_mode (
     CHECK (in_maintenance = (since IS NOT NULL)),
     CHECK (states_saved_at IS NULL OR in_maintenance)
 );
+COMMENT ON TABLE maintmode.server_mode IS
+    'Server maintenance: at most one row, created by the first server_maint_mode() call. '
+    'Written by server_maint_mode(); server_maint_status() reads it.';
 
 -- Each agent's hand flag as it was before server_maint_mode('enable'); the column is
 -- named maintenance_mode, but holds hand_maintenance: a window never enters the saved
@@ -23,6 +26,10 @@ CREATE TABLE maintmode.saved_state (
     agent_id         bigint PRIMARY KEY,
     maintenance_mode boolean NOT NULL
 );
+COMMENT ON TABLE maintmode.saved_state IS
+    'Each agent''s hand flag (column maintenance_mode) as it was before '
+    'server_maint_mode(''enable''); ''disable'' restores and removes them. Written by '
+    'server_maint_mode().';
 
 SELECT pg_catalog.pg_extension_config_dump('maintmode.server_mode', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.saved_state', '');
@@ -33,6 +40,14 @@ CREATE FUNCTION maintmode.server_maint_mode(option text,
 RETURNS record
 AS 'MODULE_PATHNAME', 'maintmode_server_maint_mode'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.server_maint_mode(text) IS
+    'Server maintenance: option ''enable'' saves every agent''s hand flag and puts every '
+    'agent in, ''disable'' restores the saved flags; ''force-enable'' and '
+    '''force-disable'' put every agent in or out without saving or restoring '
+    '(''force-disable'' also ends the server-wide windows in force). Returns the action, '
+    'agents_changed, states_saved, states_restored and whether the server is in '
+    'maintenance. Runs as the extension''s owner; revoked from PUBLIC: superusers and '
+    'roles granted EXECUTE may call it.';
 
 -- The server is in maintenance also while a server-wide window is in force: since and by
 -- whom are then the window's.
@@ -60,6 +75,12 @@ BEGIN ATOMIC
              ORDER BY o.starts
              LIMIT 1) w ON true;
 END;
+COMMENT ON FUNCTION maintmode.server_maint_status() IS
+    'Whether the server is in maintenance (by server_maint_mode or a server-wide window '
+    'in force), since when and enabled by whom, the saved states, the agents and the '
+    'agents in maintenance. Runs as the caller, who needs SELECT on server_mode, '
+    'saved_state, agent and maintenance_window; executable by PUBLIC (given USAGE on the '
+    'schema).';
 
 -- Agents created while the server is in maintenance start in it.
 CREATE FUNCTION maintmode.agent_insert_trigger()
@@ -71,6 +92,10 @@ CREATE TRIGGER agent_starts_in_server_maintenance
     AFTER INSERT ON maintmode.agent
     REFERENCING NEW TABLE AS new_agents
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_insert_trigger();
+COMMENT ON FUNCTION maintmode.agent_insert_trigger() IS
+    'Trigger function of agent_starts_in_server_maintenance (AFTER INSERT on agent): '
+    'agents created while the server is in maintenance start in it. Internal; revoked '
+    'from PUBLIC.';
 
 REVOKE ALL ON FUNCTION maintmode.server_maint_mode(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.agent_insert_trigger() FROM PUBLIC;

@@ -21,6 +21,10 @@ CREATE TABLE maintmode.agent_counter (
     failing_warning integer NOT NULL DEFAULT 0,
     failing_info    integer NOT NULL DEFAULT 0
 ) WITH (fillfactor = 50);
+COMMENT ON TABLE maintmode.agent_counter IS
+    'Dashboard counters per agent: its failing checks and tasks by severity. Derived data '
+    'kept by triggers, not dumped; verify_counters() checks them, rebuild_counters() '
+    'rebuilds them.';
 
 -- Per site: agents, agents in maintenance, and agents not in maintenance whose counter
 -- colour is error / warning.  Written only when an agent's colour class changes.
@@ -32,6 +36,10 @@ CREATE TABLE maintmode.site_counter (
     agents_error          bigint NOT NULL DEFAULT 0,
     agents_warning        bigint NOT NULL DEFAULT 0
 );
+COMMENT ON TABLE maintmode.site_counter IS
+    'Dashboard counters per site: agents, agents in maintenance, and agents not in '
+    'maintenance whose failing checks make them error / warning. Derived data kept by '
+    'triggers, not dumped.';
 
 -- Per client, spread over client_stripes() rows (a site adds to stripe
 -- client_stripe(site_id)), so that sessions working on different sites of one client do
@@ -47,26 +55,44 @@ CREATE TABLE maintmode.client_counter (
     sites_warning         bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (client_id, stripe)
 );
+COMMENT ON TABLE maintmode.client_counter IS
+    'Dashboard counters per client, spread over client_stripes() rows: agents, agents in '
+    'maintenance, and sites with error / warning agents. Derived data kept by triggers, '
+    'not dumped.';
 
 -- These small functions have SQL-standard bodies: parsed here, so no operator from a
 -- caller's search_path can stand in, and still inlined into the triggers' statements.
 CREATE FUNCTION maintmode.client_stripes() RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN 4;
+COMMENT ON FUNCTION maintmode.client_stripes() IS
+    'The number of client_counter rows (stripes) per client. Executable by PUBLIC (given '
+    'USAGE on the schema).';
 
 CREATE FUNCTION maintmode.client_stripe(site_id bigint) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (site_id % maintmode.client_stripes())::integer;
+COMMENT ON FUNCTION maintmode.client_stripe(bigint) IS
+    'The client_counter stripe that site site_id adds to. Computes from its arguments '
+    'only; executable by PUBLIC (given USAGE on the schema).';
 
 -- What one agent adds to its site's agents_error / agents_warning (0 or 1): its counter
 -- colour, when it is not in maintenance.  Overdue is time-based and added at read time.
 CREATE FUNCTION maintmode.counts_as_error(in_maintenance boolean, failing_error integer)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (NOT in_maintenance AND failing_error > 0)::integer;
+COMMENT ON FUNCTION maintmode.counts_as_error(boolean, integer) IS
+    '1 if an agent with this maintenance flag and failing_error count makes its site '
+    'error, else 0 (overdue is added at read time). Computes from its arguments only; '
+    'executable by PUBLIC (given USAGE on the schema).';
 
 CREATE FUNCTION maintmode.counts_as_warning(in_maintenance boolean, failing_error integer,
                                             failing_warning integer)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN (NOT in_maintenance AND failing_error = 0 AND failing_warning > 0)::integer;
+COMMENT ON FUNCTION maintmode.counts_as_warning(boolean, integer, integer) IS
+    '1 if an agent with this maintenance flag and these failing counts makes its site '
+    'warning, else 0. Computes from its arguments only; executable by PUBLIC (given USAGE '
+    'on the schema).';
 
 -- The instant an agent becomes overdue (null if never seen): last_seen + overdue_time
 -- minutes.  Immutable (whole minutes do not depend on the time zone), so it can be
@@ -75,6 +101,10 @@ CREATE FUNCTION maintmode.overdue_at(last_seen timestamptz, overdue_time integer
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'maintmode_overdue_at'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.overdue_at(timestamptz, integer) IS
+    'The instant an agent last seen at last_seen becomes overdue: overdue_time minutes '
+    'later (null if never seen). Computes from its arguments only; executable by PUBLIC '
+    '(given USAGE on the schema).';
 
 -- Only agents that can turn their site red by being overdue are in this index, so the
 -- site and client views find them with a range scan up to now(), whatever the fleet size.
@@ -98,6 +128,9 @@ CREATE VIEW maintmode.overdue_alerting_agent AS
      WHERE NOT maintenance_mode
        AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
        AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
+COMMENT ON VIEW maintmode.overdue_alerting_agent IS
+    'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
+    'site and client.';
 
 -- The same, for the site and client views: a function, not inlined (SET), so that the
 -- planner of a dashboard read takes its ROWS estimate whatever the statistics say (a
@@ -115,6 +148,10 @@ SET enable_seqscan = off
 BEGIN ATOMIC
     SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent;
 END;
+COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
+    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
+    'it: their readers need EXECUTE on it. Runs as the extension''s owner; revoked from '
+    'PUBLIC: superusers and roles granted EXECUTE may call it.';
 
 CREATE VIEW maintmode.agent_dashboard AS
     SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
@@ -136,6 +173,9 @@ CREATE VIEW maintmode.agent_dashboard AS
       FROM maintmode.agent a
       JOIN maintmode.site s ON s.id = a.site_id
       LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id;
+COMMENT ON VIEW maintmode.agent_dashboard IS
+    'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing'').';
 
 CREATE VIEW maintmode.site_dashboard AS
     SELECT s.id AS site_id, s.client_id, s.name,
@@ -151,6 +191,10 @@ CREATE VIEW maintmode.site_dashboard AS
            END AS colour
       FROM maintmode.site s
       LEFT JOIN maintmode.site_counter c ON c.site_id = s.id;
+COMMENT ON VIEW maintmode.site_dashboard IS
+    'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
+    '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
+    'overdue_alerting_agents() too.';
 
 -- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
 -- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
@@ -174,6 +218,10 @@ CREATE VIEW maintmode.client_dashboard AS
                         sum(sites_warning::integer) AS sites_warning
                    FROM maintmode.client_counter
                   GROUP BY client_id) c ON c.client_id = k.id;
+COMMENT ON VIEW maintmode.client_dashboard IS
+    'The dashboard''s clients: agents, agents in maintenance, and colour '
+    '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
+    'overdue_alerting_agents() too.';
 
 -- The counters recomputed from the base tables: what verify_counters() compares with and
 -- rebuild_counters() writes.
@@ -190,6 +238,9 @@ CREATE VIEW maintmode.agent_counter_recomputed AS
                    FROM maintmode.check_result
                   WHERE status = 'failing'
                   GROUP BY agent_id) f ON f.agent_id = a.id;
+COMMENT ON VIEW maintmode.agent_counter_recomputed IS
+    'agent_counter recomputed from the fleet tables: what verify_counters() compares with '
+    'and rebuild_counters() writes.';
 
 CREATE VIEW maintmode.site_counter_recomputed AS
     SELECT s.id AS site_id, s.client_id,
@@ -203,6 +254,9 @@ CREATE VIEW maintmode.site_counter_recomputed AS
       LEFT JOIN maintmode.agent a ON a.site_id = s.id
       LEFT JOIN maintmode.agent_counter_recomputed f ON f.agent_id = a.id
      GROUP BY s.id;
+COMMENT ON VIEW maintmode.site_counter_recomputed IS
+    'site_counter recomputed from the fleet tables: what verify_counters() compares with '
+    'and rebuild_counters() writes.';
 
 CREATE VIEW maintmode.client_counter_recomputed AS
     SELECT k.id AS client_id, stripe,
@@ -215,6 +269,9 @@ CREATE VIEW maintmode.client_counter_recomputed AS
       LEFT JOIN maintmode.site_counter_recomputed s
              ON s.client_id = k.id AND maintmode.client_stripe(s.site_id) = stripe
      GROUP BY k.id, stripe;
+COMMENT ON VIEW maintmode.client_counter_recomputed IS
+    'client_counter recomputed from the fleet tables: what verify_counters() compares '
+    'with and rebuild_counters() writes.';
 
 -- One row per stored counter value that differs from its recomputation; a missing row
 -- shows as null on its side.  stripe is set for client counters only.
@@ -258,6 +315,11 @@ BEGIN ATOMIC
      WHERE v.stored IS DISTINCT FROM v.recomputed
     ORDER BY 1, 2, 3, 4;
 END;
+COMMENT ON FUNCTION maintmode.verify_counters() IS
+    'One row per dashboard counter value that differs from its recomputation (counter, '
+    'id, stripe for client counters, field, stored, recomputed); no rows: every counter '
+    'is right. Runs as the caller, who needs SELECT on the counter and fleet tables; '
+    'executable by PUBLIC (given USAGE on the schema).';
 
 -- Recomputes every counter from the base tables, in C (src/dashboard.c): TRUNCATE cannot
 -- be in an SQL-standard body.  TRUNCATE takes the counters' ACCESS EXCLUSIVE lock before
@@ -270,6 +332,10 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'maintmode_rebuild_counters'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.rebuild_counters() IS
+    'Recomputes every dashboard counter from the fleet tables; returns the rows of '
+    'agent_counter, site_counter and client_counter. Runs as the extension''s owner; '
+    'revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
 
 -- The counter triggers (src/dashboard.c): statement-level, one per table and event,
 -- because a trigger with transition tables may have only one event.  Named so they
@@ -283,15 +349,27 @@ SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION maintmode.check_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_check_counter_trigger'
 LANGUAGE C;
+COMMENT ON FUNCTION maintmode.check_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on check_result: keeps the '
+    'dashboard counters. Internal; revoked from PUBLIC.';
 CREATE FUNCTION maintmode.agent_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_agent_counter_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+COMMENT ON FUNCTION maintmode.agent_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on agent: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
 CREATE FUNCTION maintmode.site_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_site_counter_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+COMMENT ON FUNCTION maintmode.site_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on site: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
 CREATE FUNCTION maintmode.client_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_client_counter_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+COMMENT ON FUNCTION maintmode.client_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on client: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
 
 CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.check_result
     REFERENCING NEW TABLE AS new_rows
