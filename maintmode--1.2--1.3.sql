@@ -141,6 +141,10 @@ BEGIN ATOMIC
      LIMIT 1;
 END;
 
+-- The trigger function that starts new agents in server maintenance is named for what it
+-- does.  Its C function keeps its name: the library serves the older schemas too.
+ALTER FUNCTION maintmode.agent_insert_trigger() RENAME TO new_agent_server_maintenance_trigger;
+
 -- Comments on every table, view and function, and on the columns of the tables callers
 -- map whose names do not say it all: the same as in schema/*.sql, so that \d+ and \df+
 -- read the same on a fresh install and an updated one.
@@ -326,7 +330,7 @@ COMMENT ON FUNCTION maintmode.server_maint_status() IS
     'agents in maintenance. Runs as the caller, who needs SELECT on server_mode, '
     'saved_state, agent and maintenance_window; executable by PUBLIC (given USAGE on the '
     'schema).';
-COMMENT ON FUNCTION maintmode.agent_insert_trigger() IS
+COMMENT ON FUNCTION maintmode.new_agent_server_maintenance_trigger() IS
     'Trigger function of agent_starts_in_server_maintenance (AFTER INSERT on agent): '
     'agents created while the server is in maintenance start in it. Internal; revoked '
     'from PUBLIC.';

@@ -82,8 +82,10 @@ COMMENT ON FUNCTION maintmode.server_maint_status() IS
     'saved_state, agent and maintenance_window; executable by PUBLIC (given USAGE on the '
     'schema).';
 
--- Agents created while the server is in maintenance start in it.
-CREATE FUNCTION maintmode.agent_insert_trigger()
+-- Agents created while the server is in maintenance start in it.  The C function keeps
+-- the name it had when this was agent_insert_trigger() (until 1.2): the library serves
+-- the older schemas too, until ALTER EXTENSION UPDATE.
+CREATE FUNCTION maintmode.new_agent_server_maintenance_trigger()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_agent_insert_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
@@ -91,11 +93,11 @@ LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE TRIGGER agent_starts_in_server_maintenance
     AFTER INSERT ON maintmode.agent
     REFERENCING NEW TABLE AS new_agents
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_insert_trigger();
-COMMENT ON FUNCTION maintmode.agent_insert_trigger() IS
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.new_agent_server_maintenance_trigger();
+COMMENT ON FUNCTION maintmode.new_agent_server_maintenance_trigger() IS
     'Trigger function of agent_starts_in_server_maintenance (AFTER INSERT on agent): '
     'agents created while the server is in maintenance start in it. Internal; revoked '
     'from PUBLIC.';
 
 REVOKE ALL ON FUNCTION maintmode.server_maint_mode(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION maintmode.agent_insert_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.new_agent_server_maintenance_trigger() FROM PUBLIC;
