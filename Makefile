@@ -5,10 +5,11 @@ MODULE_big = maintmode
 OBJS = $(patsubst %.c,src/%.o,$(sort $(notdir $(wildcard $(srcdir)/src/*.c))))
 
 EXTENSION = maintmode
-# The 1.0 install script is assembled from one fragment per concern (install/*.sql,
-# applied in name order); upgrade scripts maintmode--X--Y.sql are written by hand.
-# A fresh install of the newest version runs the schema guard, then 1.0 and every
-# update in order.
+# A fresh install of the newest version runs maintmode--1.3.sql, built from the current
+# schema: schema/*.sql, one file per concern, in name order (the schema guard first).
+# Installations of earlier versions are updated by the scripts maintmode--X--Y.sql,
+# written by hand; maintmode--1.0.sql, the released 1.0 install script, stays for
+# CREATE EXTENSION ... VERSION '1.0' (and the update tests).
 UPDATES = maintmode--1.0--1.1.sql maintmode--1.1--1.2.sql maintmode--1.2--1.3.sql
 DATA_built = maintmode--1.0.sql maintmode--1.3.sql
 DATA = $(UPDATES)
@@ -33,13 +34,14 @@ docmoduledir := maintmode
 # After the include, which empties it: the TAP tests' shared module is in test/t.
 PROVE_FLAGS := -I ./test/t
 
-# The 1.0 objects as released, behind the schema guard: CREATE EXTENSION ... VERSION
-# '1.0' (or a later version reached from it) must refuse a schema others control too.
-maintmode--1.0.sql: $(srcdir)/schema/guard.sql $(sort $(wildcard $(srcdir)/install/*.sql))
-	{ cat $<; cat $(filter-out $<,$^) | grep -v '^\\echo '; } > $@
+# The 1.0 objects as released (released/), behind the schema guard: CREATE EXTENSION
+# ... VERSION '1.0' (or a later version reached from it) refuses a schema others control
+# too.  The objects 1.0 creates are unchanged.
+maintmode--1.0.sql: $(srcdir)/schema/00_guard.sql $(srcdir)/released/maintmode--1.0.sql
+	{ sed -n '/^\\echo/,$$p' $<; grep -v '^\\echo ' $(srcdir)/released/maintmode--1.0.sql; } > $@
 
-maintmode--1.3.sql: maintmode--1.0.sql $(addprefix $(srcdir)/,$(UPDATES))
-	{ cat $<; cat $(filter-out $<,$^) | grep -v '^\\echo '; } > $@
+maintmode--1.3.sql: $(sort $(wildcard $(srcdir)/schema/*.sql))
+	cat $^ > $@
 
 # Out of tree, the objects' directory src/ must exist in the build directory.
 ifneq ($(srcdir),.)

@@ -140,3 +140,331 @@ BEGIN ATOMIC
      ORDER BY o.ends DESC
      LIMIT 1;
 END;
+
+-- The trigger function that starts new agents in server maintenance is named for what it
+-- does.  Its C function keeps its name: the library serves the older schemas too.
+ALTER FUNCTION maintmode.agent_insert_trigger() RENAME TO new_agent_server_maintenance_trigger;
+
+-- Comments on every table, view and function, and on the columns of the tables callers
+-- map whose names do not say it all: the same as in schema/*.sql, so that \d+ and \df+
+-- read the same on a fresh install and an updated one.
+
+-- schema/10_fleet.sql
+COMMENT ON TABLE maintmode.client IS
+    'Clients of the RMM, each with its sites. Written by the application; deleting a '
+    'client deletes its sites, their agents and checks, and the windows and alerts of all '
+    'of them.';
+COMMENT ON TABLE maintmode.site IS
+    'Sites of a client, each with its agents; name unique within the client. Written by '
+    'the application.';
+COMMENT ON TABLE maintmode.agent IS
+    'Agents, the machines the RMM monitors, each at a site. Written by the application; '
+    'the switches, server maintenance and windows write its maintenance columns. '
+    'maintenance_mode is the effective state every reader uses.';
+COMMENT ON COLUMN maintmode.agent.maintenance_mode IS
+    'In maintenance: the effective state, hand_maintenance OR window_maintenance (a '
+    'trigger keeps it so). An UPDATE or INSERT that changes it sets hand_maintenance.';
+COMMENT ON COLUMN maintmode.agent.last_seen IS
+    'Time of the last heartbeat; null: never seen (status offline).';
+COMMENT ON COLUMN maintmode.agent.offline_time IS
+    'Minutes without a heartbeat after which the agent is offline.';
+COMMENT ON COLUMN maintmode.agent.overdue_time IS
+    'Minutes without a heartbeat after which the agent is overdue.';
+COMMENT ON COLUMN maintmode.agent.overdue_email_alert IS
+    'When overdue: alert by e-mail (sweep_overdue), and colour the dashboard error.';
+COMMENT ON COLUMN maintmode.agent.overdue_text_alert IS
+    'When overdue: alert by text message (sweep_overdue), and colour the dashboard error.';
+COMMENT ON COLUMN maintmode.agent.overdue_dashboard_alert IS
+    'When overdue: colour the dashboard error.';
+COMMENT ON COLUMN maintmode.agent.hand_maintenance IS
+    'In maintenance by hand, i.e. by a switch, server maintenance or a plain UPDATE of '
+    'maintenance_mode, as opposed to a window (window_maintenance).';
+COMMENT ON COLUMN maintmode.agent.hand_since IS
+    'Since when hand_maintenance is on (the window clock when it came on); set by the '
+    'extension, null while it is off.';
+COMMENT ON COLUMN maintmode.agent.hand_set_by IS
+    'The role that turned hand_maintenance on (the session role, after SET ROLE); set by '
+    'the extension, null while it is off.';
+COMMENT ON COLUMN maintmode.agent.hand_reason IS
+    'Why hand_maintenance is on, as the switch or the writer gave it; null while it is '
+    'off.';
+COMMENT ON COLUMN maintmode.agent.hand_until IS
+    'When hand_maintenance expires (the next sweep_windows() turns it off); null: no '
+    'expiry.';
+COMMENT ON COLUMN maintmode.agent.window_maintenance IS
+    'Covered by a maintenance window in force; written only by the window code '
+    '(sweep_windows(), and for new agents a trigger).';
+COMMENT ON TABLE maintmode.check_result IS
+    'Checks and tasks of an agent, one row each, with their current status. Written by '
+    'the application; a status turning failing raises an alert when email_alert or '
+    'text_alert is on, and colours the dashboard.';
+COMMENT ON COLUMN maintmode.check_result.kind IS
+    '''check'' or ''task''; the dashboard and the alerts treat them alike.';
+COMMENT ON COLUMN maintmode.check_result.status IS
+    '''pending'', ''passing'' or ''failing''.';
+COMMENT ON COLUMN maintmode.check_result.alert_severity IS
+    '''info'', ''warning'' or ''error'': the severity of its alerts, and the dashboard '
+    'colour while it fails.';
+COMMENT ON COLUMN maintmode.check_result.email_alert IS
+    'Turning failing raises an alert to send by e-mail.';
+COMMENT ON COLUMN maintmode.check_result.text_alert IS
+    'Turning failing raises an alert to send by text message (SMS).';
+COMMENT ON FUNCTION maintmode.agent_status(timestamptz, integer, integer) IS
+    'The status of an agent last seen at last_seen with these offline and overdue '
+    'minutes: ''online'', ''offline'' or ''overdue'' at now() (never seen: ''offline''). '
+    'Computes from its arguments only; executable by PUBLIC (given USAGE on the schema).';
+COMMENT ON FUNCTION maintmode.agent_status(bigint) IS
+    'The status of agent agent: ''online'', ''offline'' or ''overdue'' at now(), as '
+    'agent_status(last_seen, offline_time, overdue_time). Runs as the caller, who needs '
+    'SELECT on agent; executable by PUBLIC (given USAGE on the schema).';
+
+-- schema/20_switching.sql
+COMMENT ON FUNCTION maintmode.agent_effective_maintenance_trigger() IS
+    'Trigger function of agent_effective_maintenance (BEFORE INSERT OR UPDATE on agent): '
+    'keeps maintenance_mode equal to hand_maintenance OR window_maintenance, and sets '
+    'hand_since and hand_set_by. Internal; revoked from PUBLIC.';
+COMMENT ON TABLE maintmode.event_log IS
+    'One row per call of a switch, of server_maint_mode and of the window calls (a sweep '
+    'only when it changed something): when, who, what, where, and how many agents '
+    'changed. Written by the extension.';
+COMMENT ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text) IS
+    'Puts agent agent in maintenance by hand (enabled true; until: when it expires, '
+    'reason: why) or takes it out (false); returns how many agents changed. Runs as the '
+    'extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE may '
+    'call it.';
+COMMENT ON FUNCTION maintmode.set_site_maintenance(bigint, boolean, timestamptz, text) IS
+    'Puts every agent of site site in maintenance by hand (enabled true; until: when it '
+    'expires, reason: why) or takes them out (false); returns how many agents changed. '
+    'Runs as the extension''s owner; revoked from PUBLIC: superusers and roles granted '
+    'EXECUTE may call it.';
+COMMENT ON FUNCTION maintmode.set_client_maintenance(bigint, boolean, timestamptz, text) IS
+    'Puts every agent of client client in maintenance by hand (enabled true; until: when '
+    'it expires, reason: why) or takes them out (false); returns how many agents changed. '
+    'Runs as the extension''s owner; revoked from PUBLIC: superusers and roles granted '
+    'EXECUTE may call it.';
+
+-- schema/30_windows.sql
+COMMENT ON TABLE maintmode.maintenance_window IS
+    'Maintenance windows: one agent, site or client, or the whole server; one-off, or '
+    'recurring daily or weekly. Kept after they end, as history. Written by '
+    'create_window(), end_window() and extend_window().';
+COMMENT ON COLUMN maintmode.maintenance_window.agent_id IS
+    'The agent the window covers (scope agent). agent_id, site_id and client_id all null: '
+    'the whole server.';
+COMMENT ON COLUMN maintmode.maintenance_window.site_id IS
+    'The site whose agents the window covers (scope site).';
+COMMENT ON COLUMN maintmode.maintenance_window.client_id IS
+    'The client whose agents the window covers (scope client).';
+COMMENT ON COLUMN maintmode.maintenance_window.starts_at IS
+    'Start; of a recurring window, the first occurrence, whose local time of day (and '
+    'weekday) in time_zone every occurrence keeps.';
+COMMENT ON COLUMN maintmode.maintenance_window.ends_at IS
+    'End of a one-off window; of a recurring one, the end of the series (null: none).';
+COMMENT ON COLUMN maintmode.maintenance_window.repeat IS
+    '''daily'' or ''weekly''; null: one-off.';
+COMMENT ON COLUMN maintmode.maintenance_window.time_zone IS
+    'The time zone of a recurring window; null for a one-off.';
+COMMENT ON COLUMN maintmode.maintenance_window.duration IS
+    'The length of each occurrence of a recurring window, in local time; null for a '
+    'one-off.';
+COMMENT ON COLUMN maintmode.maintenance_window.created_by IS
+    'The role that created the window (the session role, after SET ROLE).';
+COMMENT ON COLUMN maintmode.maintenance_window.ended_at IS
+    'When end_window() ended the window, or cancelled it before it started; null: not '
+    'ended.';
+COMMENT ON FUNCTION maintmode.window_clock() IS
+    'Now for windows and expiries: maintmode.test_now when a superuser set it (tests), '
+    'else now(). Executable by PUBLIC (given USAGE on the schema).';
+COMMENT ON FUNCTION maintmode.window_occurrence(maintmode.maintenance_window, timestamptz) IS
+    'The occurrence (starts, ends) of window w in force at the instant at; no row when '
+    'none is. Computes from its arguments only; executable by PUBLIC (given USAGE on the '
+    'schema).';
+COMMENT ON FUNCTION maintmode.create_window(text, bigint, timestamptz, timestamptz, interval, text, text, text) IS
+    'Creates a window: scope ''agent'', ''site'' or ''client'' with target its id, or '
+    '''server''; one-off from starts with ends or duration, or recurring with repeat, '
+    'duration and time_zone; reason required. A window in force applies at once. Returns '
+    'its id. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
+COMMENT ON FUNCTION maintmode.end_window(bigint) IS
+    'Ends window window now: a recurring one''s series ends, one not started yet is '
+    'cancelled. Returns how many agents left maintenance. Runs as the extension''s owner; '
+    'revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+COMMENT ON FUNCTION maintmode.extend_window(bigint, timestamptz) IS
+    'Moves the end of window window, not yet over, to the later ends; returns the new '
+    'end. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
+COMMENT ON FUNCTION maintmode.sweep_windows() IS
+    'Brings every agent to the window clock: expires hand-set maintenance, enters windows '
+    'in force, leaves windows no longer in force; returns how many agents each changed '
+    '(hand_expired, window_entered, window_left). Run by the window worker, or by a '
+    'scheduler. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
+COMMENT ON FUNCTION maintmode.agent_joins_windows_trigger() IS
+    'Trigger function of agent_joins_windows (AFTER INSERT on agent): new agents covered '
+    'by a window in force start in it. Internal; revoked from PUBLIC.';
+COMMENT ON VIEW maintmode.agents_in_maintenance IS
+    'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
+    'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
+    'current occurrence''s start and end); longest in maintenance first. Read at the '
+    'window clock.';
+
+-- schema/40_server_mode.sql
+COMMENT ON TABLE maintmode.server_mode IS
+    'Server maintenance: at most one row, created by the first server_maint_mode() call. '
+    'Written by server_maint_mode(); server_maint_status() reads it.';
+COMMENT ON TABLE maintmode.saved_state IS
+    'Each agent''s hand flag (column maintenance_mode) as it was before '
+    'server_maint_mode(''enable''); ''disable'' restores and removes them. Written by '
+    'server_maint_mode().';
+COMMENT ON FUNCTION maintmode.server_maint_mode(text) IS
+    'Server maintenance: option ''enable'' saves every agent''s hand flag and puts every '
+    'agent in, ''disable'' restores the saved flags; ''force-enable'' and '
+    '''force-disable'' put every agent in or out without saving or restoring '
+    '(''force-disable'' also ends the server-wide windows in force). Returns the action, '
+    'agents_changed, states_saved, states_restored and whether the server is in '
+    'maintenance. Runs as the extension''s owner; revoked from PUBLIC: superusers and '
+    'roles granted EXECUTE may call it.';
+COMMENT ON FUNCTION maintmode.server_maint_status() IS
+    'Whether the server is in maintenance (by server_maint_mode or a server-wide window '
+    'in force), since when and enabled by whom, the saved states, the agents and the '
+    'agents in maintenance. Runs as the caller, who needs SELECT on server_mode, '
+    'saved_state, agent and maintenance_window; executable by PUBLIC (given USAGE on the '
+    'schema).';
+COMMENT ON FUNCTION maintmode.new_agent_server_maintenance_trigger() IS
+    'Trigger function of agent_starts_in_server_maintenance (AFTER INSERT on agent): '
+    'agents created while the server is in maintenance start in it. Internal; revoked '
+    'from PUBLIC.';
+
+-- schema/50_dashboard.sql
+COMMENT ON TABLE maintmode.agent_counter IS
+    'Dashboard counters per agent: its failing checks and tasks by severity. Derived data '
+    'kept by triggers, not dumped; verify_counters() checks them, rebuild_counters() '
+    'rebuilds them.';
+COMMENT ON TABLE maintmode.site_counter IS
+    'Dashboard counters per site: agents, agents in maintenance, and agents not in '
+    'maintenance whose failing checks make them error / warning. Derived data kept by '
+    'triggers, not dumped.';
+COMMENT ON TABLE maintmode.client_counter IS
+    'Dashboard counters per client, spread over client_stripes() rows: agents, agents in '
+    'maintenance, and sites with error / warning agents. Derived data kept by triggers, '
+    'not dumped.';
+COMMENT ON FUNCTION maintmode.client_stripes() IS
+    'The number of client_counter rows (stripes) per client. Executable by PUBLIC (given '
+    'USAGE on the schema).';
+COMMENT ON FUNCTION maintmode.client_stripe(bigint) IS
+    'The client_counter stripe that site site_id adds to. Computes from its arguments '
+    'only; executable by PUBLIC (given USAGE on the schema).';
+COMMENT ON FUNCTION maintmode.counts_as_error(boolean, integer) IS
+    '1 if an agent with this maintenance flag and failing_error count makes its site '
+    'error, else 0 (overdue is added at read time). Computes from its arguments only; '
+    'executable by PUBLIC (given USAGE on the schema).';
+COMMENT ON FUNCTION maintmode.counts_as_warning(boolean, integer, integer) IS
+    '1 if an agent with this maintenance flag and these failing counts makes its site '
+    'warning, else 0. Computes from its arguments only; executable by PUBLIC (given USAGE '
+    'on the schema).';
+COMMENT ON FUNCTION maintmode.overdue_at(timestamptz, integer) IS
+    'The instant an agent last seen at last_seen becomes overdue: overdue_time minutes '
+    'later (null if never seen). Computes from its arguments only; executable by PUBLIC '
+    '(given USAGE on the schema).';
+COMMENT ON VIEW maintmode.overdue_alerting_agent IS
+    'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
+    'site and client.';
+COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
+    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
+    'it: their readers need EXECUTE on it. Runs as the extension''s owner; revoked from '
+    'PUBLIC: superusers and roles granted EXECUTE may call it.';
+COMMENT ON VIEW maintmode.agent_dashboard IS
+    'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing'').';
+COMMENT ON VIEW maintmode.site_dashboard IS
+    'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
+    '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
+    'overdue_alerting_agents() too.';
+COMMENT ON VIEW maintmode.client_dashboard IS
+    'The dashboard''s clients: agents, agents in maintenance, and colour '
+    '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
+    'overdue_alerting_agents() too.';
+COMMENT ON VIEW maintmode.agent_counter_recomputed IS
+    'agent_counter recomputed from the fleet tables: what verify_counters() compares with '
+    'and rebuild_counters() writes.';
+COMMENT ON VIEW maintmode.site_counter_recomputed IS
+    'site_counter recomputed from the fleet tables: what verify_counters() compares with '
+    'and rebuild_counters() writes.';
+COMMENT ON VIEW maintmode.client_counter_recomputed IS
+    'client_counter recomputed from the fleet tables: what verify_counters() compares '
+    'with and rebuild_counters() writes.';
+COMMENT ON FUNCTION maintmode.verify_counters() IS
+    'One row per dashboard counter value that differs from its recomputation (counter, '
+    'id, stripe for client counters, field, stored, recomputed); no rows: every counter '
+    'is right. Runs as the caller, who needs SELECT on the counter and fleet tables; '
+    'executable by PUBLIC (given USAGE on the schema).';
+COMMENT ON FUNCTION maintmode.rebuild_counters() IS
+    'Recomputes every dashboard counter from the fleet tables; returns the rows of '
+    'agent_counter, site_counter and client_counter. Runs as the extension''s owner; '
+    'revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+COMMENT ON FUNCTION maintmode.check_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on check_result: keeps the '
+    'dashboard counters. Internal; revoked from PUBLIC.';
+COMMENT ON FUNCTION maintmode.agent_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on agent: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
+COMMENT ON FUNCTION maintmode.site_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on site: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
+COMMENT ON FUNCTION maintmode.client_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on client: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
+
+-- schema/60_alerts.sql
+COMMENT ON TABLE maintmode.alert IS
+    'Alerts raised for agents: check, task and overdue alerts, whether maintenance '
+    'suppressed them, and what was sent when. Raised and resolved by triggers and '
+    'sweep_overdue(); senders take them with take_notifications().';
+COMMENT ON COLUMN maintmode.alert.kind IS
+    '''check'', ''task'' or ''overdue''.';
+COMMENT ON COLUMN maintmode.alert.check_id IS
+    'The check or task (check_result) alerted about; null for overdue alerts.';
+COMMENT ON COLUMN maintmode.alert.severity IS
+    'The check''s alert_severity; ''error'' for overdue alerts.';
+COMMENT ON COLUMN maintmode.alert.email IS
+    'An e-mail is wanted.';
+COMMENT ON COLUMN maintmode.alert.sms IS
+    'A text message (SMS) is wanted.';
+COMMENT ON COLUMN maintmode.alert.suppressed IS
+    'Not to be sent: the agent was in maintenance when it was raised, or entered it '
+    'before it was sent.';
+COMMENT ON COLUMN maintmode.alert.suppressed_reason IS
+    'Why it is suppressed; null when it is not.';
+COMMENT ON COLUMN maintmode.alert.email_sent_at IS
+    'When take_notifications(''email'') took it; null: not yet.';
+COMMENT ON COLUMN maintmode.alert.sms_sent_at IS
+    'When take_notifications(''sms'') took it; null: not yet.';
+COMMENT ON COLUMN maintmode.alert.resolved_at IS
+    'When its condition ended; null: still open.';
+COMMENT ON COLUMN maintmode.alert.last_seen IS
+    'Overdue alerts: the agent''s last_seen when raised, which names the outage.';
+COMMENT ON FUNCTION maintmode.alert_allowed(bigint) IS
+    'Whether agent agent may alert now: true when it is not in maintenance. Runs as the '
+    'caller, who needs SELECT on agent; executable by PUBLIC (given USAGE on the schema).';
+COMMENT ON FUNCTION maintmode.take_notifications(text, integer) IS
+    'Takes up to max_count alerts still to send on channel (''email'' or ''sms''), oldest '
+    'first, marks them sent and returns them as alert rows. Runs as the extension''s '
+    'owner; revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+COMMENT ON FUNCTION maintmode.sweep_overdue() IS
+    'Resolves the overdue alerts of agents seen again, and raises one alert per outage of '
+    'an overdue agent with an overdue e-mail or text flag on (suppressed in maintenance); '
+    'returns how many it raised, suppressed and resolved. Meant to run every minute. Runs '
+    'as the extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE '
+    'may call it.';
+COMMENT ON FUNCTION maintmode.alert_insert_trigger() IS
+    'Trigger function of alert_suppressed_in_maintenance (AFTER INSERT on alert): an '
+    'alert for an agent in maintenance is kept, marked suppressed. Internal; revoked from '
+    'PUBLIC.';
+COMMENT ON FUNCTION maintmode.check_alert_trigger() IS
+    'Trigger function of check_result_alerts (AFTER UPDATE on check_result): a check or '
+    'task turning failing raises an alert, turning not failing resolves it. Internal; '
+    'revoked from PUBLIC.';
+COMMENT ON FUNCTION maintmode.maintenance_alert_trigger() IS
+    'Trigger function of agent_maintenance_alerts (AFTER UPDATE on agent): an agent '
+    'entering maintenance stops its queued alerts; leaving it alerts for the failures it '
+    'hid. Internal; revoked from PUBLIC.';

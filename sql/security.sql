@@ -21,7 +21,7 @@ SELECT count(*) > 0 AS has_functions FROM ext_function;
 SELECT f.function, f.provolatile
   FROM ext_function f, aclexplode(coalesce(f.proacl, acldefault('f', f.proowner))) a
  WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE' AND f.provolatile = 'v'
- ORDER BY 1::text;
+ ORDER BY f.function::text COLLATE "C";
 -- PUBLIC has no privilege on the schema, its tables, views or sequences.
 SELECT count(*) AS public_privileges FROM (
     SELECT FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
@@ -35,7 +35,7 @@ SELECT count(*) AS public_privileges FROM (
 SELECT f.function
   FROM ext_function f, aclexplode(coalesce(f.proacl, acldefault('f', f.proowner))) a
  WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE' AND f.prosecdef
- ORDER BY 1::text;
+ ORDER BY f.function::text COLLATE "C";
 
 -- 2. Every SECURITY DEFINER function pins search_path to pg_catalog, pg_temp.
 SELECT count(*) > 0 AS has_security_definer FROM ext_function WHERE prosecdef;
@@ -46,7 +46,7 @@ SELECT function, proconfig FROM ext_function
 -- functions with SQL-standard bodies, parsed at CREATE EXTENSION.
 SELECT function, lanname, preparsed FROM ext_function
  WHERE NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
- ORDER BY 1::text;
+ ORDER BY function::text COLLATE "C";
 
 -- 3. The roles of the README's "Roles" section, created as it says.
 CREATE ROLE maint_viewer NOLOGIN;

@@ -26,7 +26,7 @@ CREATE TRIGGER t AFTER INSERT ON fake_agent REFERENCING NEW TABLE AS new_rows
 INSERT INTO fake_agent SELECT * FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
 DROP TRIGGER t ON fake_agent;
 CREATE TRIGGER t AFTER INSERT ON fake_agent REFERENCING NEW TABLE AS new_agents
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_insert_trigger();
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.new_agent_server_maintenance_trigger();
 INSERT INTO fake_agent SELECT * FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
 DROP TRIGGER t ON fake_agent;
 CREATE TRIGGER t AFTER INSERT ON fake_agent REFERENCING NEW TABLE AS new_agents

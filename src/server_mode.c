@@ -259,13 +259,18 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 	"   AND EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance)"
 static MMStatement start_in_maintenance_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(START_IN_MAINTENANCE);
 
-/* AFTER INSERT ... FOR EACH STATEMENT, with the new rows as new_agents. */
+/*
+ * new_agent_server_maintenance_trigger() (its C name is the 1.0 one, which the
+ * older schemas this library serves still use): AFTER INSERT ON agent FOR EACH
+ * STATEMENT, new rows as new_agents; starts them in server maintenance.
+ */
 PG_FUNCTION_INFO_V1(maintmode_agent_insert_trigger);
 Datum
 maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "agent_insert_trigger",
-												   TRIGGER_EVENT_INSERT, false);
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent",
+													  "new_agent_server_maintenance_trigger",
+													  TRIGGER_EVENT_INSERT, false);
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);

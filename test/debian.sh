@@ -22,6 +22,10 @@ PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 export DEBIAN_FRONTEND=noninteractive
 
 major=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+# The package installs into Debian's PostgreSQL of that major version (pg_buildext builds
+# with its pg_config), also when PG_CONFIG names a private copy: check and run that one.
+PG_CONFIG=/usr/lib/postgresql/$major/bin/pg_config
+PG_BINDIR=$("$PG_CONFIG" --bindir)
 pkg=postgresql-$major-maintmode
 pkglibdir=$("$PG_CONFIG" --pkglibdir)
 extdir=$("$PG_CONFIG" --sharedir)/extension

@@ -11,7 +11,7 @@ use MaintmodeTest;
 
 # Every version an installation can be on today besides the default; add each new
 # released version here (its upgrade script maintmode--X--Y.sql makes the path).
-my @earlier_versions = ('1.0', '1.1');
+my @earlier_versions = ('1.0', '1.1', '1.2');
 
 my $node = new_maintmode_node('dropupdate');
 
@@ -67,40 +67,86 @@ $node->safe_psql('drop_test', 'DROP SCHEMA maintmode');
 is($node->safe_psql('drop_test', 'SELECT count(*) FROM pg_namespace WHERE nspname = $$maintmode$$'),
 	'0', 'the empty schema drops without CASCADE');
 
-# The extension as the catalogs define it: members, function attributes, columns,
-# constraints, indexes, triggers, dumped tables, privileges.
+# The extension as the catalogs define it, one entry per object or property, sorted:
+# members; functions in full (pg_get_functiondef: arguments and defaults, result,
+# attributes, settings and the body, also an SQL-standard one) and their privileges;
+# table and view columns with their position among the columns not dropped (what
+# INSERT ... SELECT * and SELECT * see), type, default and identity; constraints,
+# indexes, triggers, views' queries, relation kinds, options and privileges; sequences'
+# options; statistics objects; comments; initial privileges; dumped tables and their
+# filter conditions.  A fragment of schema/ that differs from the update path shows
+# here as a line or two of the diff.
 my $definition_sql = q{
-	WITH ext AS (SELECT oid, extconfig FROM pg_extension WHERE extname = 'maintmode'),
-	rels AS (SELECT oid FROM pg_class WHERE relnamespace = 'maintmode'::regnamespace)
+	WITH ext AS (SELECT oid, extconfig, extcondition FROM pg_extension WHERE extname = 'maintmode'),
+	rels AS (SELECT oid, relkind FROM pg_class WHERE relnamespace = 'maintmode'::regnamespace),
+	objs AS (SELECT 'pg_class'::regclass AS classid, oid FROM rels
+	         UNION ALL SELECT 'pg_proc'::regclass, oid FROM pg_proc WHERE pronamespace = 'maintmode'::regnamespace
+	         UNION ALL SELECT 'pg_type'::regclass, oid FROM pg_type WHERE typnamespace = 'maintmode'::regnamespace
+	         UNION ALL SELECT 'pg_constraint'::regclass, oid FROM pg_constraint
+	                    WHERE connamespace = 'maintmode'::regnamespace
+	         UNION ALL SELECT 'pg_trigger'::regclass, oid FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM rels)
+	         UNION ALL SELECT 'pg_statistic_ext'::regclass, oid FROM pg_statistic_ext
+	                    WHERE stxnamespace = 'maintmode'::regnamespace
+	         UNION ALL SELECT 'pg_extension'::regclass, oid FROM ext)
 	SELECT string_agg(x, E'\n' ORDER BY x) FROM (
 	    SELECT 'member ' || pg_describe_object(d.classid, d.objid, 0)
 	      FROM pg_depend d, ext WHERE d.refclassid = 'pg_extension'::regclass
 	                              AND d.refobjid = ext.oid AND d.deptype = 'e'
 	    UNION ALL
-	    SELECT format('function %s secdef=%s config=%s acl=%s volatile=%s parallel=%s strict=%s returns=%s src=%s',
-	                  p.oid::regprocedure, p.prosecdef, p.proconfig, p.proacl, p.provolatile,
-	                  p.proparallel, p.proisstrict, pg_get_function_result(p.oid), md5(p.prosrc))
+	    SELECT format(E'function %s acl=%s\n%s', p.oid::regprocedure, p.proacl, pg_get_functiondef(p.oid))
 	      FROM pg_proc p WHERE p.pronamespace = 'maintmode'::regnamespace
 	    UNION ALL
-	    SELECT format('column %s.%s %s notnull=%s default=%s identity=%s', a.attrelid::regclass,
+	    SELECT format('column %s #%s %s %s notnull=%s default=%s identity=%s generated=%s',
+	                  a.attrelid::regclass, rank() OVER (PARTITION BY a.attrelid ORDER BY a.attnum),
 	                  a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-	                  pg_get_expr(ad.adbin, ad.adrelid), a.attidentity)
+	                  pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated)
 	      FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-	     WHERE a.attrelid IN (SELECT oid FROM rels) AND a.attnum > 0 AND NOT a.attisdropped
+	     WHERE a.attrelid IN (SELECT oid FROM rels WHERE relkind IN ('r', 'p', 'v', 'm', 'f'))
+	       AND a.attnum > 0 AND NOT a.attisdropped
 	    UNION ALL
 	    SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
 	      FROM pg_constraint WHERE connamespace = 'maintmode'::regnamespace
 	    UNION ALL
 	    SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid IN (SELECT oid FROM rels)
 	    UNION ALL
-	    SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger
+	    SELECT format('trigger %s enabled=%s', pg_get_triggerdef(oid), tgenabled) FROM pg_trigger
 	     WHERE tgrelid IN (SELECT oid FROM rels) AND NOT tgisinternal
 	    UNION ALL
-	    SELECT format('relation %s kind=%s acl=%s', oid::regclass, relkind, relacl)
+	    SELECT format('relation %s kind=%s persistence=%s options=%s acl=%s', oid::regclass, relkind,
+	                  relpersistence, reloptions, relacl)
 	      FROM pg_class WHERE oid IN (SELECT oid FROM rels)
 	    UNION ALL
-	    SELECT 'dumped ' || c::regclass FROM ext, unnest(ext.extconfig) c
+	    SELECT format(E'view %s\n%s', oid::regclass, pg_get_viewdef(oid))
+	      FROM rels WHERE relkind IN ('v', 'm')
+	    UNION ALL
+	    SELECT format('sequence %s type=%s start=%s increment=%s min=%s max=%s cache=%s cycle=%s',
+	                  seqrelid::regclass, seqtypid::regtype, seqstart, seqincrement, seqmin, seqmax,
+	                  seqcache, seqcycle)
+	      FROM pg_sequence WHERE seqrelid IN (SELECT oid FROM rels)
+	    UNION ALL
+	    SELECT format('statistics %s target=%s', pg_get_statisticsobjdef(oid), stxstattarget)
+	      FROM pg_statistic_ext WHERE stxnamespace = 'maintmode'::regnamespace
+	    UNION ALL
+	    SELECT format('comment %s: %s', pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description)
+	      FROM pg_description d JOIN objs o ON o.classid = d.classoid AND o.oid = d.objoid
+	    UNION ALL
+	    SELECT format('initial privileges %s: %s', pg_describe_object(i.classoid, i.objoid, i.objsubid),
+	                  i.initprivs)
+	      FROM pg_init_privs i JOIN objs o ON o.classid = i.classoid AND o.oid = i.objoid
+	    UNION ALL
+	    SELECT format('dumped %s where %L', c::regclass, w)
+	      FROM ext, unnest(ext.extconfig, ext.extcondition) AS u(c, w)
 	) s(x)};
+
+# Lines only in one definition or the other, as diff -u shows them.
+sub definition_diff
+{
+	my ($expected, $got) = @_;
+	my $dir = PostgreSQL::Test::Utils::tempdir();
+	PostgreSQL::Test::Utils::append_to_file("$dir/fresh", "$expected\n");
+	PostgreSQL::Test::Utils::append_to_file("$dir/updated", "$got\n");
+	return scalar `diff -u '$dir/fresh' '$dir/updated'`;
+}
 
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 $node->safe_psql('fresh', 'CREATE EXTENSION maintmode');
@@ -138,7 +184,9 @@ for my $version (@earlier_versions)
 	$node->safe_psql($db, 'ALTER EXTENSION maintmode UPDATE');
 	is($node->safe_psql($db, q{SELECT extversion FROM pg_extension WHERE extname = 'maintmode'}),
 		$default_version, "from $version: updated to $default_version");
-	is($node->safe_psql($db, $definition_sql), $fresh, "from $version: the same definition as a fresh install");
+	my $updated = $node->safe_psql($db, $definition_sql);
+	ok($updated eq $fresh, "from $version: the same definition as a fresh install")
+	  or diag(definition_diff($fresh, $updated));
 	is(agents_digest($node, $db), $agents, "from $version: agents kept");
 	is(saved_digest($node, $db), $saved, "from $version: saved states kept");
 	assert_consistent($node, $db, "from $version");

@@ -1,28 +1,30 @@
--- maintmode 1.0: dashboard colours.  Counters kept by statement-level triggers
--- (src/dashboard.c), the three dashboard views, verify_counters() and rebuild_counters().
+-- Dashboard colours: counters kept by statement-level triggers (src/dashboard.c), the
+-- overdue lookup, the three dashboard views, verify_counters() and rebuild_counters().
 --
 -- The counters are derived data and are NOT registered with pg_extension_config_dump:
 -- a restore loads client, site, agent and check_result with the extension's triggers
 -- enabled, and those triggers rebuild every counter from the rows as they arrive.
 -- Dumping the counters as well would count everything twice.
 
--- Per agent: what the agent contributes to its site's roll-up.  A table of its own, not
--- columns of agent: check writers must never lock agent rows (heartbeats update them,
--- server_maint_mode locks the table).  site_id and in_maintenance mirror the agent row
--- and are written only by the agent triggers, under the agent's row lock; every roll-up
--- change is computed from this row as returned by UPDATE, i.e. after its row lock, so
--- concurrent writers of the same agent serialise here and never lose a change.
+-- Per agent: its failing checks and tasks by severity, what only the check writers know.
+-- A check writer that changes them reads the agent's site and maintenance flag from the
+-- agent row, which it locks FOR SHARE: a switch or a move of that agent waits for the
+-- writer, or the writer for it, and the agent triggers only read these rows.  Every
+-- roll-up change is computed from this row as returned by UPDATE, i.e. after its row
+-- lock, so concurrent writers of the same agent serialise here and never lose a change.
 -- No foreign keys: a million-row statement must not fire a million referential checks;
--- the triggers delete these rows with their owners.  Half-empty pages keep the updates of
--- a million rows by server_maint_mode HOT (no index entries).
+-- the triggers delete these rows with their owners.  Half-empty pages keep the check
+-- writers' updates HOT (no index entries).
 CREATE TABLE maintmode.agent_counter (
     agent_id        bigint PRIMARY KEY,
-    site_id         bigint NOT NULL,
-    in_maintenance  boolean NOT NULL,
     failing_error   integer NOT NULL DEFAULT 0,
     failing_warning integer NOT NULL DEFAULT 0,
     failing_info    integer NOT NULL DEFAULT 0
 ) WITH (fillfactor = 50);
+COMMENT ON TABLE maintmode.agent_counter IS
+    'Dashboard counters per agent: its failing checks and tasks by severity. Derived data '
+    'kept by triggers, not dumped; verify_counters() checks them, rebuild_counters() '
+    'rebuilds them.';
 
 -- Per site: agents, agents in maintenance, and agents not in maintenance whose counter
 -- colour is error / warning.  Written only when an agent's colour class changes.
@@ -34,6 +36,10 @@ CREATE TABLE maintmode.site_counter (
     agents_error          bigint NOT NULL DEFAULT 0,
     agents_warning        bigint NOT NULL DEFAULT 0
 );
+COMMENT ON TABLE maintmode.site_counter IS
+    'Dashboard counters per site: agents, agents in maintenance, and agents not in '
+    'maintenance whose failing checks make them error / warning. Derived data kept by '
+    'triggers, not dumped.';
 
 -- Per client, spread over client_stripes() rows (a site adds to stripe
 -- client_stripe(site_id)), so that sessions working on different sites of one client do
@@ -49,26 +55,44 @@ CREATE TABLE maintmode.client_counter (
     sites_warning         bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (client_id, stripe)
 );
+COMMENT ON TABLE maintmode.client_counter IS
+    'Dashboard counters per client, spread over client_stripes() rows: agents, agents in '
+    'maintenance, and sites with error / warning agents. Derived data kept by triggers, '
+    'not dumped.';
 
 -- These small functions have SQL-standard bodies: parsed here, so no operator from a
 -- caller's search_path can stand in, and still inlined into the triggers' statements.
 CREATE FUNCTION maintmode.client_stripes() RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN 4;
+COMMENT ON FUNCTION maintmode.client_stripes() IS
+    'The number of client_counter rows (stripes) per client. Executable by PUBLIC (given '
+    'USAGE on the schema).';
 
 CREATE FUNCTION maintmode.client_stripe(site_id bigint) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (site_id % maintmode.client_stripes())::integer;
+COMMENT ON FUNCTION maintmode.client_stripe(bigint) IS
+    'The client_counter stripe that site site_id adds to. Computes from its arguments '
+    'only; executable by PUBLIC (given USAGE on the schema).';
 
 -- What one agent adds to its site's agents_error / agents_warning (0 or 1): its counter
 -- colour, when it is not in maintenance.  Overdue is time-based and added at read time.
 CREATE FUNCTION maintmode.counts_as_error(in_maintenance boolean, failing_error integer)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (NOT in_maintenance AND failing_error > 0)::integer;
+COMMENT ON FUNCTION maintmode.counts_as_error(boolean, integer) IS
+    '1 if an agent with this maintenance flag and failing_error count makes its site '
+    'error, else 0 (overdue is added at read time). Computes from its arguments only; '
+    'executable by PUBLIC (given USAGE on the schema).';
 
 CREATE FUNCTION maintmode.counts_as_warning(in_maintenance boolean, failing_error integer,
                                             failing_warning integer)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN (NOT in_maintenance AND failing_error = 0 AND failing_warning > 0)::integer;
+COMMENT ON FUNCTION maintmode.counts_as_warning(boolean, integer, integer) IS
+    '1 if an agent with this maintenance flag and these failing counts makes its site '
+    'warning, else 0. Computes from its arguments only; executable by PUBLIC (given USAGE '
+    'on the schema).';
 
 -- The instant an agent becomes overdue (null if never seen): last_seen + overdue_time
 -- minutes.  Immutable (whole minutes do not depend on the time zone), so it can be
@@ -77,6 +101,10 @@ CREATE FUNCTION maintmode.overdue_at(last_seen timestamptz, overdue_time integer
 RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'maintmode_overdue_at'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.overdue_at(timestamptz, integer) IS
+    'The instant an agent last seen at last_seen becomes overdue: overdue_time minutes '
+    'later (null if never seen). Computes from its arguments only; executable by PUBLIC '
+    '(given USAGE on the schema).';
 
 -- Only agents that can turn their site red by being overdue are in this index, so the
 -- site and client views find them with a range scan up to now(), whatever the fleet size.
@@ -100,19 +128,30 @@ CREATE VIEW maintmode.overdue_alerting_agent AS
      WHERE NOT maintenance_mode
        AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
        AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
+COMMENT ON VIEW maintmode.overdue_alerting_agent IS
+    'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
+    'site and client.';
 
 -- The same, for the site and client views: a function, not inlined (SET), so that the
 -- planner of a dashboard read takes its ROWS estimate whatever the statistics say (a
 -- guess of a third of the fleet makes a read look costly enough to be JIT-compiled,
 -- which alone takes longer than the read), and its own query never reads every agent.
--- SECURITY DEFINER: a role granted SELECT on the dashboard views needs nothing else.
+-- SECURITY DEFINER: it reads the agents whatever the caller may read, so it is revoked
+-- from PUBLIC like every function that reads fleet data as its owner: a role that reads
+-- the site or client view needs EXECUTE on it too.
 CREATE FUNCTION maintmode.overdue_alerting_agents(
     OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
 RETURNS SETOF record
 LANGUAGE sql STABLE ROWS 10 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET enable_seqscan = off
-AS 'SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent';
+BEGIN ATOMIC
+    SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent;
+END;
+COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
+    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
+    'it: their readers need EXECUTE on it. Runs as the extension''s owner; revoked from '
+    'PUBLIC: superusers and roles granted EXECUTE may call it.';
 
 CREATE VIEW maintmode.agent_dashboard AS
     SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
@@ -134,6 +173,9 @@ CREATE VIEW maintmode.agent_dashboard AS
       FROM maintmode.agent a
       JOIN maintmode.site s ON s.id = a.site_id
       LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id;
+COMMENT ON VIEW maintmode.agent_dashboard IS
+    'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing'').';
 
 CREATE VIEW maintmode.site_dashboard AS
     SELECT s.id AS site_id, s.client_id, s.name,
@@ -149,7 +191,14 @@ CREATE VIEW maintmode.site_dashboard AS
            END AS colour
       FROM maintmode.site s
       LEFT JOIN maintmode.site_counter c ON c.site_id = s.id;
+COMMENT ON VIEW maintmode.site_dashboard IS
+    'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
+    '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
+    'overdue_alerting_agents() too.';
 
+-- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
+-- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
+-- twice as long.  A stripe's counts stay far below 2^31.
 CREATE VIEW maintmode.client_dashboard AS
     SELECT k.id AS client_id, k.name,
            coalesce(c.agents, 0) AS agents,
@@ -163,17 +212,21 @@ CREATE VIEW maintmode.client_dashboard AS
                ELSE 'ok'
            END AS colour
       FROM maintmode.client k
-      LEFT JOIN (SELECT client_id, sum(agents)::bigint AS agents,
-                        sum(agents_in_maintenance)::bigint AS agents_in_maintenance,
-                        sum(sites_error)::bigint AS sites_error,
-                        sum(sites_warning)::bigint AS sites_warning
+      LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
+                        sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                        sum(sites_error::integer) AS sites_error,
+                        sum(sites_warning::integer) AS sites_warning
                    FROM maintmode.client_counter
                   GROUP BY client_id) c ON c.client_id = k.id;
+COMMENT ON VIEW maintmode.client_dashboard IS
+    'The dashboard''s clients: agents, agents in maintenance, and colour '
+    '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
+    'overdue_alerting_agents() too.';
 
 -- The counters recomputed from the base tables: what verify_counters() compares with and
 -- rebuild_counters() writes.
 CREATE VIEW maintmode.agent_counter_recomputed AS
-    SELECT a.id AS agent_id, a.site_id, a.maintenance_mode AS in_maintenance,
+    SELECT a.id AS agent_id,
            coalesce(f.failing_error, 0) AS failing_error,
            coalesce(f.failing_warning, 0) AS failing_warning,
            coalesce(f.failing_info, 0) AS failing_info
@@ -185,18 +238,25 @@ CREATE VIEW maintmode.agent_counter_recomputed AS
                    FROM maintmode.check_result
                   WHERE status = 'failing'
                   GROUP BY agent_id) f ON f.agent_id = a.id;
+COMMENT ON VIEW maintmode.agent_counter_recomputed IS
+    'agent_counter recomputed from the fleet tables: what verify_counters() compares with '
+    'and rebuild_counters() writes.';
 
 CREATE VIEW maintmode.site_counter_recomputed AS
     SELECT s.id AS site_id, s.client_id,
-           count(a.agent_id) AS agents,
-           count(a.agent_id) FILTER (WHERE a.in_maintenance) AS agents_in_maintenance,
-           coalesce(sum(maintmode.counts_as_error(a.in_maintenance, a.failing_error)), 0)
+           count(a.id) AS agents,
+           count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
+           coalesce(sum(maintmode.counts_as_error(a.maintenance_mode, f.failing_error)), 0)
                AS agents_error,
-           coalesce(sum(maintmode.counts_as_warning(a.in_maintenance, a.failing_error,
-                                                    a.failing_warning)), 0) AS agents_warning
+           coalesce(sum(maintmode.counts_as_warning(a.maintenance_mode, f.failing_error,
+                                                    f.failing_warning)), 0) AS agents_warning
       FROM maintmode.site s
-      LEFT JOIN maintmode.agent_counter_recomputed a ON a.site_id = s.id
+      LEFT JOIN maintmode.agent a ON a.site_id = s.id
+      LEFT JOIN maintmode.agent_counter_recomputed f ON f.agent_id = a.id
      GROUP BY s.id;
+COMMENT ON VIEW maintmode.site_counter_recomputed IS
+    'site_counter recomputed from the fleet tables: what verify_counters() compares with '
+    'and rebuild_counters() writes.';
 
 CREATE VIEW maintmode.client_counter_recomputed AS
     SELECT k.id AS client_id, stripe,
@@ -209,6 +269,9 @@ CREATE VIEW maintmode.client_counter_recomputed AS
       LEFT JOIN maintmode.site_counter_recomputed s
              ON s.client_id = k.id AND maintmode.client_stripe(s.site_id) = stripe
      GROUP BY k.id, stripe;
+COMMENT ON VIEW maintmode.client_counter_recomputed IS
+    'client_counter recomputed from the fleet tables: what verify_counters() compares '
+    'with and rebuild_counters() writes.';
 
 -- One row per stored counter value that differs from its recomputation; a missing row
 -- shows as null on its side.  stripe is set for client counters only.
@@ -218,13 +281,11 @@ CREATE FUNCTION maintmode.verify_counters(
 RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
-AS $$
+BEGIN ATOMIC
     SELECT 'agent', coalesce(s.agent_id, r.agent_id), NULL::integer, v.field, v.stored, v.recomputed
       FROM maintmode.agent_counter s
       FULL JOIN maintmode.agent_counter_recomputed r ON r.agent_id = s.agent_id
      CROSS JOIN LATERAL (VALUES
-         ('site_id', s.site_id, r.site_id),
-         ('in_maintenance', s.in_maintenance::integer::bigint, r.in_maintenance::integer::bigint),
          ('failing_error', s.failing_error, r.failing_error),
          ('failing_warning', s.failing_warning, r.failing_warning),
          ('failing_info', s.failing_info, r.failing_info)) AS v(field, stored, recomputed)
@@ -252,27 +313,29 @@ AS $$
          ('sites_error', s.sites_error, r.sites_error),
          ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
      WHERE v.stored IS DISTINCT FROM v.recomputed
-    ORDER BY 1, 2, 3, 4
-$$;
+    ORDER BY 1, 2, 3, 4;
+END;
+COMMENT ON FUNCTION maintmode.verify_counters() IS
+    'One row per dashboard counter value that differs from its recomputation (counter, '
+    'id, stripe for client counters, field, stored, recomputed); no rows: every counter '
+    'is right. Runs as the caller, who needs SELECT on the counter and fleet tables; '
+    'executable by PUBLIC (given USAGE on the schema).';
 
--- Recomputes every counter from the base tables.  TRUNCATE takes the counters' ACCESS
--- EXCLUSIVE lock before the recomputation's snapshot: writers whose triggers ran before
--- are committed and seen, writers whose triggers run after wait and then apply their
--- change on top.  Run it in READ COMMITTED (the default) for that reason.
+-- Recomputes every counter from the base tables, in C (src/dashboard.c): TRUNCATE cannot
+-- be in an SQL-standard body.  TRUNCATE takes the counters' ACCESS EXCLUSIVE lock before
+-- the recomputation's snapshot: writers whose triggers ran before are committed and seen,
+-- writers whose triggers run after wait and then apply their change on top.  Run it in
+-- READ COMMITTED (the default) for that reason.
 CREATE FUNCTION maintmode.rebuild_counters(
     OUT agent_counters bigint, OUT site_counters bigint, OUT client_counters bigint)
 RETURNS record
-LANGUAGE sql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    TRUNCATE maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter;
-    INSERT INTO maintmode.agent_counter SELECT * FROM maintmode.agent_counter_recomputed;
-    INSERT INTO maintmode.site_counter SELECT * FROM maintmode.site_counter_recomputed;
-    INSERT INTO maintmode.client_counter SELECT * FROM maintmode.client_counter_recomputed;
-    SELECT (SELECT count(*) FROM maintmode.agent_counter),
-           (SELECT count(*) FROM maintmode.site_counter),
-           (SELECT count(*) FROM maintmode.client_counter)
-$$;
+AS 'MODULE_PATHNAME', 'maintmode_rebuild_counters'
+LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.rebuild_counters() IS
+    'Recomputes every dashboard counter from the fleet tables; returns the rows of '
+    'agent_counter, site_counter and client_counter. Runs as the extension''s owner; '
+    'revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
 
 -- The counter triggers (src/dashboard.c): statement-level, one per table and event,
 -- because a trigger with transition tables may have only one event.  Named so they
@@ -286,15 +349,27 @@ $$;
 CREATE FUNCTION maintmode.check_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_check_counter_trigger'
 LANGUAGE C;
+COMMENT ON FUNCTION maintmode.check_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on check_result: keeps the '
+    'dashboard counters. Internal; revoked from PUBLIC.';
 CREATE FUNCTION maintmode.agent_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_agent_counter_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+COMMENT ON FUNCTION maintmode.agent_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on agent: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
 CREATE FUNCTION maintmode.site_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_site_counter_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+COMMENT ON FUNCTION maintmode.site_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on site: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
 CREATE FUNCTION maintmode.client_counter_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_client_counter_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET work_mem = '256MB';
+COMMENT ON FUNCTION maintmode.client_counter_trigger() IS
+    'Trigger function of the dashboard_counters_* triggers on client: keeps the dashboard '
+    'counters. Internal; revoked from PUBLIC.';
 
 CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.check_result
     REFERENCING NEW TABLE AS new_rows
@@ -350,3 +425,4 @@ REVOKE ALL ON FUNCTION maintmode.agent_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.site_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.client_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.rebuild_counters() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents() FROM PUBLIC;

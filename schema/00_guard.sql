@@ -1,3 +1,9 @@
+-- maintmode--1.3.sql, the install script of the newest version, is the files of schema/
+-- concatenated in name order: this guard, then one file per concern, each creating its
+-- objects as they are in that version.  Installations of earlier versions get there by
+-- the update scripts maintmode--X--Y.sql instead.  A change to the schema goes into both:
+-- the fragment here and the next version's update script; test/t/004_drop_update.pl
+-- checks that a fresh install and an updated one have the same objects.
 \echo Use "CREATE EXTENSION maintmode" to load this file. \quit
 
 -- CREATE EXTENSION installs into schema maintmode (maintmode.control), and uses a

@@ -1,5 +1,7 @@
+-- Alerts: the alert table, the triggers that raise, suppress and resolve alerts, the
+-- overdue sweep, the queue senders take from (take_notifications) and alert_allowed().
 
--- Alerts: what was raised for which agent, whether maintenance suppressed it, and the
+-- What was raised for which agent, whether maintenance suppressed it, and the
 -- notification queue senders take from (take_notifications).
 CREATE TABLE maintmode.alert (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -23,6 +25,33 @@ CREATE TABLE maintmode.alert (
     CONSTRAINT alert_email_sent_if_wanted CHECK (email_sent_at IS NULL OR email),
     CONSTRAINT alert_sms_sent_if_wanted CHECK (sms_sent_at IS NULL OR sms)
 );
+COMMENT ON TABLE maintmode.alert IS
+    'Alerts raised for agents: check, task and overdue alerts, whether maintenance '
+    'suppressed them, and what was sent when. Raised and resolved by triggers and '
+    'sweep_overdue(); senders take them with take_notifications().';
+COMMENT ON COLUMN maintmode.alert.kind IS
+    '''check'', ''task'' or ''overdue''.';
+COMMENT ON COLUMN maintmode.alert.check_id IS
+    'The check or task (check_result) alerted about; null for overdue alerts.';
+COMMENT ON COLUMN maintmode.alert.severity IS
+    'The check''s alert_severity; ''error'' for overdue alerts.';
+COMMENT ON COLUMN maintmode.alert.email IS
+    'An e-mail is wanted.';
+COMMENT ON COLUMN maintmode.alert.sms IS
+    'A text message (SMS) is wanted.';
+COMMENT ON COLUMN maintmode.alert.suppressed IS
+    'Not to be sent: the agent was in maintenance when it was raised, or entered it '
+    'before it was sent.';
+COMMENT ON COLUMN maintmode.alert.suppressed_reason IS
+    'Why it is suppressed; null when it is not.';
+COMMENT ON COLUMN maintmode.alert.email_sent_at IS
+    'When take_notifications(''email'') took it; null: not yet.';
+COMMENT ON COLUMN maintmode.alert.sms_sent_at IS
+    'When take_notifications(''sms'') took it; null: not yet.';
+COMMENT ON COLUMN maintmode.alert.resolved_at IS
+    'When its condition ended; null: still open.';
+COMMENT ON COLUMN maintmode.alert.last_seen IS
+    'Overdue alerts: the agent''s last_seen when raised, which names the outage.';
 CREATE INDEX alert_agent_id_idx ON maintmode.alert (agent_id);
 CREATE INDEX alert_check_id_idx ON maintmode.alert (check_id);
 -- The sweep's two questions, without reading the whole history every minute: which
@@ -54,17 +83,30 @@ RETURNS boolean
 AS 'MODULE_PATHNAME', 'maintmode_alert_allowed'
 LANGUAGE C STABLE
 SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.alert_allowed(bigint) IS
+    'Whether agent agent may alert now: true when it is not in maintenance. Runs as the '
+    'caller, who needs SELECT on agent; executable by PUBLIC (given USAGE on the schema).';
 
 CREATE FUNCTION maintmode.take_notifications(channel text, max_count integer)
 RETURNS SETOF maintmode.alert
 AS 'MODULE_PATHNAME', 'maintmode_take_notifications'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.take_notifications(text, integer) IS
+    'Takes up to max_count alerts still to send on channel (''email'' or ''sms''), oldest '
+    'first, marks them sent and returns them as alert rows. Runs as the extension''s '
+    'owner; revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
 
 CREATE FUNCTION maintmode.sweep_overdue(
     OUT raised bigint, OUT suppressed bigint, OUT resolved bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'maintmode_sweep_overdue'
 LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.sweep_overdue() IS
+    'Resolves the overdue alerts of agents seen again, and raises one alert per outage of '
+    'an overdue agent with an overdue e-mail or text flag on (suppressed in maintenance); '
+    'returns how many it raised, suppressed and resolved. Meant to run every minute. Runs '
+    'as the extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE '
+    'may call it.';
 
 -- An alert inserted for an agent in maintenance is kept, marked suppressed.
 CREATE FUNCTION maintmode.alert_insert_trigger()
@@ -76,6 +118,10 @@ CREATE TRIGGER alert_suppressed_in_maintenance
     AFTER INSERT ON maintmode.alert
     REFERENCING NEW TABLE AS new_alerts
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.alert_insert_trigger();
+COMMENT ON FUNCTION maintmode.alert_insert_trigger() IS
+    'Trigger function of alert_suppressed_in_maintenance (AFTER INSERT on alert): an '
+    'alert for an agent in maintenance is kept, marked suppressed. Internal; revoked from '
+    'PUBLIC.';
 
 -- A check or task turning failing raises an alert; turning not failing resolves it.
 CREATE FUNCTION maintmode.check_alert_trigger()
@@ -87,6 +133,10 @@ CREATE TRIGGER check_result_alerts
     AFTER UPDATE ON maintmode.check_result
     REFERENCING OLD TABLE AS old_checks NEW TABLE AS new_checks
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.check_alert_trigger();
+COMMENT ON FUNCTION maintmode.check_alert_trigger() IS
+    'Trigger function of check_result_alerts (AFTER UPDATE on check_result): a check or '
+    'task turning failing raises an alert, turning not failing resolves it. Internal; '
+    'revoked from PUBLIC.';
 
 -- An agent entering maintenance stops its queued alerts; leaving it alerts for the
 -- failures maintenance hid.
@@ -99,6 +149,10 @@ CREATE TRIGGER agent_maintenance_alerts
     AFTER UPDATE ON maintmode.agent
     REFERENCING OLD TABLE AS old_agents NEW TABLE AS new_agents
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.maintenance_alert_trigger();
+COMMENT ON FUNCTION maintmode.maintenance_alert_trigger() IS
+    'Trigger function of agent_maintenance_alerts (AFTER UPDATE on agent): an agent '
+    'entering maintenance stops its queued alerts; leaving it alerts for the failures it '
+    'hid. Internal; revoked from PUBLIC.';
 
 REVOKE ALL ON FUNCTION maintmode.take_notifications(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.sweep_overdue() FROM PUBLIC;
