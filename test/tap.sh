@@ -17,6 +17,9 @@ check() {						# check DESCRIPTION COMMAND...
     fi
 }
 
+# For check: equal strings, or both shown.
+equals() { [ "$1" = "$2" ] || { echo "# got:      $1"; echo "# expected: $2"; return 1; }; }
+
 # The plan line; true when every check passed.
 tap_done() {
     echo "1..$tap_tests"

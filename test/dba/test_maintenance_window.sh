@@ -31,7 +31,6 @@ tap_explain() {
     echo "# exit status $rc; stdout:"; sed 's/^/#   /' "$out"
     echo "# stderr:"; sed 's/^/#   /' "$err"
 }
-equals() { [ "$1" = "$2" ] || { echo "# got:      $1"; echo "# expected: $2"; return 1; }; }
 has() { grep -qF -- "$2" "$1" || { echo "# no \"$2\" in $1"; return 1; }; }
 
 sql -c 'CREATE EXTENSION maintmode' -f test/fixtures/fleet.sql >/dev/null

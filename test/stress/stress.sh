@@ -279,19 +279,7 @@ drain() {
     done
 }
 
-tests=0 failures=0
-check() {						# check DESCRIPTION COMMAND...
-    local description=$1
-    shift
-    tests=$((tests + 1))
-    if "$@"; then
-        echo "ok $tests - $description"
-    else
-        failures=$((failures + 1))
-        echo "not ok $tests - $description"
-    fi
-}
-equals() { [ "$1" = "$2" ] || { echo "# got:      $1"; echo "# expected: $2"; return 1; }; }
+. test/tap.sh
 
 # The state the workload left, read before anything else changes it.
 counters_off=$(sql -c 'SELECT count(*) FROM maintmode.verify_counters()')
@@ -421,5 +409,4 @@ echo "# server_maint_mode calls: $server_ok succeeded; event log: $server_rows"
 check "one server event logged per successful server_maint_mode call" equals "$server_rows" "$server_ok"
 check "after force-disable and every window ended, no agent is in maintenance" equals "$left_in" "0|0|0"
 
-echo "1..$tests"
-[ "$failures" = 0 ]
+tap_done
