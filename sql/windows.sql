@@ -303,6 +303,12 @@ SELECT * FROM flags;
 SELECT in_maintenance, since, agents_in_maintenance FROM maintmode.server_maint_status();
 SELECT id = :server_window AS server_window, ended_at FROM maintmode.maintenance_window
  WHERE id IN (:server_window, :agent_window) ORDER BY id;
+-- Taking br2 out while its window holds it changes nothing it shows: a NOTICE names the
+-- window, its reason and its end, for a switch and for an application's plain UPDATE.
+SELECT maintmode.set_agent_maintenance(5, false);
+SELECT maintmode.set_site_maintenance(2, false);
+UPDATE maintmode.agent SET maintenance_mode = false WHERE id = 5;
+SELECT maintenance_mode FROM maintmode.agent WHERE id = 5;
 SELECT maintmode.end_window(:agent_window);
 
 -- Deleting a site deletes its windows.

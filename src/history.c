@@ -38,6 +38,13 @@ mm_set_change_path(const char *path)
 /* Set while purge_history() deletes: the only time the history loses rows. */
 static bool purging = false;
 
+/* Whether the extension's own code is changing agents now (else: the caller's SQL). */
+bool
+mm_in_extension_change(void)
+{
+	return change_path != NULL;
+}
+
 /* A transaction or subtransaction that ends, however it ends, ends both. */
 static void
 forget_path(XactEvent event, void *arg)

@@ -154,6 +154,7 @@ extern void mm_stop_being_owner(MMOwnerContext *context);
 
 /* history.c */
 extern void mm_set_change_path(const char *path);
+extern bool mm_in_extension_change(void);
 extern void mm_watch_change_path(void);
 
 /* windows.c */
