@@ -55,7 +55,8 @@ typedef enum MMSchemaVersion
 {
 	MM_SCHEMA_1_0,				/* no hand flag, no windows */
 	MM_SCHEMA_1_1,				/* hand flag and windows; counter rows copy site and flag */
-	MM_SCHEMA_1_2,				/* counter rows hold failing counts only (and later) */
+	MM_SCHEMA_1_2,				/* counter rows hold failing counts only */
+	MM_SCHEMA_1_3,				/* saved states keep the hand details (and later) */
 	MM_SCHEMA_VERSIONS
 } MMSchemaVersion;
 

@@ -56,7 +56,8 @@ typedef struct SwitchScope
 #define SCOPE_AGENTS(agents) { \
 	[MM_SCHEMA_1_0] = {SWITCH_UPDATE_1_0(agents), SWITCH_ARGS_1_0}, \
 	[MM_SCHEMA_1_1] = {SWITCH_UPDATE(agents), SWITCH_ARGS}, \
-	[MM_SCHEMA_1_2] = {SWITCH_UPDATE(agents), SWITCH_ARGS}}
+	[MM_SCHEMA_1_2] = {SWITCH_UPDATE(agents), SWITCH_ARGS}, \
+	[MM_SCHEMA_1_3] = {SWITCH_UPDATE(agents), SWITCH_ARGS}}
 
 static SwitchScope agent_scope = {MM_SCOPE_AGENT, SCOPE_AGENTS("id = $1")};
 static SwitchScope site_scope = {MM_SCOPE_SITE, SCOPE_AGENTS("site_id = $1")};
@@ -399,8 +400,9 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 					REPLACE(col, old_value, old_null);
 			}
 	}
-	else if (!was_hand)
+	else if (!was_hand && is_update)
 	{
+		/* A superuser's INSERT (a restore) keeps what it wrote, NULL included. */
 		if (nulls[COL_HAND_SINCE])
 			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_clock_now()), false);
 		if (nulls[COL_HAND_SET_BY])
