@@ -119,6 +119,13 @@ cat results/stress.log
 count_outcome_lines stress results/stress.log "$stress_status" \
     -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
 
+echo "== documented grants"
+bash test/docs/test_grants.sh >results/grants.log 2>&1
+status=$?
+cat results/grants.log
+count_outcome_lines grants results/grants.log "$status" \
+    -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
+
 echo "== demo"
 # The README's first command: its whole output, less what differs between runs,
 # is test/demo/expected.out.  The server status's record header is as wide as its
