@@ -7,7 +7,7 @@
 from django.db.models.expressions import RawSQL
 from django.test import TestCase
 
-from fleet.models import Agent, Client, Site
+from maintmode_django.models import Agent, Client, Site
 
 
 class FleetTestCase(TestCase):

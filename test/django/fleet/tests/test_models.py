@@ -2,7 +2,7 @@
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from fleet.models import Agent, CheckResult, Client, Site
+from maintmode_django.models import Agent, CheckResult, Client, Site
 from fleet.tests.base import FleetTestCase
 
 
@@ -51,4 +51,4 @@ class ModelTests(FleetTestCase):
 
     def test_migrations_record_every_model(self):
         # exits non-zero (SystemExit) when a model changed without a migration
-        call_command("makemigrations", "fleet", check=True, dry_run=True, verbosity=0)
+        call_command("makemigrations", "maintmode_django", check=True, dry_run=True, verbosity=0)
