@@ -88,7 +88,7 @@ run_on_transition_tables(TriggerData *trigdata, MMStatement *const *stmts, int c
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
 	for (int i = 0; i < count; i++)
-		mm_execute_for_rows(stmts[i], NULL, rows, SMALL_TRANSITION_ROWS);
+		mm_execute_for_rows(stmts[i], NULL, NULL, rows, SMALL_TRANSITION_ROWS);
 	SPI_finish();
 }
 

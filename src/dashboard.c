@@ -357,7 +357,7 @@ run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
 	int			ncolumns = next == NEXT_SITES ? SITE_DELTA_COLUMNS : CLIENT_DELTA_COLUMNS;
 	Datum		next_args[Max(SITE_DELTA_COLUMNS, CLIENT_DELTA_COLUMNS)];
 
-	mm_execute_for_rows(stmt, args, rows, KEPT_PLAN_MAX_ROWS);
+	mm_execute_for_rows(stmt, args, NULL, rows, KEPT_PLAN_MAX_ROWS);
 	if (next == NEXT_NOTHING || SPI_processed == 0)
 		return;
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -618,7 +618,8 @@ agent_changes(TriggerData *trigdata)
 		Datum		mirror_args[3] = {ids_arg, mm_datum_list_array(&sites, INT8OID),
 		mm_datum_list_array(&flags, BOOLOID)};
 
-		mm_execute_for_rows(&agent_mirror_stmt, mirror_args, ids.count, KEPT_PLAN_MAX_ROWS);
+		mm_execute_for_rows(&agent_mirror_stmt, mirror_args, NULL, ids.count,
+							KEPT_PLAN_MAX_ROWS);
 	}
 	counts = colour_counts(ids.count, ids_arg);
 	site_deltas = mm_int64_keyed_hash("maintmode site deltas", sizeof(SiteDelta));

@@ -15,6 +15,8 @@ PG_MODULE_MAGIC;
 
 bool		mm_alert_on_leave = true;
 char	   *mm_test_now = NULL;
+char	   *mm_actor = NULL;
+char	   *mm_reason = NULL;
 char	   *mm_window_database = NULL;
 int			mm_window_sweep_interval = 10;
 
@@ -49,6 +51,23 @@ _PG_init(void)
 							   PGC_SUSET,
 							   0,
 							   NULL, NULL, NULL);
+	/* Anyone's to set: what the database role is proves who connected. */
+	DefineCustomStringVariable("maintmode.actor",
+							   "The application's own user, recorded in the maintenance history.",
+							   "SET LOCAL it in the transaction that changes maintenance.",
+							   &mm_actor,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable("maintmode.reason",
+							   "The reason recorded in the maintenance history for a plain UPDATE or INSERT.",
+							   "SET LOCAL it in the transaction that changes maintenance.",
+							   &mm_reason,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
 	DefineCustomIntVariable("maintmode.window_sweep_interval",
 							"Seconds between the window worker's sweeps.",
 							NULL,
@@ -72,4 +91,5 @@ _PG_init(void)
 	}
 	MarkGUCPrefixReserved("maintmode");
 	mm_watch_schema();
+	mm_watch_change_path();
 }

@@ -16,6 +16,8 @@
 /* maintmode.c: the settings. */
 extern bool mm_alert_on_leave;		/* maintmode.alert_on_leave */
 extern char *mm_test_now;			/* maintmode.test_now */
+extern char *mm_actor;				/* maintmode.actor */
+extern char *mm_reason;				/* maintmode.reason */
 extern char *mm_window_database;	/* maintmode.window_database */
 extern int	mm_window_sweep_interval;	/* maintmode.window_sweep_interval */
 
@@ -41,8 +43,8 @@ typedef struct MMStatement
 extern int	mm_execute(MMStatement *stmt, Datum *values, const char *nulls,
 					   bool read_only);
 extern int	mm_execute_once(const MMStatement *stmt, Datum *values, const char *nulls);
-extern int	mm_execute_for_rows(MMStatement *stmt, Datum *values, int64 rows,
-								int64 kept_plan_max_rows);
+extern int	mm_execute_for_rows(MMStatement *stmt, Datum *values, const char *nulls,
+								int64 rows, int64 kept_plan_max_rows);
 extern int64 mm_count(MMStatement *stmt, Datum *values);
 extern int	mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls);
 extern int64 mm_count_latest(MMStatement *stmt, Datum *values);
@@ -149,6 +151,10 @@ typedef struct MMOwnerContext
 
 extern void mm_become_owner(FunctionCallInfo fcinfo, MMOwnerContext *context);
 extern void mm_stop_being_owner(MMOwnerContext *context);
+
+/* history.c */
+extern void mm_set_change_path(const char *path);
+extern void mm_watch_change_path(void);
 
 /* windows.c */
 extern int64 mm_end_server_windows(void);

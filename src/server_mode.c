@@ -175,6 +175,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 	has_states = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											SPI_tuptable->tupdesc, 2, &isnull));
 
+	mm_set_change_path("server");
 	switch (option)
 	{
 		case OPT_ENABLE:
@@ -237,6 +238,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			in_maintenance = false;
 			break;
 	}
+	mm_set_change_path(NULL);
 	if (option == OPT_ENABLE)
 		in_maintenance = true;
 
@@ -274,7 +276,9 @@ maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
+	mm_set_change_path("server");
 	mm_execute(&start_in_maintenance_stmt[mm_schema_version()], NULL, NULL, false);
+	mm_set_change_path(NULL);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);

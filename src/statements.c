@@ -179,9 +179,10 @@ mm_count_latest(MMStatement *stmt, Datum *values)
  * be wrong for the one-row ones that follow, and the other way round.
  */
 int
-mm_execute_for_rows(MMStatement *stmt, Datum *values, int64 rows, int64 kept_plan_max_rows)
+mm_execute_for_rows(MMStatement *stmt, Datum *values, const char *nulls, int64 rows,
+					int64 kept_plan_max_rows)
 {
 	if (rows > kept_plan_max_rows)
-		return mm_execute_once(stmt, values, NULL);
-	return mm_execute(stmt, values, NULL, false);
+		return mm_execute_once(stmt, values, nulls);
+	return mm_execute(stmt, values, nulls, false);
 }

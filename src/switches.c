@@ -131,7 +131,9 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 
 	SPI_connect();
 	mm_lock_agents_for_switching();
+	mm_set_change_path(mm_scope_names[scope->scope]);
 	changed = mm_execute(&scope->update[mm_schema_version()], args, nulls, false);
+	mm_set_change_path(NULL);
 	if (changed == 0)
 		mm_require_target(scope->scope, id);
 	mm_log_event(enabled ? "enable" : "disable", mm_scope_names[scope->scope], id, true,

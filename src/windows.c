@@ -101,9 +101,12 @@ sweep(void)
 	SweepCounts counts;
 
 	mm_lock_agents_for_switching();
+	mm_set_change_path("expiry");
 	counts.hand_expired = mm_execute(&expire_hand_stmt, &now, NULL, false);
+	mm_set_change_path("window");
 	counts.window_left = mm_execute(&leave_windows_stmt, &now, NULL, false);
 	counts.window_entered = mm_execute(&enter_windows_stmt, &now, NULL, false);
+	mm_set_change_path(NULL);
 	return counts;
 }
 
@@ -176,7 +179,9 @@ maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
+	mm_set_change_path("window");
 	mm_execute(&join_windows_stmt, &now, NULL, false);
+	mm_set_change_path(NULL);
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
