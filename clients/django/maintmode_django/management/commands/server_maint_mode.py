@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from maintmode_django import maintenance
 from maintmode_django.audit import actor
-from maintmode_django.exceptions import MaintmodeError
+from maintmode_django.exceptions import MaintmodeError, translated_errors
 
 ACTIONS = {
     "enable": "save every agent's state, then put every agent in maintenance",
@@ -73,7 +73,7 @@ class Command(BaseCommand):
         using = options["database"]
         write_notice = self.stderr.write
         try:
-            with _notices_to(connections[using], write_notice):
+            with translated_errors(), _notices_to(connections[using], write_notice):
                 if options["status"]:
                     self._status(using)
                 else:
