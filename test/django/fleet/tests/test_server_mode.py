@@ -1,6 +1,6 @@
 """server_maint_mode and server_maint_status through the ORM helpers."""
 import psycopg2.errors
-from django.db import DataError, connection
+from django.db import DataError
 
 from maintmode_django import maintenance
 from maintmode_django.exceptions import InvalidOption
@@ -35,9 +35,7 @@ class ServerModeTests(FleetTestCase):
 
         maintenance.server_maint_mode("--enable")  # the command-line spelling
         during = maintenance.server_maint_status()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT now(), current_user")
-            now, user = cursor.fetchone()
+        now, user = self.now_and_user()
         self.assertEqual(during._asdict(), {
             "in_maintenance": True, "since": now, "enabled_by": user,
             "saved_states": 5, "agents": 5, "agents_in_maintenance": 5})
