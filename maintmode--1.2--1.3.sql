@@ -456,10 +456,6 @@ COMMENT ON FUNCTION maintmode.sweep_overdue() IS
     'returns how many it raised, suppressed and resolved. Meant to run every minute. Runs '
     'as the extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE '
     'may call it.';
-COMMENT ON FUNCTION maintmode.alert_insert_trigger() IS
-    'Trigger function of alert_suppressed_in_maintenance (AFTER INSERT on alert): an '
-    'alert for an agent in maintenance is kept, marked suppressed. Internal; revoked from '
-    'PUBLIC.';
 COMMENT ON FUNCTION maintmode.check_alert_trigger() IS
     'Trigger function of check_result_alerts (AFTER UPDATE on check_result): a check or '
     'task turning failing raises an alert, turning not failing resolves it. Internal; '
@@ -555,3 +551,25 @@ COMMENT ON FUNCTION maintmode.history_append_only() IS
 COMMENT ON FUNCTION maintmode.purge_history(timestamptz) IS
     'Deletes the history rows older than before and records how many in the event log. '
     'Superusers only.';
+
+
+-- Alerts inserted for an agent in maintenance are suppressed before they are written (a
+-- row trigger), not updated after (a statement trigger): INSERT ... RETURNING reads
+-- back what is stored.
+DROP TRIGGER alert_suppressed_in_maintenance ON maintmode.alert;
+DROP FUNCTION maintmode.alert_insert_trigger();
+-- An alert inserted for an agent in maintenance is written suppressed, before the row is
+-- stored, so that INSERT ... RETURNING (an ORM's create) reads back what is stored.
+CREATE FUNCTION maintmode.alert_suppress_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_alert_suppress_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER alert_suppressed_in_maintenance
+    BEFORE INSERT ON maintmode.alert
+    FOR EACH ROW EXECUTE FUNCTION maintmode.alert_suppress_trigger();
+COMMENT ON FUNCTION maintmode.alert_suppress_trigger() IS
+    'Trigger function of alert_suppressed_in_maintenance (BEFORE INSERT on alert): an '
+    'alert for an agent in maintenance is written suppressed. Internal; revoked from '
+    'PUBLIC.';
+REVOKE ALL ON FUNCTION maintmode.alert_suppress_trigger() FROM PUBLIC;

@@ -108,19 +108,19 @@ COMMENT ON FUNCTION maintmode.sweep_overdue() IS
     'as the extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE '
     'may call it.';
 
--- An alert inserted for an agent in maintenance is kept, marked suppressed.
-CREATE FUNCTION maintmode.alert_insert_trigger()
+-- An alert inserted for an agent in maintenance is written suppressed, before the row is
+-- stored, so that INSERT ... RETURNING (an ORM's create) reads back what is stored.
+CREATE FUNCTION maintmode.alert_suppress_trigger()
 RETURNS trigger
-AS 'MODULE_PATHNAME', 'maintmode_alert_insert_trigger'
+AS 'MODULE_PATHNAME', 'maintmode_alert_suppress_trigger'
 LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
 CREATE TRIGGER alert_suppressed_in_maintenance
-    AFTER INSERT ON maintmode.alert
-    REFERENCING NEW TABLE AS new_alerts
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.alert_insert_trigger();
-COMMENT ON FUNCTION maintmode.alert_insert_trigger() IS
-    'Trigger function of alert_suppressed_in_maintenance (AFTER INSERT on alert): an '
-    'alert for an agent in maintenance is kept, marked suppressed. Internal; revoked from '
+    BEFORE INSERT ON maintmode.alert
+    FOR EACH ROW EXECUTE FUNCTION maintmode.alert_suppress_trigger();
+COMMENT ON FUNCTION maintmode.alert_suppress_trigger() IS
+    'Trigger function of alert_suppressed_in_maintenance (BEFORE INSERT on alert): an '
+    'alert for an agent in maintenance is written suppressed. Internal; revoked from '
     'PUBLIC.';
 
 -- A check or task turning failing raises an alert; turning not failing resolves it.
@@ -156,6 +156,6 @@ COMMENT ON FUNCTION maintmode.maintenance_alert_trigger() IS
 
 REVOKE ALL ON FUNCTION maintmode.take_notifications(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.sweep_overdue() FROM PUBLIC;
-REVOKE ALL ON FUNCTION maintmode.alert_insert_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.alert_suppress_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.check_alert_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.maintenance_alert_trigger() FROM PUBLIC;

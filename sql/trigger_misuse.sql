@@ -45,8 +45,8 @@ CREATE TRIGGER t BEFORE UPDATE ON elsewhere.agent
     FOR EACH ROW EXECUTE FUNCTION maintmode.agent_effective_maintenance_trigger();
 INSERT INTO elsewhere.agent SELECT * FROM maintmode.agent;
 UPDATE elsewhere.agent SET maintenance_mode = NOT maintenance_mode; \echo SQLSTATE :SQLSTATE
-CREATE TRIGGER t AFTER INSERT ON fake_alert REFERENCING NEW TABLE AS new_alerts
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.alert_insert_trigger();
+CREATE TRIGGER t BEFORE INSERT ON fake_alert
+    FOR EACH ROW EXECUTE FUNCTION maintmode.alert_suppress_trigger();
 INSERT INTO fake_alert (id, agent_id, kind, severity, message)
     VALUES (1, 1, 'overdue', 'error', 'x'); \echo SQLSTATE :SQLSTATE
 CREATE TRIGGER t2 AFTER INSERT ON elsewhere.agent REFERENCING NEW TABLE AS new_rows

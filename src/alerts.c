@@ -135,16 +135,84 @@ static MMStatement suppress_new_stmt = {
 	"   AND n.email_sent_at IS NULL AND n.sms_sent_at IS NULL", 0, {0}
 };
 
-/* AFTER INSERT ON alert FOR EACH STATEMENT, new rows as new_alerts. */
+/*
+ * AFTER INSERT ON alert FOR EACH STATEMENT, new rows as new_alerts: the form
+ * of the schemas before 1.3, which this library serves until ALTER EXTENSION
+ * UPDATE.  Since 1.3 the row trigger below decides before the row is written.
+ */
 PG_FUNCTION_INFO_V1(maintmode_alert_insert_trigger);
 Datum
 maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "alert", "alert_insert_trigger",
-												   TRIGGER_EVENT_INSERT, false);
+													  TRIGGER_EVENT_INSERT, false);
+
 	if (tuplestore_tuple_count(trigdata->tg_newtable) > 0)
 		run_on_transition_tables(trigdata, (MMStatement *[]) {&suppress_new_stmt}, 1);
 	return PointerGetDatum(NULL);
+}
+
+static MMStatement agent_maintenance_stmt = {
+	"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}
+};
+
+static bool
+column_is_null(HeapTuple tuple, TupleDesc desc, const char *name)
+{
+	bool		isnull;
+
+	(void) heap_getattr(tuple, SPI_fnumber(desc, name), desc, &isnull);
+	return isnull;
+}
+
+/*
+ * alert_suppress_trigger(): BEFORE INSERT ON alert FOR EACH ROW.  An alert for
+ * an agent in maintenance is written suppressed, so what INSERT ... RETURNING
+ * (an ORM's create) reads back is what is stored.  Rows already suppressed, and
+ * rows already sent on some channel (history being loaded), are left as they
+ * are and cost no lookup.
+ */
+PG_FUNCTION_INFO_V1(maintmode_alert_suppress_trigger);
+Datum
+maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	bool		isnull;
+	bool		in_maintenance = false;
+	int			columns[2];
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("alert_suppress_trigger must fire BEFORE INSERT FOR EACH ROW")));
+	mm_check_trigger_table(trigdata, "alert", "alert_suppress_trigger");
+	tuple = trigdata->tg_trigtuple;
+	desc = RelationGetDescr(trigdata->tg_relation);
+
+	columns[0] = SPI_fnumber(desc, "suppressed");
+	columns[1] = SPI_fnumber(desc, "suppressed_reason");
+	if (DatumGetBool(heap_getattr(tuple, columns[0], desc, &isnull)) ||
+		!column_is_null(tuple, desc, "email_sent_at") ||
+		!column_is_null(tuple, desc, "sms_sent_at"))
+		return PointerGetDatum(tuple);
+
+	values[0] = heap_getattr(tuple, SPI_fnumber(desc, "agent_id"), desc, &isnull);
+	SPI_connect();
+	if (mm_execute(&agent_maintenance_stmt, values, NULL, true) == 1)
+		in_maintenance = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	if (!in_maintenance)
+		return PointerGetDatum(tuple);
+
+	values[0] = BoolGetDatum(true);
+	values[1] = CStringGetTextDatum(RAISED_IN_MAINTENANCE);
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, 2, columns, values, nulls));
 }
 
 /*
@@ -402,10 +470,6 @@ maintmode_take_notifications(PG_FUNCTION_ARGS)
 
 	return (Datum) 0;
 }
-
-static MMStatement agent_maintenance_stmt = {
-	"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}
-};
 
 /* alert_allowed(agent): whether it may alert now (it is not in maintenance). */
 PG_FUNCTION_INFO_V1(maintmode_alert_allowed);
