@@ -286,30 +286,32 @@ class AgentDashboard(models.Model):
         db_table = maintmode_table("agent_dashboard")
 
 
-class SiteDashboard(models.Model):
+class GroupDashboard(models.Model):
+    """The columns the site and client views share."""
+    name = models.TextField()
+    agents = models.BigIntegerField()
+    agents_in_maintenance = models.BigIntegerField()
+    colour = models.TextField()
+
+    class Meta:
+        abstract = True
+        managed = False
+
+
+class SiteDashboard(GroupDashboard):
     site = models.OneToOneField(Site, models.DO_NOTHING, primary_key=True,
                                 related_name="dashboard")
     client = models.ForeignKey(Client, models.DO_NOTHING, related_name="+")
-    name = models.TextField()
-    agents = models.BigIntegerField()
-    agents_in_maintenance = models.BigIntegerField()
-    colour = models.TextField()
 
-    class Meta:
-        managed = False
+    class Meta(GroupDashboard.Meta):
         db_table = maintmode_table("site_dashboard")
 
 
-class ClientDashboard(models.Model):
+class ClientDashboard(GroupDashboard):
     client = models.OneToOneField(Client, models.DO_NOTHING, primary_key=True,
                                   related_name="dashboard")
-    name = models.TextField()
-    agents = models.BigIntegerField()
-    agents_in_maintenance = models.BigIntegerField()
-    colour = models.TextField()
 
-    class Meta:
-        managed = False
+    class Meta(GroupDashboard.Meta):
         db_table = maintmode_table("client_dashboard")
 
 
