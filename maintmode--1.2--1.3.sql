@@ -313,9 +313,9 @@ COMMENT ON TABLE maintmode.server_mode IS
     'Server maintenance: at most one row, created by the first server_maint_mode() call. '
     'Written by server_maint_mode(); server_maint_status() reads it.';
 COMMENT ON TABLE maintmode.saved_state IS
-    'Each agent''s hand flag (column maintenance_mode) as it was before '
-    'server_maint_mode(''enable''); ''disable'' restores and removes them. Written by '
-    'server_maint_mode().';
+    'Each agent''s hand flag (column maintenance_mode), and why, by whom, since and until '
+    'when it was set, as they were before server_maint_mode(''enable''); ''disable'' '
+    'restores and removes them. Written by server_maint_mode().';
 COMMENT ON FUNCTION maintmode.server_maint_mode(text) IS
     'Server maintenance: option ''enable'' saves every agent''s hand flag and puts every '
     'agent in, ''disable'' restores the saved flags; ''force-enable'' and '
@@ -492,15 +492,14 @@ SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.maintenance_history', 'id'), '');
 
 -- Fires on every UPDATE of an agent, heartbeats included, and mostly runs no SQL: not
--- SECURITY DEFINER, it becomes its owner only around the INSERT it runs.
+-- SECURITY DEFINER, it becomes its owner only around the INSERT it runs.  An INSERT of
+-- an agent is not a change (a restore inserts every agent); new agents that server
+-- maintenance or a window takes in are, by the UPDATE that does it.
 CREATE FUNCTION maintmode.history_trigger()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_history_trigger'
 LANGUAGE C;
 
-CREATE TRIGGER maintenance_history_insert AFTER INSERT ON maintmode.agent
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_trigger();
 CREATE TRIGGER maintenance_history_update AFTER UPDATE ON maintmode.agent
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_trigger();
@@ -532,9 +531,9 @@ COMMENT ON TABLE maintmode.maintenance_history IS
 COMMENT ON COLUMN maintmode.maintenance_history.path IS
     'agent, site or client: a switch; server: server_maint_mode or a new agent in server '
     'maintenance; window: a window starting or ending; expiry: a hand-set until running '
-    'out; sql: a plain INSERT or UPDATE (an ORM).';
+    'out; sql: a plain UPDATE (an ORM).';
 COMMENT ON COLUMN maintmode.maintenance_history.reason IS
-    'The window''s reason; for a plain INSERT or UPDATE maintmode.reason when set; else '
+    'The window''s reason; for a plain UPDATE maintmode.reason when set; else '
     'the hand reason of the maintenance that started or ended.';
 COMMENT ON COLUMN maintmode.maintenance_history.session_role IS
     'session_user of the change.';
@@ -543,8 +542,8 @@ COMMENT ON COLUMN maintmode.maintenance_history.acting_role IS
 COMMENT ON COLUMN maintmode.maintenance_history.actor IS
     'maintmode.actor at the time: the application''s own user, as the application says.';
 COMMENT ON FUNCTION maintmode.history_trigger() IS
-    'Trigger function of maintenance_history_insert and _update (AFTER INSERT or UPDATE on '
-    'agent): records changes of maintenance. Internal; revoked from PUBLIC.';
+    'Trigger function of maintenance_history_update (AFTER UPDATE on agent): records '
+    'changes of maintenance. Internal; revoked from PUBLIC.';
 COMMENT ON FUNCTION maintmode.history_append_only() IS
     'Trigger function of history_is_append_only: refuses UPDATE, DELETE and TRUNCATE of '
     'the history (42501), but for purge_history(). Internal; revoked from PUBLIC.';
@@ -573,3 +572,12 @@ COMMENT ON FUNCTION maintmode.alert_suppress_trigger() IS
     'alert for an agent in maintenance is written suppressed. Internal; revoked from '
     'PUBLIC.';
 REVOKE ALL ON FUNCTION maintmode.alert_suppress_trigger() FROM PUBLIC;
+
+-- The saved states keep why, by whom, since and until when each agent was in maintenance
+-- by hand: disable gives them back with the flag (before, an agent restored into
+-- maintenance lost its reason and got a new since).
+ALTER TABLE maintmode.saved_state
+    ADD COLUMN hand_reason text,
+    ADD COLUMN hand_set_by text,
+    ADD COLUMN hand_since  timestamptz,
+    ADD COLUMN hand_until  timestamptz;

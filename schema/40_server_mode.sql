@@ -19,17 +19,21 @@ COMMENT ON TABLE maintmode.server_mode IS
 
 -- Each agent's hand flag as it was before server_maint_mode('enable'); the column is
 -- named maintenance_mode, but holds hand_maintenance: a window never enters the saved
--- states, and 'disable' restores hand flags only.
+-- states, and 'disable' restores hand flags only, with their reason, who, since and until.
 -- No foreign key: a million-row snapshot must not fire a million RI checks; rows of
 -- agents deleted during the window are ignored by 'disable' and removed with the rest.
 CREATE TABLE maintmode.saved_state (
     agent_id         bigint PRIMARY KEY,
-    maintenance_mode boolean NOT NULL
+    maintenance_mode boolean NOT NULL,
+    hand_reason      text,
+    hand_set_by      text,
+    hand_since       timestamptz,
+    hand_until       timestamptz
 );
 COMMENT ON TABLE maintmode.saved_state IS
-    'Each agent''s hand flag (column maintenance_mode) as it was before '
-    'server_maint_mode(''enable''); ''disable'' restores and removes them. Written by '
-    'server_maint_mode().';
+    'Each agent''s hand flag (column maintenance_mode), and why, by whom, since and until '
+    'when it was set, as they were before server_maint_mode(''enable''); ''disable'' '
+    'restores and removes them. Written by server_maint_mode().';
 
 SELECT pg_catalog.pg_extension_config_dump('maintmode.server_mode', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.saved_state', '');

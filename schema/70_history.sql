@@ -26,15 +26,14 @@ SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.maintenance_history', 'id'), '');
 
 -- Fires on every UPDATE of an agent, heartbeats included, and mostly runs no SQL: not
--- SECURITY DEFINER, it becomes its owner only around the INSERT it runs.
+-- SECURITY DEFINER, it becomes its owner only around the INSERT it runs.  An INSERT of
+-- an agent is not a change (a restore inserts every agent); new agents that server
+-- maintenance or a window takes in are, by the UPDATE that does it.
 CREATE FUNCTION maintmode.history_trigger()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_history_trigger'
 LANGUAGE C;
 
-CREATE TRIGGER maintenance_history_insert AFTER INSERT ON maintmode.agent
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_trigger();
 CREATE TRIGGER maintenance_history_update AFTER UPDATE ON maintmode.agent
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_trigger();
@@ -66,9 +65,9 @@ COMMENT ON TABLE maintmode.maintenance_history IS
 COMMENT ON COLUMN maintmode.maintenance_history.path IS
     'agent, site or client: a switch; server: server_maint_mode or a new agent in server '
     'maintenance; window: a window starting or ending; expiry: a hand-set until running '
-    'out; sql: a plain INSERT or UPDATE (an ORM).';
+    'out; sql: a plain UPDATE (an ORM).';
 COMMENT ON COLUMN maintmode.maintenance_history.reason IS
-    'The window''s reason; for a plain INSERT or UPDATE maintmode.reason when set; else '
+    'The window''s reason; for a plain UPDATE maintmode.reason when set; else '
     'the hand reason of the maintenance that started or ended.';
 COMMENT ON COLUMN maintmode.maintenance_history.session_role IS
     'session_user of the change.';
@@ -77,8 +76,8 @@ COMMENT ON COLUMN maintmode.maintenance_history.acting_role IS
 COMMENT ON COLUMN maintmode.maintenance_history.actor IS
     'maintmode.actor at the time: the application''s own user, as the application says.';
 COMMENT ON FUNCTION maintmode.history_trigger() IS
-    'Trigger function of maintenance_history_insert and _update (AFTER INSERT or UPDATE on '
-    'agent): records changes of maintenance. Internal; revoked from PUBLIC.';
+    'Trigger function of maintenance_history_update (AFTER UPDATE on agent): records '
+    'changes of maintenance. Internal; revoked from PUBLIC.';
 COMMENT ON FUNCTION maintmode.history_append_only() IS
     'Trigger function of history_is_append_only: refuses UPDATE, DELETE and TRUNCATE of '
     'the history (42501), but for purge_history(). Internal; revoked from PUBLIC.';

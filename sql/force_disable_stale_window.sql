@@ -1,11 +1,7 @@
--- server_maint_mode('force-disable') "is unconditional: it ends the server-wide windows
--- in force at that moment ..., so that every agent leaves maintenance" (reference.md).
--- It sweeps only when it ended a window (mm_end_server_windows in src/windows.c).  A
--- server-wide window that is over, but that no sweep has yet taken the agents out of
--- (the window worker runs every window_sweep_interval seconds, a scheduler every
--- minute, or nothing when the worker is not preloaded), keeps every agent in
--- maintenance after force-disable; agents_changed says 0, and the NOTICE blames
--- windows "of their agent, site or client", of which there are none.
+-- server_maint_mode('force-disable') takes every agent out, also when a server-wide
+-- window is over but no sweep has taken its agents out yet (the window worker runs every
+-- window_sweep_interval seconds, a scheduler every minute, or nothing): force-disable
+-- sweeps whether or not it ended a window itself.
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
 SET maintmode.test_now = '2026-03-02 09:00 UTC';

@@ -1,8 +1,7 @@
--- CREATE EXTENSION maintmode VERSION '1.0' (or '1.1', '1.2') runs maintmode--1.0.sql and
--- the update scripts, not maintmode--1.3.sql, so the schema guard (schema/guard.sql)
--- never runs: a database owner's "maintmode" schema, with a trap in it, is accepted,
--- and the next ALTER EXTENSION maintmode UPDATE makes it a 1.3 install.  security.md:
--- CREATE EXTENSION refuses such a schema (42501, nothing created).
+-- CREATE EXTENSION maintmode VERSION '1.0' (or '1.1', '1.2') runs the released 1.0
+-- install script and the update scripts, not maintmode--1.3.sql: the schema guard runs
+-- there too, so a database owner's "maintmode" schema with a trap in it is refused
+-- (42501, nothing created) whatever the version asked for.
 SET client_min_messages = warning;
 \set VERBOSITY terse
 DROP SCHEMA IF EXISTS maintmode;

@@ -17,9 +17,9 @@ CREATE TEMP VIEW history AS
      ORDER BY h.id;
 GRANT SELECT ON history TO regress_history_app;
 
--- The fixture inserted hq2 and br1 in maintenance: a plain INSERT.
-SELECT * FROM history;
-TRUNCATE maintmode.maintenance_history; \echo SQLSTATE :SQLSTATE
+-- The fixture inserted hq2 and br1 in maintenance: an INSERT is no change (a restore
+-- inserts every agent).
+SELECT count(*) AS rows FROM maintmode.maintenance_history;
 
 -- The switches: agent, site, client, with their reason; a switch that changes nothing
 -- records nothing.

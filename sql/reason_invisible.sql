@@ -1,22 +1,12 @@
--- "A reason made only of white space (any of Unicode's, such as NO-BREAK SPACE and
--- IDEOGRAPHIC SPACE, and zero-width characters) is blank" (security.md), and a switch
--- or window refuses it (22023).  mm_is_blank() (src/maintmode.c) knows White_Space and
--- U+200B..U+200D, U+2060, U+FEFF, but not the other invisible, zero-width characters
--- (Unicode's Default_Ignorable_Code_Point): LEFT-TO-RIGHT MARK and RIGHT-TO-LEFT MARK,
--- SOFT HYPHEN, the bidirectional controls, the invisible mathematical operators,
--- variation selectors, tag characters, the Hangul fillers.  A reason made of them
--- shows as nothing in agents_in_maintenance and must be refused too.
+-- A reason that shows nothing is blank and refused (22023): besides Unicode's white
+-- space, its invisible default-ignorable code points (LEFT-TO-RIGHT and RIGHT-TO-LEFT
+-- MARK, SOFT HYPHEN, the bidirectional controls, the invisible mathematical operators,
+-- variation selectors, tag characters, the Hangul fillers).
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
 SET client_min_messages = warning;
 SET maintmode.test_now = '2026-05-01 12:00 UTC';
-CREATE FUNCTION pg_temp.outcome(call text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE call;
-    RETURN 'accepted';
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'refused ' || SQLSTATE;
-END $$;
+\i test/fixtures/outcome.sql
 SELECT name, pg_temp.outcome(format(
            'SELECT maintmode.set_agent_maintenance(3, true, reason => %L)',
            repeat(chr(code), 3))) AS switch,

@@ -1,10 +1,8 @@
--- "In other server encodings, ASCII white space only" (mm_is_blank in src/maintmode.c):
--- but in a database of any other encoding every byte is taken for a code point, and
--- 0x85 and 0xA0 are blank as if they were U+0085 and U+00A0.  In WIN1252 0x85 is
--- HORIZONTAL ELLIPSIS, in KOI8-R 0xA0 is BOX DRAWINGS DOUBLE HORIZONTAL: visible
--- characters, and a reason made of them is refused as blank (22023).  They must be
--- accepted.  (The characters are made from their bytes, so the client encoding does
--- not matter.)
+-- In a database of another encoding a reason is judged in Unicode too: in WIN1252 the
+-- byte 0x85 is HORIZONTAL ELLIPSIS, in KOI8-R 0xA0 is BOX DRAWINGS DOUBLE HORIZONTAL,
+-- visible characters a reason may be made of (they were once taken for U+0085 and
+-- U+00A0 and refused as blank).  The characters are made from their bytes, so the
+-- client encoding does not matter.
 SET client_min_messages = warning;
 SELECT current_database() AS regress_db \gset
 CREATE DATABASE regress_maintmode_win1252 ENCODING 'WIN1252' LC_COLLATE 'C' LC_CTYPE 'C'
@@ -16,13 +14,7 @@ CREATE DATABASE regress_maintmode_koi8r ENCODING 'KOI8R' LC_COLLATE 'C' LC_CTYPE
 SET client_min_messages = warning;
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
-CREATE FUNCTION pg_temp.outcome(call text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE call;
-    RETURN 'accepted';
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'refused ' || SQLSTATE;
-END $$;
+\i test/fixtures/outcome.sql
 SELECT current_setting('server_encoding') AS encoding, name,
        pg_temp.outcome(format('SELECT maintmode.set_agent_maintenance(3, true, reason => %L)',
                               convert_from(bytes, 'WIN1252'))) AS switch
@@ -33,13 +25,7 @@ SELECT current_setting('server_encoding') AS encoding, name,
 SET client_min_messages = warning;
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
-CREATE FUNCTION pg_temp.outcome(call text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE call;
-    RETURN 'accepted';
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'refused ' || SQLSTATE;
-END $$;
+\i test/fixtures/outcome.sql
 SELECT current_setting('server_encoding') AS encoding, name,
        pg_temp.outcome(format('SELECT maintmode.set_agent_maintenance(3, true, reason => %L)',
                               convert_from(bytes, 'KOI8R'))) AS switch

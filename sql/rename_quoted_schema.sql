@@ -1,10 +1,7 @@
--- The C code runs its statements in the extension's schema under its current name
--- (statement_text() in src/maintmode.c puts the quoted name where "maintmode." was),
--- and security.md says it goes on working after a superuser renames the schema.  The
--- name is quoted as an identifier, but sweep_overdue()'s advisory lock names its table
--- inside a string literal ('maintmode.alert'::regclass): a schema name with an
--- apostrophe ends the literal early, and the sweep fails with a syntax error (42601).
--- Every function must work under any schema name.
+-- The C code runs its statements in the extension's schema under its current name,
+-- also one that needs quoting and holds an apostrophe: every function goes on working
+-- after a superuser renames the schema so (sweep_overdue() once named its table inside
+-- a string literal, and failed with 42601).
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
 SET client_min_messages = warning;

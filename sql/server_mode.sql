@@ -129,3 +129,25 @@ SELECT role_name = current_user AS by_caller, action, scope, target_id, agents_c
 
 DROP VIEW fleet, state_digest, saved, mode;
 DROP EXTENSION maintmode;
+
+-- A restored agent keeps its reason, who and since: hand-set with a reason, the server
+-- enabled, taken out by hand, the server disabled: it is back in maintenance as it was;
+-- a second enable then keeps that reason.
+CREATE EXTENSION maintmode;
+\i test/fixtures/fleet.sql
+SET maintmode.test_now = '2026-07-01 08:00 UTC';
+SELECT maintmode.set_agent_maintenance(1, true, reason => 'disk swap');
+SELECT hand_reason, hand_set_by, hand_since FROM maintmode.agent WHERE id = 1;
+SET maintmode.test_now = '2026-07-01 09:00 UTC';
+SELECT action FROM maintmode.server_maint_mode('enable');
+SELECT maintmode.set_agent_maintenance(1, false);
+SET maintmode.test_now = '2026-07-01 10:00 UTC';
+SELECT action, states_restored FROM maintmode.server_maint_mode('disable');
+SELECT maintenance_mode, hand_reason, hand_set_by, hand_since FROM maintmode.agent WHERE id = 1;
+SELECT action FROM maintmode.server_maint_mode('enable');
+SELECT hand_reason FROM maintmode.agent WHERE id = 1;
+SELECT action FROM maintmode.server_maint_mode('disable');
+SELECT hand_reason, hand_since FROM maintmode.agent WHERE id = 1;
+RESET maintmode.test_now;
+DROP VIEW fleet, state_digest;
+DROP EXTENSION maintmode;

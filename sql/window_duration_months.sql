@@ -1,23 +1,12 @@
 -- create_window judges a duration by interval comparison, which counts a month as 30
--- days, but the window's end is computed by adding the interval to a time, where a
--- month is the calendar's.  A duration with months and negative days, such as
--- '1 mon -29 days' (one day by comparison), is then accepted where its real length is
--- negative or longer than the repeat period: a one-off window that ends before it
--- starts fails on the table's check constraint (23514, not the 22023 of the argument
--- checks, which "every argument" passes before anything is written: security.md); a
--- daily window's occurrences last two days in 31-day months and end before they start
--- in February.  Such durations must be refused (22023) like the others.
+-- days, while a window's end adds it to a time, where a month is the calendar's.  A
+-- duration with a negative part, such as '1 mon -29 days', could end before it starts
+-- or outlast the repeat period: it is refused (22023) like the others.
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
 SET client_min_messages = warning;
 SET maintmode.test_now = '2026-05-01 12:00 UTC';
-CREATE FUNCTION pg_temp.outcome(call text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE call;
-    RETURN 'accepted';
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'refused ' || SQLSTATE;
-END $$;
+\i test/fixtures/outcome.sql
 SELECT duration, pg_temp.outcome(format(
            'SELECT maintmode.create_window(%L, 1, %L, duration => %L, reason => %L)',
            'agent', '2027-02-01 10:00 UTC', duration, 'one-off')) AS one_off,

@@ -1,11 +1,7 @@
--- window_maintenance "is written only by the sweep" (windows.md), and since 1.3 the
--- audit of hand-set maintenance (hand_since, hand_set_by) is the extension's to set, so
--- that agents_in_maintenance says who put an agent in maintenance and why.  But an
--- application role with the documented INSERT and UPDATE on maintmode.agent
--- (dba-scripts.md) can write window_maintenance itself: the agent is then in
--- maintenance (its alerts suppressed) with no window, no hand flag, no reason and no
--- trace in agents_in_maintenance, the event log or the audit columns.  Only the
--- extension's own calls (which run as its owner) may change the window flag.
+-- window_maintenance is the sweep's: an application role with the documented INSERT
+-- and UPDATE on maintmode.agent cannot write it, so it cannot put an agent in
+-- maintenance with no window, no hand flag and no record anywhere.  Only the
+-- extension's own calls (which run as its owner) change the window flag.
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
 SET client_min_messages = warning;

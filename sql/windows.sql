@@ -21,9 +21,13 @@ CREATE TEMP VIEW in_maintenance AS
 
 -- The fixture's hand-set agents (hq2, br1) are hand-set here too.
 SELECT * FROM flags;
--- Who and since when come from the session and the window clock.
+-- The fixture inserted them as a superuser without saying who or since when: a
+-- superuser's INSERT is kept as written (a restore), so both stay unknown.  A switch
+-- says: the session's role and the window clock.
 SELECT maintmode.window_clock();
 SET maintmode.test_now = '2026-03-02 08:00 UTC';
+SELECT hostname, source, set_by = current_user AS set_by_me, since FROM in_maintenance;
+SELECT maintmode.set_agent_maintenance(4, false), maintmode.set_agent_maintenance(4, true);
 SELECT hostname, source, set_by = current_user AS set_by_me, since FROM in_maintenance;
 
 -- A window on site hq (hq1, hq2, hq3) from 09:00 to 11:00: created before it starts,
@@ -303,6 +307,12 @@ SELECT * FROM flags;
 SELECT in_maintenance, since, agents_in_maintenance FROM maintmode.server_maint_status();
 SELECT id = :server_window AS server_window, ended_at FROM maintmode.maintenance_window
  WHERE id IN (:server_window, :agent_window) ORDER BY id;
+-- Taking br2 out while its window holds it changes nothing it shows: a NOTICE names the
+-- window, its reason and its end, for a switch and for an application's plain UPDATE.
+SELECT maintmode.set_agent_maintenance(5, false);
+SELECT maintmode.set_site_maintenance(2, false);
+UPDATE maintmode.agent SET maintenance_mode = false WHERE id = 5;
+SELECT maintenance_mode FROM maintmode.agent WHERE id = 5;
 SELECT maintmode.end_window(:agent_window);
 
 -- Deleting a site deletes its windows.

@@ -177,10 +177,12 @@ static MMStatement check_counts_stmt = {
 #define AGENT_INSERT_MIRRORED \
 	{AGENT_INSERT(", site_id, in_maintenance", ", a.site_id, a.maintenance_mode"), 0, {0}, \
 	 CURSOR_OPT_GENERIC_PLAN}
+#define AGENT_INSERT_PLAIN {AGENT_INSERT("", ""), 0, {0}, CURSOR_OPT_GENERIC_PLAN}
 static MMStatement agent_insert_stmt[MM_SCHEMA_VERSIONS] = {
 	[MM_SCHEMA_1_0] = AGENT_INSERT_MIRRORED,
 	[MM_SCHEMA_1_1] = AGENT_INSERT_MIRRORED,
-	[MM_SCHEMA_1_2] = {AGENT_INSERT("", ""), 0, {0}, CURSOR_OPT_GENERIC_PLAN}
+	[MM_SCHEMA_1_2] = AGENT_INSERT_PLAIN,
+	[MM_SCHEMA_1_3] = AGENT_INSERT_PLAIN
 };
 
 /* Before 1.2: the changed agents' new site and flag, copied to their counter rows. */

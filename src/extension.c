@@ -134,8 +134,8 @@ has_column(const char *table, const char *column)
 /*
  * The schema version installed in this database, as far as the library needs
  * to tell: 1.1 added the hand flag and windows, 1.2 dropped the agent counter
- * rows' copies of each agent's site and flag.  Later versions change nothing
- * the library reads differently.
+ * rows' copies of each agent's site and flag, 1.3 keeps the hand details in
+ * the saved states.
  */
 MMSchemaVersion
 mm_schema_version(void)
@@ -144,7 +144,9 @@ mm_schema_version(void)
 		return MM_SCHEMA_1_0;
 	if (has_column("agent_counter", "in_maintenance"))
 		return MM_SCHEMA_1_1;
-	return MM_SCHEMA_1_2;
+	if (!has_column("saved_state", "hand_reason"))
+		return MM_SCHEMA_1_2;
+	return MM_SCHEMA_1_3;
 }
 
 /*

@@ -8,7 +8,8 @@
  *
  * The path is what the extension's own code running at the time says it is
  * doing (mm_set_change_path()): a switch, server maintenance, a window, an
- * expiry.  A change nobody announced is a plain UPDATE or INSERT: "sql".
+ * expiry.  A change nobody announced is a plain UPDATE: "sql".  An INSERT of an
+ * agent is no change (a restore inserts every agent).
  */
 #include "postgres.h"
 
@@ -37,6 +38,13 @@ mm_set_change_path(const char *path)
 
 /* Set while purge_history() deletes: the only time the history loses rows. */
 static bool purging = false;
+
+/* Whether the extension's own code is changing agents now (else: the caller's SQL). */
+bool
+mm_in_extension_change(void)
+{
+	return change_path != NULL;
+}
 
 /* A transaction or subtransaction that ends, however it ends, ends both. */
 static void
@@ -127,61 +135,37 @@ add_change(DatumList *lists, TupleTableSlot *slot, AttrNumber id_att, bool in_ma
 }
 
 /*
- * AFTER INSERT or UPDATE ON agent FOR EACH STATEMENT: a row per agent inserted
- * in maintenance, or whose maintenance_mode the UPDATE changed.  Heartbeats
- * change no flag and run no SQL.  Not SECURITY DEFINER (it fires on every
- * UPDATE of an agent): it becomes the owner only around the INSERT.
+ * AFTER UPDATE ON agent FOR EACH STATEMENT: a row per agent whose
+ * maintenance_mode the UPDATE changed.  Heartbeats change no flag and run no
+ * SQL.  Not SECURITY DEFINER (it fires on every UPDATE of an agent): it becomes
+ * the owner only around the INSERT.
  */
 PG_FUNCTION_INFO_V1(maintmode_history_trigger);
 Datum
 maintmode_history_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "history_trigger",
-													  0, false);
+													  TRIGGER_EVENT_UPDATE, true);
 	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
 	AttrNumber	maintenance_att = SPI_fnumber(desc, "maintenance_mode");
 	AttrNumber	reason_att = SPI_fnumber(desc, "hand_reason");
 	AttrNumber	id_att = SPI_fnumber(desc, "id");
 	DatumList	lists[3] = {{0}};
 	bool	   *reason_nulls;
-	int64		rows;
 	bool		isnull;
+	MMRowPairs	pairs;
 
-	if (trigdata->tg_newtable == NULL ||
-		(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && trigdata->tg_oldtable == NULL) ||
-		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("history_trigger must fire AFTER INSERT or UPDATE with its transition tables")));
-	rows = tuplestore_tuple_count(trigdata->tg_newtable);
-	reason_nulls = palloc(Max(rows, 1) * sizeof(bool));
-
-	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	reason_nulls = palloc(Max(tuplestore_tuple_count(trigdata->tg_newtable), 1) * sizeof(bool));
+	mm_row_pairs_begin(&pairs, trigdata);
+	while (mm_row_pairs_next(&pairs))
 	{
-		MMRowPairs	pairs;
+		bool		now = DatumGetBool(slot_getattr(pairs.new_slot, maintenance_att, &isnull));
 
-		mm_row_pairs_begin(&pairs, trigdata);
-		while (mm_row_pairs_next(&pairs))
-		{
-			bool		now = DatumGetBool(slot_getattr(pairs.new_slot, maintenance_att, &isnull));
-
-			if (now != DatumGetBool(slot_getattr(pairs.old_slot, maintenance_att, &isnull)))
-				add_change(lists, now ? pairs.new_slot : pairs.old_slot, id_att, now,
-						   reason_att, reason_nulls);
-		}
-		mm_row_pairs_end(&pairs);
+		if (now != DatumGetBool(slot_getattr(pairs.old_slot, maintenance_att, &isnull)))
+			add_change(lists, now ? pairs.new_slot : pairs.old_slot, id_att, now,
+					   reason_att, reason_nulls);
 	}
-	else
-	{
-		TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-
-		mm_start_reading(trigdata->tg_newtable);
-		while (tuplestore_gettupleslot(trigdata->tg_newtable, true, false, slot))
-			if (DatumGetBool(slot_getattr(slot, maintenance_att, &isnull)))
-				add_change(lists, slot, id_att, true, reason_att, reason_nulls);
-		ExecDropSingleTupleTableSlot(slot);
-	}
+	mm_row_pairs_end(&pairs);
 
 	if (lists[0].count > 0)
 	{

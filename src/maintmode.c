@@ -61,7 +61,7 @@ _PG_init(void)
 							   0,
 							   NULL, NULL, NULL);
 	DefineCustomStringVariable("maintmode.reason",
-							   "The reason recorded in the maintenance history for a plain UPDATE or INSERT.",
+							   "The reason recorded in the maintenance history for a plain UPDATE.",
 							   "SET LOCAL it in the transaction that changes maintenance.",
 							   &mm_reason,
 							   "",

@@ -55,7 +55,8 @@ typedef enum MMSchemaVersion
 {
 	MM_SCHEMA_1_0,				/* no hand flag, no windows */
 	MM_SCHEMA_1_1,				/* hand flag and windows; counter rows copy site and flag */
-	MM_SCHEMA_1_2,				/* counter rows hold failing counts only (and later) */
+	MM_SCHEMA_1_2,				/* counter rows hold failing counts only */
+	MM_SCHEMA_1_3,				/* saved states keep the hand details (and later) */
 	MM_SCHEMA_VERSIONS
 } MMSchemaVersion;
 
@@ -154,6 +155,7 @@ extern void mm_stop_being_owner(MMOwnerContext *context);
 
 /* history.c */
 extern void mm_set_change_path(const char *path);
+extern bool mm_in_extension_change(void);
 extern void mm_watch_change_path(void);
 
 /* windows.c */

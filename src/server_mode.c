@@ -44,7 +44,8 @@ static const char *const option_names[] = {
 #define EVERY_FORM(stmt) { \
 	[MM_SCHEMA_1_0] = {stmt("maintenance_mode", "", "false"), 0, {0}}, \
 	[MM_SCHEMA_1_1] = HAND_FORM(stmt), \
-	[MM_SCHEMA_1_2] = HAND_FORM(stmt)}
+	[MM_SCHEMA_1_2] = HAND_FORM(stmt), \
+	[MM_SCHEMA_1_3] = HAND_FORM(stmt)}
 
 /*
  * An UPDATE of flags that returns how many agents it took in or out of
@@ -64,10 +65,20 @@ static MMStatement lock_mode_stmt = {
 	" FOR UPDATE", 0, {0}
 };
 
-#define SAVE_STATES(flag, reason, held) \
-	"INSERT INTO maintmode.saved_state (agent_id, maintenance_mode)" \
-	" SELECT id, " flag " FROM maintmode.agent"
-static MMStatement save_states_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(SAVE_STATES);
+/*
+ * Since 1.3 the saved states keep why, by whom, since and until when an agent
+ * was in maintenance by hand, and disable gives them back with the flag.
+ */
+#define SAVED_DETAILS ", hand_reason, hand_set_by, hand_since, hand_until"
+#define SAVE_STATES(flag, details) \
+	{"INSERT INTO maintmode.saved_state (agent_id, maintenance_mode" details ")" \
+	 " SELECT id, " flag details " FROM maintmode.agent", 0, {0}}
+static MMStatement save_states_stmt[MM_SCHEMA_VERSIONS] = {
+	[MM_SCHEMA_1_0] = SAVE_STATES("maintenance_mode", ""),
+	[MM_SCHEMA_1_1] = SAVE_STATES("hand_maintenance", ""),
+	[MM_SCHEMA_1_2] = SAVE_STATES("hand_maintenance", ""),
+	[MM_SCHEMA_1_3] = SAVE_STATES("hand_maintenance", SAVED_DETAILS)
+};
 
 #define ENTER_ALL(flag, reason, held) \
 	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = true" reason " WHERE NOT " flag, held)
@@ -78,13 +89,21 @@ static MMStatement enter_all_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(ENTER_ALL);
 static MMStatement leave_all_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(LEAVE_ALL);
 
 /* Agents without a saved state were created during the window: they leave. */
-#define RESTORE(flag, reason, held) \
-	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = NOT a." flag \
-				  "  FROM maintmode.agent b" \
-				  "  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id" \
-				  " WHERE a.id = b.id" \
-				  "   AND b." flag " <> coalesce(s.maintenance_mode, false)", held)
-static MMStatement restore_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(RESTORE);
+#define RESTORE(flag, details, held) \
+	{COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = NOT a." flag details \
+				   "  FROM maintmode.agent b" \
+				   "  LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id" \
+				   " WHERE a.id = b.id" \
+				   "   AND b." flag " <> coalesce(s.maintenance_mode, false)", held), 0, {0}}
+#define RESTORED_DETAILS \
+	", hand_reason = s.hand_reason, hand_set_by = s.hand_set_by," \
+	"  hand_since = s.hand_since, hand_until = s.hand_until"
+static MMStatement restore_stmt[MM_SCHEMA_VERSIONS] = {
+	[MM_SCHEMA_1_0] = RESTORE("maintenance_mode", "", "false"),
+	[MM_SCHEMA_1_1] = RESTORE("hand_maintenance", "", "a.window_maintenance"),
+	[MM_SCHEMA_1_2] = RESTORE("hand_maintenance", "", "a.window_maintenance"),
+	[MM_SCHEMA_1_3] = RESTORE("hand_maintenance", RESTORED_DETAILS, "a.window_maintenance")
+};
 
 /*
  * How many saved states belong to agents that still exist, then their removal:

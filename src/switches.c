@@ -56,7 +56,8 @@ typedef struct SwitchScope
 #define SCOPE_AGENTS(agents) { \
 	[MM_SCHEMA_1_0] = {SWITCH_UPDATE_1_0(agents), SWITCH_ARGS_1_0}, \
 	[MM_SCHEMA_1_1] = {SWITCH_UPDATE(agents), SWITCH_ARGS}, \
-	[MM_SCHEMA_1_2] = {SWITCH_UPDATE(agents), SWITCH_ARGS}}
+	[MM_SCHEMA_1_2] = {SWITCH_UPDATE(agents), SWITCH_ARGS}, \
+	[MM_SCHEMA_1_3] = {SWITCH_UPDATE(agents), SWITCH_ARGS}}
 
 static SwitchScope agent_scope = {MM_SCOPE_AGENT, SCOPE_AGENTS("id = $1")};
 static SwitchScope site_scope = {MM_SCOPE_SITE, SCOPE_AGENTS("site_id = $1")};
@@ -64,6 +65,48 @@ static SwitchScope client_scope = {
 	MM_SCOPE_CLIENT,
 	SCOPE_AGENTS("site_id IN (SELECT id FROM maintmode.site WHERE client_id = $1)")
 };
+
+/*
+ * The windows that keep agents of a scope (or one agent) in maintenance, with
+ * how many each holds: $1 the scope, $2 its id.
+ */
+static MMStatement windows_holding_stmt = {
+	"SELECT window_id, reason, until, count(*) FROM maintmode.agents_in_maintenance"
+	" WHERE source = 'window'"
+	"   AND CASE $1 WHEN 'agent' THEN agent_id WHEN 'site' THEN site_id ELSE client_id END = $2"
+	" GROUP BY window_id, reason, until ORDER BY window_id",
+	2, {TEXTOID, INT8OID}
+};
+
+/*
+ * Switching agents out while a window holds them changes nothing they show: a
+ * NOTICE per window says which one keeps them in, why and until when (SPI
+ * connected, with the rights to read the view).
+ */
+static void
+say_which_windows_hold(MMScope scope, int64 id)
+{
+	Datum		args[2] = {CStringGetTextDatum(mm_scope_names[scope]), Int64GetDatum(id)};
+	int			windows = mm_execute(&windows_holding_stmt, args, NULL, true);
+
+	for (int i = 0; i < windows; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		held = DatumGetInt64(SPI_getbinval(row, desc, 4, &isnull));
+
+		ereport(NOTICE,
+				(scope == MM_SCOPE_AGENT ?
+				 errmsg("agent " INT64_FORMAT " stays in maintenance: window %s holds it until %s",
+						id, SPI_getvalue(row, desc, 1), SPI_getvalue(row, desc, 3)) :
+				 errmsg(INT64_FORMAT " agent(s) of %s " INT64_FORMAT " stay in maintenance: window %s holds them until %s",
+						held, mm_scope_names[scope], id, SPI_getvalue(row, desc, 1),
+						SPI_getvalue(row, desc, 3)),
+				 errdetail("The window's reason: %s", SPI_getvalue(row, desc, 2)),
+				 errhint("end_window(%s) ends it.", SPI_getvalue(row, desc, 1))));
+	}
+}
 
 /*
  * Set the hand flag on every agent of the scope, with an expiry (until) and a
@@ -136,6 +179,8 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 	mm_set_change_path(NULL);
 	if (changed == 0)
 		mm_require_target(scope->scope, id);
+	if (!enabled && mm_schema_version() >= MM_SCHEMA_1_1)
+		say_which_windows_hold(scope->scope, id);
 	mm_log_event(enabled ? "enable" : "disable", mm_scope_names[scope->scope], id, true,
 				 changed, 0, 0);
 	SPI_finish();
@@ -355,8 +400,9 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 					REPLACE(col, old_value, old_null);
 			}
 	}
-	else if (!was_hand)
+	else if (!was_hand && is_update)
 	{
+		/* A superuser's INSERT (a restore) keeps what it wrote, NULL included. */
 		if (nulls[COL_HAND_SINCE])
 			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_clock_now()), false);
 		if (nulls[COL_HAND_SET_BY])
@@ -367,6 +413,20 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 	if (is_update && moves_or_switches(trigdata, old, tuple, hand || window,
 									   bool_column(old, desc, attnums[COL_EFFECTIVE])))
 		wait_for_check_writers(trigdata, old);
+	/* An application took the agent out, and a window keeps it in: say so. */
+	if (is_update && !effective && window && !mm_in_extension_change())
+	{
+		MMOwnerContext owner;
+		bool		isnull;
+
+		mm_become_owner(fcinfo, &owner);
+		SPI_connect();
+		say_which_windows_hold(MM_SCOPE_AGENT,
+							   DatumGetInt64(heap_getattr(old, SPI_fnumber(desc, "id"), desc,
+														  &isnull)));
+		SPI_finish();
+		mm_stop_being_owner(&owner);
+	}
 
 	if (nreplace > 0)
 	{

@@ -121,19 +121,22 @@ count_outcome_lines django results/django.log "$django_status" \
     -e 's/^PASS (.*)/ok \1/p' -e 's/^(FAIL|ERROR) (.*)/FAILED \2/p'
 cluster_stop
 
-echo "== DBA script"
-bash test/dba/test_maintenance_window.sh >results/dba.log 2>&1
-dba_status=$?
-cat results/dba.log
-count_outcome_lines dba results/dba.log "$dba_status" \
-    -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
+# run_tap KIND SCRIPT: a script printing TAP, one count per "ok"/"not ok" line.
+run_tap() {
+    local kind=$1 script=$2 status
+    bash "$script" >"results/$kind.log" 2>&1
+    status=$?
+    cat "results/$kind.log"
+    count_outcome_lines "$kind" "results/$kind.log" "$status" \
+        -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
+}
 
+echo "== DBA script"
+run_tap dba test/dba/test_maintenance_window.sh
 echo "== stress"
-bash test/stress/stress.sh >results/stress.log 2>&1
-stress_status=$?
-cat results/stress.log
-count_outcome_lines stress results/stress.log "$stress_status" \
-    -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
+run_tap stress test/stress/stress.sh
+echo "== documented grants"
+run_tap grants test/docs/test_grants.sh
 
 echo "== demo"
 # The README's first command: its whole output, less what differs between runs,
@@ -153,11 +156,7 @@ rm -rf "$check_dir"
 
 echo "== debian package"
 # Last: removing the package deletes the files `make install` wrote.
-bash test/debian.sh >results/debian.log 2>&1
-status=$?
-cat results/debian.log
-count_outcome_lines debian results/debian.log "$status" \
-    -e 's/^ok [0-9]+ - (.*)/ok \1/p' -e 's/^not ok [0-9]+ - (.*)/FAILED \1/p'
+run_tap debian test/debian.sh
 
 [ ${#failures[@]} -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
 echo "$passed passed, $failed failed"

@@ -8,8 +8,9 @@
 #   (b) check-result UPDATE throughput from 8 pgbench clients with the counter
 #       triggers, vs the same tables with them disabled; (b2) the same, all 8 clients
 #       on the checks of one client with half of the updates changing colour;
-#   (c) server_maint_mode enable + disable, vs the bare SQL that saves the same
-#       snapshot and does the same updates with the counter triggers disabled.
+#   (c) server_maint_mode enable + disable (with the maintenance history it writes),
+#       vs the bare SQL that saves the same snapshot and does the same updates with the
+#       counter and history triggers disabled.
 # Usage: PG_CONFIG=... bash test/bench/dashboard.sh [scale]   (scale 1 = the full fleet;
 # 0.1 = a tenth of it, for a quick look).  Not run by run_all.sh.
 set -euo pipefail
@@ -271,13 +272,16 @@ for round in 1 2 3; do
     t=$(( $(ms) - t0 )); [ "$t" -lt "$c_ours" ] && c_ours=$t
     "${PSQL[@]}" -c "VACUUM maintmode.agent, maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter, maintmode.saved_state"
     counter_triggers DISABLE agent
+    "${PSQL[@]}" -c "ALTER TABLE maintmode.agent DISABLE TRIGGER maintenance_history_update"
     t0=$(ms)
     "${PSQL[@]}" -f "$WORK/bare.sql" >/dev/null
     t=$(( $(ms) - t0 )); [ "$t" -lt "$c_base" ] && c_base=$t
     counter_triggers ENABLE agent
+    "${PSQL[@]}" -c "ALTER TABLE maintmode.agent ENABLE TRIGGER maintenance_history_update"
     "${PSQL[@]}" -c "VACUUM maintmode.agent, maintmode.saved_state"
 done
 row "(c) server_maint_mode enable + disable, ms (best of 3)" "$c_ours" "$c_base" "$(ratio "$c_ours" "$c_base")x"
 echo
 "${PSQL[@]}" -c "SELECT count(*) AS counters_that_differ FROM maintmode.verify_counters()"
+"${PSQL[@]}" -c "SELECT path, in_maintenance, count(*) AS history_rows FROM maintmode.maintenance_history GROUP BY 1, 2 ORDER BY 1, 2"
 rm -rf "$WORK"
