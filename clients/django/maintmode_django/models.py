@@ -5,9 +5,8 @@ alters or drops these (managed = False).  db_table 'maintmode"."agent' is quoted
 Django as "maintmode"."agent", so the models work whatever the connection's
 search_path is.  Foreign keys are DO_NOTHING because the database itself cascades
 (deleting a client deletes its sites, agents, checks, windows and alerts).  Keys to
-rows that may be gone (history, saved states, the event log's target) have
-db_constraint=False: reading .agent of such a row raises Agent.DoesNotExist, .agent_id
-is always there.
+rows that may be gone (of the history and the saved states) have db_constraint=False:
+reading .agent of such a row raises Agent.DoesNotExist, .agent_id is always there.
 
 Fields that the database decides on INSERT (an alert's suppressed flag, an agent's
 hand details) are read back from INSERT ... RETURNING: see fields.py.
