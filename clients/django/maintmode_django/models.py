@@ -202,11 +202,16 @@ class ServerMode(models.Model):
 
 
 class SavedState(models.Model):
-    """An agent's hand flag saved by server_maint_mode('enable'), restored and removed
-    by 'disable'.  The agent may have been deleted since."""
+    """An agent's hand flag (maintenance_mode) and its details, saved by
+    server_maint_mode('enable'), given back and removed by 'disable'.  The agent may
+    have been deleted since."""
     agent = models.OneToOneField(Agent, models.DO_NOTHING, primary_key=True,
                                  db_constraint=False, related_name="saved_state")
     maintenance_mode = models.BooleanField()
+    hand_reason = models.TextField(null=True)
+    hand_set_by = models.TextField(null=True)
+    hand_since = models.DateTimeField(null=True)
+    hand_until = models.DateTimeField(null=True)
 
     class Meta:
         managed = False

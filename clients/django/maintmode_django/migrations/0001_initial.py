@@ -226,6 +226,10 @@ class Migration(migrations.Migration):
             fields=[
                 ('agent', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='saved_state', serialize=False, to='maintmode_django.agent')),
                 ('maintenance_mode', models.BooleanField()),
+                ('hand_reason', models.TextField(null=True)),
+                ('hand_set_by', models.TextField(null=True)),
+                ('hand_since', models.DateTimeField(null=True)),
+                ('hand_until', models.DateTimeField(null=True)),
             ],
             options={
                 'db_table': 'maintmode"."saved_state',

@@ -1,6 +1,6 @@
 """A small fleet, created through the ORM for every test case:
 
-    acme    hq      hq1, hq2 (in maintenance by hand: the INSERT is in its history)
+    acme    hq      hq1, hq2 (in maintenance by hand)
             branch  br1
     globex  dc      dc1, dc2
 """

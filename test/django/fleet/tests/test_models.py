@@ -87,14 +87,23 @@ class ModelTests(FleetTestCase):
                 list(model.objects.all()[:1])  # and the ORM reads it
 
     def test_agent_created_in_maintenance_returns_its_hand_details(self):
-        # The extension's BEFORE INSERT trigger sets them; create() reads them back
-        # from INSERT ... RETURNING, with no second query.
-        with self.assertNumQueries(1):
-            new = Agent.objects.create(site=self.dc, hostname="dc3", maintenance_mode=True)
-        now, user = self.now_and_user()
+        # For an application's role, the extension's BEFORE INSERT trigger sets since
+        # when and by whom, whatever the INSERT said (a superuser's are kept as
+        # written); create() reads them back from INSERT ... RETURNING, with no second
+        # query.
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE ROLE maintmode_test_app NOLOGIN;"
+                           " GRANT USAGE ON SCHEMA maintmode TO maintmode_test_app;"
+                           " GRANT SELECT, INSERT ON maintmode.agent TO maintmode_test_app;"
+                           " SET LOCAL ROLE maintmode_test_app")
+            with self.assertNumQueries(1):
+                new = Agent.objects.create(site=self.dc, hostname="dc3", maintenance_mode=True,
+                                           hand_reason="new rack")
+            cursor.execute("RESET ROLE")
+        now, _ = self.now_and_user()
         self.assertEqual((new.maintenance_mode, new.hand_maintenance, new.window_maintenance,
-                          new.hand_since, new.hand_set_by),
-                         (True, True, False, now, user))
+                          new.hand_since, new.hand_set_by, new.hand_reason),
+                         (True, True, False, now, "maintmode_test_app", "new rack"))
         stored = Agent.objects.get(pk=new.pk)
         for field in Agent._meta.concrete_fields:
             with self.subTest(field=field.name):
@@ -165,14 +174,19 @@ class ModelTests(FleetTestCase):
 
     def test_server_mode_and_saved_states_through_the_models(self):
         self.assertFalse(ServerMode.objects.filter(in_maintenance=True).exists())
+        maintenance.set_agent_maintenance(self.hq1, True, reason="disk swap")
         maintenance.server_maint_mode("enable")
         mode = ServerMode.objects.get()
         now, user = self.now_and_user()
         self.assertEqual((mode.in_maintenance, mode.since, mode.enabled_by), (True, now, user))
         saved = dict(SavedState.objects.values_list("agent__hostname", "maintenance_mode"))
-        self.assertEqual(saved, {"hq1": False, "hq2": True, "br1": False, "dc1": False,
+        self.assertEqual(saved, {"hq1": True, "hq2": True, "br1": False, "dc1": False,
                                  "dc2": False})
-        self.assertTrue(self.hq2.saved_state.maintenance_mode)
+        hq1 = self.hq1.saved_state
+        self.assertEqual((hq1.maintenance_mode, hq1.hand_reason, hq1.hand_set_by, hq1.hand_since,
+                          hq1.hand_until), (True, "disk swap", user, now, None))
         self.assertEqual(EventLog.objects.latest("id").states_saved, 5)
         maintenance.server_maint_mode("disable")
         self.assertFalse(SavedState.objects.exists())
+        self.hq1.refresh_from_db()
+        self.assertEqual(self.hq1.hand_reason, "disk swap")  # given back
