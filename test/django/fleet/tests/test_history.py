@@ -15,7 +15,7 @@ from maintmode_django.models import Agent, Client, MaintenanceHistory, Site
 from fleet.tests.base import FleetTestCase
 
 
-def settings():
+def actor_settings():
     """maintmode.actor and maintmode.reason as the transaction sees them now."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('maintmode.actor', true),"
@@ -44,7 +44,7 @@ class ActorTests(FleetTestCase):
 
     def test_orm_save_in_actor_block_is_recorded_with_actor_and_reason(self):
         with actor("alice", reason="disk swap"):
-            self.assertEqual(settings(), ("alice", "disk swap"))
+            self.assertEqual(actor_settings(), ("alice", "disk swap"))
             self.hq1.maintenance_mode = True
             self.hq1.save(update_fields=["maintenance_mode"])
         self.assertEqual(history_of(self.hq1), [("hq1", True, "sql", "alice", "disk swap")])
@@ -65,12 +65,12 @@ class ActorTests(FleetTestCase):
         self.assertEqual(server_row[:4], ("br1", True, "server", "alice"))
 
     def test_nested_actor_blocks_restore_the_outer_actor(self):
-        self.assertEqual(settings(), (None, None))
+        self.assertEqual(actor_settings(), (None, None))
         with actor("alice", reason="outer"):
             with actor("bob"):
-                self.assertEqual(settings(), ("bob", None))
+                self.assertEqual(actor_settings(), ("bob", None))
                 maintenance.set_agent_maintenance(self.dc1, True)
-            self.assertEqual(settings(), ("alice", "outer"))
+            self.assertEqual(actor_settings(), ("alice", "outer"))
             maintenance.set_agent_maintenance(self.dc2, True)
         self.assertEqual([(host, who) for host, _, _, who, _ in history_of(self.dc1, self.dc2)],
                          [("dc1", "bob"), ("dc2", "alice")])
@@ -80,15 +80,15 @@ class ActorTests(FleetTestCase):
             with actor("alice"):
                 maintenance.set_agent_maintenance(self.dc1, True)
                 1 / 0
-        self.assertEqual(settings(), (None, None))
+        self.assertEqual(actor_settings(), (None, None))
         self.assertEqual(self.in_maintenance(), {"hq2"})
         self.assertEqual(history_of(self.dc1), [])
 
     def test_anonymous_or_no_user_sets_no_actor(self):
         with actor(AnonymousUser()):
-            self.assertEqual(settings(), (None, None))
+            self.assertEqual(actor_settings(), (None, None))
         with actor(None, reason="cron"):
-            self.assertEqual(settings(), (None, "cron"))
+            self.assertEqual(actor_settings(), (None, "cron"))
 
     def test_request_through_the_middleware_records_the_user(self):
         self.client.force_login(self.alice)
@@ -159,4 +159,4 @@ class MiddlewareTransactionTests(TransactionTestCase):
         ActorMiddleware(view)(request)
         self.assertFalse(connection.in_atomic_block)
         self.assertEqual(history_of(self.agent), [("mw1", True, "sql", "carol", None)])
-        self.assertEqual(settings(), (None, None))  # SET LOCAL: gone with the transaction
+        self.assertEqual(actor_settings(), (None, None))  # SET LOCAL: gone with the transaction
