@@ -284,8 +284,10 @@ wait_for_check_writers(TriggerData *trigdata, HeapTuple old)
 }
 
 /*
- * BEFORE INSERT OR UPDATE ON agent FOR EACH ROW.  No SPI: it runs for every
- * row written, heartbeats included, and changes the row only when needed.
+ * BEFORE INSERT OR UPDATE ON agent FOR EACH ROW.  It runs for every row
+ * written, heartbeats included, so it runs no SQL but in two rare cases (a
+ * plain UPDATE that moves or switches an agent waits for check writers; one
+ * that a window overrules says so), and changes the row only when needed.
  *  * A statement that changes maintenance_mode but not hand_maintenance (an
  *    ORM's UPDATE, or an INSERT naming maintenance_mode) is a hand change.
  *    Only a change counts: an ORM that writes back every column it read
@@ -296,7 +298,9 @@ wait_for_check_writers(TriggerData *trigdata, HeapTuple old)
  *    and the role that switched it, and while it stays on they stay as they
  *    were, whatever the statement wrote.  Only a superuser's values are kept
  *    (the switches run as the extension's owner; a restore or a repair by a
- *    DBA), and then since/who are filled in when missing.
+ *    DBA): an UPDATE that brings the flag on fills since/who in when missing,
+ *    an INSERT keeps them as written, NULL included.
+ *  * The window flag is the sweep's (which runs as the owner).
  */
 PG_FUNCTION_INFO_V1(maintmode_agent_effective_maintenance_trigger);
 Datum

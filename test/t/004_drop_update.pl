@@ -231,5 +231,34 @@ is( $node->safe_psql(
 $node->safe_psql('grants_1_0', 'DROP EXTENSION maintmode');
 $node->safe_psql('postgres', 'DROP ROLE regress_operator');
 
+# A 1.0 database dumped and restored into the newest version: its agents in maintenance
+# come back in maintenance by hand, with since and by whom unknown (NULL), as they were:
+# a restore does not invent the restore time and role.
+$node->safe_psql('postgres', 'CREATE DATABASE dump_1_0');
+$node->safe_psql(
+	'dump_1_0', q{
+	CREATE EXTENSION maintmode VERSION '1.0';
+	INSERT INTO maintmode.client (name) VALUES ('acme');
+	INSERT INTO maintmode.site (client_id, name) VALUES (1, 'hq');
+	INSERT INTO maintmode.agent (site_id, hostname, maintenance_mode)
+	    VALUES (1, 'a1', true), (1, 'a2', false);
+});
+my $dump_1_0 = "$PostgreSQL::Test::Utils::tmp_check/dump_1_0.sql";
+$node->command_ok([ 'pg_dump', '-Fp', '-d', $node->connstr('dump_1_0'), '-f', $dump_1_0 ],
+	'pg_dump of a 1.0 database');
+$node->safe_psql('postgres', 'CREATE DATABASE restored_1_0');
+$node->command_ok(
+	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('restored_1_0'), '-f', $dump_1_0 ],
+	'the 1.0 dump restores into the newest version');
+is( $node->safe_psql(
+		'restored_1_0', q{
+		SELECT string_agg(format('%s %s %s %s %s', hostname, maintenance_mode, hand_maintenance,
+		                         hand_since IS NULL, hand_set_by IS NULL), ',' ORDER BY id)
+		  FROM maintmode.agent}),
+	'a1 t t t t,a2 f f t t',
+	'restored from 1.0: in maintenance by hand, since and by whom NULL as they were');
+is($node->safe_psql('restored_1_0', 'SELECT count(*) FROM maintmode.maintenance_history'),
+	'0', 'a restore writes no maintenance history');
+
 $node->stop;
 done_testing();
