@@ -2,7 +2,8 @@
 # Installs, from Debian, what building and testing maintmode needs (as root).
 set -euo pipefail
 packages=(make gcc libc6-dev postgresql-15 postgresql-server-dev-15 postgresql-contrib
-          libipc-run-perl perl python3 python3-django python3-psycopg2 "$@")
+          libipc-run-perl perl python3 python3-django python3-psycopg2
+          python3-venv python3-pip python3-setuptools python3-wheel "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

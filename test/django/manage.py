@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Django's command-line utility for the maintmode example application."""
+"""Django's command-line utility for the test project of django-maintmode (clients/django)."""
 import os
 import sys
 

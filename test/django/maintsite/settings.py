@@ -1,12 +1,26 @@
-"""Settings of the example application: one PostgreSQL database, reached with the
-standard libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD), and the fleet app."""
+"""Settings of the test project: an RMM's Django project that uses the installed app
+maintmode_django, on one PostgreSQL database reached with the standard libpq
+environment (PGHOST, PGPORT, PGUSER, PGPASSWORD)."""
 import os
 
 SECRET_KEY = "maintmode-example-not-secret"
 DEBUG = False
-ALLOWED_HOSTS = []
+ALLOWED_HOSTS = ["testserver"]
 
-INSTALLED_APPS = ["fleet"]
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "maintmode_django",
+]
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "maintmode_django.middleware.ActorMiddleware",
+]
+
+ROOT_URLCONF = "maintsite.urls"
 
 DATABASES = {
     "default": {
@@ -17,6 +31,7 @@ DATABASES = {
         "PORT": os.environ.get("PGPORT", ""),
         "USER": os.environ.get("PGUSER", ""),
         "PASSWORD": os.environ.get("PGPASSWORD", ""),
+        "ATOMIC_REQUESTS": True,
     }
 }
 

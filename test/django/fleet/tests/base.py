@@ -4,10 +4,11 @@
             branch  br1
     globex  dc      dc1, dc2
 """
+from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.test import TestCase
 
-from fleet.models import Agent, Client, Site
+from maintmode_django.models import Agent, Client, Site
 
 
 class FleetTestCase(TestCase):
@@ -29,6 +30,13 @@ class FleetTestCase(TestCase):
         """Hostnames of the agents in maintenance, read back through the ORM."""
         return set(Agent.objects.filter(maintenance_mode=True)
                    .values_list("hostname", flat=True))
+
+    @staticmethod
+    def now_and_user():
+        """The database's now() (fixed for the whole test) and current_user."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT now(), current_user")
+            return cursor.fetchone()
 
     @staticmethod
     def seen_ago(agent, interval):

@@ -5,8 +5,9 @@ import psycopg2.errors
 from django.db import DataError, InternalError, connection
 from django.test import TransactionTestCase
 
-from fleet import maintenance
-from fleet.models import Agent, Alert, CheckResult, Client, Site
+from maintmode_django import maintenance
+from maintmode_django.exceptions import InvalidOption, NotFound
+from maintmode_django.models import Agent, Alert, CheckResult, Client, Site
 from fleet.tests.base import FleetTestCase
 
 
@@ -86,18 +87,20 @@ class AlertTests(FleetTestCase):
         self.assertIsNotNone(Alert.objects.get(pk=sent.pk).resolved_at)
 
     def test_refused_alert_calls_surface_their_sqlstate(self):
-        with self.assertRaises(DataError) as raised:
+        with self.assertRaises(InvalidOption) as raised:
             maintenance.take_notifications("pager", 1)
-        self.assertIsInstance(raised.exception.__cause__, psycopg2.errors.InvalidParameterValue)
-        self.assertIn('"pager"', raised.exception.__cause__.diag.message_primary)
-        with self.assertRaises(DataError) as raised:
+        self.assertIsInstance(raised.exception, DataError)  # Django's class too
+        self.assertIsInstance(raised.exception.__cause__.__cause__,
+                              psycopg2.errors.InvalidParameterValue)
+        self.assertIn('"pager"', raised.exception.message)
+        with self.assertRaises(InvalidOption) as raised:
             maintenance.take_notifications("email", 0)
         self.assertEqual(maintenance.sqlstate(raised.exception), "22023")
-        with self.assertRaises(InternalError) as raised:
+        with self.assertRaises(NotFound) as raised:
             maintenance.alert_allowed(987654)
-        self.assertIsInstance(raised.exception.__cause__, psycopg2.errors.NoDataFound)
-        self.assertEqual(raised.exception.__cause__.diag.message_primary,
-                         "agent 987654 does not exist")
+        self.assertIsInstance(raised.exception, InternalError)
+        self.assertIsInstance(raised.exception.__cause__.__cause__, psycopg2.errors.NoDataFound)
+        self.assertEqual(str(raised.exception), "agent 987654 does not exist")
 
 
 class ConcurrentSendersTests(TransactionTestCase):

@@ -2,8 +2,8 @@
 the helpers (spec "Dashboard colour")."""
 from django.db import connection
 
-from fleet import maintenance
-from fleet.models import Agent, AgentDashboard, CheckResult, Client, ClientDashboard, Site, SiteDashboard
+from maintmode_django import maintenance
+from maintmode_django.models import Agent, AgentDashboard, CheckResult, Client, ClientDashboard, Site, SiteDashboard
 from fleet.tests.base import FleetTestCase
 
 

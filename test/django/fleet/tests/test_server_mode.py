@@ -1,9 +1,10 @@
 """server_maint_mode and server_maint_status through the ORM helpers."""
 import psycopg2.errors
-from django.db import DataError, connection
+from django.db import DataError
 
-from fleet import maintenance
-from fleet.models import Agent
+from maintmode_django import maintenance
+from maintmode_django.exceptions import InvalidOption
+from maintmode_django.models import Agent
 from fleet.tests.base import FleetTestCase
 
 EVERY_AGENT = {"hq1", "hq2", "br1", "dc1", "dc2"}
@@ -34,9 +35,7 @@ class ServerModeTests(FleetTestCase):
 
         maintenance.server_maint_mode("--enable")  # the command-line spelling
         during = maintenance.server_maint_status()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT now(), current_user")
-            now, user = cursor.fetchone()
+        now, user = self.now_and_user()
         self.assertEqual(during._asdict(), {
             "in_maintenance": True, "since": now, "enabled_by": user,
             "saved_states": 5, "agents": 5, "agents_in_maintenance": 5})
@@ -68,19 +67,23 @@ class ServerModeTests(FleetTestCase):
 
     def test_invalid_option_is_invalid_parameter_value_and_changes_nothing(self):
         before = maintenance.server_maint_status()
-        with self.assertRaises(DataError) as raised:
+        with self.assertRaises(InvalidOption) as raised:
             maintenance.server_maint_mode("enabel")
-        cause = raised.exception.__cause__
+        error = raised.exception
+        self.assertEqual((error.sqlstate, error.message),
+                         ("22023", 'invalid server_maint_mode option "enabel"'))
+        self.assertIn("enable, disable, force-enable and force-disable", error.hint)
+        # the Django exception, then psycopg2's, are kept as causes
+        self.assertIsInstance(error.__cause__, DataError)
+        cause = error.__cause__.__cause__
         self.assertIsInstance(cause, psycopg2.errors.InvalidParameterValue)
         self.assertEqual(cause.pgcode, "22023")
-        self.assertEqual(cause.diag.message_primary, 'invalid server_maint_mode option "enabel"')
-        self.assertIn("enable, disable, force-enable and force-disable", cause.diag.message_hint)
+        self.assertEqual(cause.diag.message_hint, error.hint)
 
-        with self.assertRaises(DataError) as raised:
+        with self.assertRaises(DataError) as raised:  # still Django's class
             maintenance.server_maint_mode(None)
         self.assertEqual(maintenance.sqlstate(raised.exception), "22023")
-        self.assertEqual(raised.exception.__cause__.diag.message_primary,
-                         "server_maint_mode option must not be null")
+        self.assertEqual(str(raised.exception), "server_maint_mode option must not be null")
 
         self.assertEqual(maintenance.server_maint_status(), before)
         self.assertEqual(self.in_maintenance(), {"hq2"})

@@ -3,8 +3,9 @@ surface in Django."""
 import psycopg2.errors
 from django.db import DataError, InternalError, ProgrammingError, connection, transaction
 
-from fleet import maintenance
-from fleet.models import Agent, AgentDashboard, Alert, CheckResult, SiteDashboard
+from maintmode_django import maintenance
+from maintmode_django.exceptions import NotFound, NullArgument, PermissionDenied
+from maintmode_django.models import Agent, AgentDashboard, Alert, CheckResult, SiteDashboard
 from fleet.tests.base import FleetTestCase
 
 
@@ -35,27 +36,27 @@ class SwitchTests(FleetTestCase):
         self.assertEqual(self.in_maintenance(), {"dc1", "dc2"})
 
     def test_unknown_id_is_no_data_found_and_changes_nothing(self):
-        with self.assertRaises(InternalError) as raised:
+        with self.assertRaises(NotFound) as raised:
             maintenance.set_site_maintenance(987654, True)
-        self.assertIsInstance(raised.exception.__cause__, psycopg2.errors.NoDataFound)
+        self.assertIsInstance(raised.exception, InternalError)
+        self.assertIsInstance(raised.exception.__cause__.__cause__, psycopg2.errors.NoDataFound)
         self.assertEqual(maintenance.sqlstate(raised.exception), "P0002")
-        self.assertEqual(raised.exception.__cause__.diag.message_primary,
-                         "site 987654 does not exist")
+        self.assertEqual(raised.exception.message, "site 987654 does not exist")
         # the helper's savepoint keeps the test's transaction usable
         self.assertEqual(self.in_maintenance(), {"hq2"})
 
     def test_null_argument_is_null_value_not_allowed(self):
-        with self.assertRaises(DataError) as raised:
+        with self.assertRaises(NullArgument) as raised:
             maintenance.set_agent_maintenance(self.hq1, None)
-        self.assertIsInstance(raised.exception.__cause__, psycopg2.errors.NullValueNotAllowed)
+        self.assertIsInstance(raised.exception, DataError)
+        self.assertIsInstance(raised.exception.__cause__.__cause__,
+                              psycopg2.errors.NullValueNotAllowed)
         self.assertEqual(maintenance.sqlstate(raised.exception), "22004")
-        self.assertEqual(raised.exception.__cause__.diag.message_primary,
-                         "enabled must not be null")
-        self.assertIn("Pass true", raised.exception.__cause__.diag.message_hint)
-        with self.assertRaises(DataError) as raised:
+        self.assertEqual(raised.exception.message, "enabled must not be null")
+        self.assertIn("Pass true", raised.exception.hint)
+        with self.assertRaises(NullArgument) as raised:
             maintenance.set_client_maintenance(None, True)
-        self.assertEqual(raised.exception.__cause__.diag.message_primary,
-                         "client must not be null")
+        self.assertEqual(raised.exception.message, "client must not be null")
         self.assertEqual(self.in_maintenance(), {"hq2"})
 
     def test_role_without_execute_is_insufficient_privilege(self):
@@ -64,11 +65,12 @@ class SwitchTests(FleetTestCase):
             cursor.execute("CREATE ROLE maintmode_test_app NOLOGIN")
             cursor.execute("GRANT USAGE ON SCHEMA maintmode TO maintmode_test_app")
             cursor.execute("SET LOCAL ROLE maintmode_test_app")
-            with self.assertRaises(ProgrammingError) as raised:
+            with self.assertRaises(PermissionDenied) as raised:
                 maintenance.set_agent_maintenance(self.hq1, True)
-            self.assertIsInstance(raised.exception.__cause__,
+            self.assertIsInstance(raised.exception, ProgrammingError)
+            self.assertIsInstance(raised.exception.__cause__.__cause__,
                                   psycopg2.errors.InsufficientPrivilege)
-            self.assertEqual(raised.exception.__cause__.diag.message_primary,
+            self.assertEqual(raised.exception.message,
                              "permission denied for function set_agent_maintenance")
 
             cursor.execute("RESET ROLE")
@@ -124,6 +126,6 @@ class ApplicationRoleTests(FleetTestCase):
             self.assertFalse(maintenance.alert_allowed(new))
             self.assertEqual(maintenance.take_notifications("email", 10), [])
             self.assertTrue(Alert.objects.get(agent=new).suppressed)
-            with self.assertRaises(ProgrammingError):
+            with self.assertRaises(PermissionDenied):
                 maintenance.server_maint_mode("enable")  # the DBA's, not the application's
             cursor.execute("RESET ROLE")
