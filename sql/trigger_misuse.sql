@@ -52,6 +52,16 @@ INSERT INTO fake_alert (id, agent_id, kind, severity, message)
 CREATE TRIGGER t2 AFTER INSERT ON elsewhere.agent REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.site_counter_trigger();
 INSERT INTO elsewhere.agent SELECT * FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
+DROP TRIGGER t ON fake_agent;
+CREATE TRIGGER t AFTER UPDATE ON fake_agent REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_trigger();
+UPDATE fake_agent SET maintenance_mode = NOT maintenance_mode; \echo SQLSTATE :SQLSTATE
+CREATE TEMP TABLE fake_history (LIKE maintmode.maintenance_history);
+CREATE TRIGGER t BEFORE DELETE ON fake_history
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_append_only();
+DELETE FROM fake_history; \echo SQLSTATE :SQLSTATE
+DROP TABLE fake_history;
+SELECT count(*) AS history_rows FROM maintmode.maintenance_history;
 SELECT count(*) AS counters_differ FROM maintmode.verify_counters();
 SELECT failing_error FROM maintmode.agent_counter WHERE agent_id = 1;
 DROP SCHEMA elsewhere CASCADE;
