@@ -469,7 +469,9 @@ COMMENT ON FUNCTION maintmode.maintenance_alert_trigger() IS
 -- The maintenance history: one row per agent whose effective maintenance changed, by any
 -- path (src/history.c).  Append-only; no foreign key, so that it outlives the agents.
 CREATE TABLE maintmode.maintenance_history (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- No primary key index: the identity numbers the rows, and a million-row switch
+    -- must not maintain more indexes than the lookups need (the agent index below).
+    id             bigint GENERATED ALWAYS AS IDENTITY,
     changed_at     timestamptz NOT NULL,
     agent_id       bigint NOT NULL,
     in_maintenance boolean NOT NULL,
@@ -485,8 +487,10 @@ CREATE TABLE maintmode.maintenance_history (
 -- "Who put agent 42 in maintenance, when and why, over the last year."
 CREATE INDEX maintenance_history_agent_idx
     ON maintmode.maintenance_history (agent_id, changed_at);
+-- purge_history() and reads by time: rows arrive in time order, so a BRIN index stays
+-- small and costs a million-row switch next to nothing.
 CREATE INDEX maintenance_history_changed_at_idx
-    ON maintmode.maintenance_history (changed_at);
+    ON maintmode.maintenance_history USING brin (changed_at);
 SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_history', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.maintenance_history', 'id'), '');
