@@ -587,3 +587,9 @@ ALTER TABLE maintmode.saved_state
     ADD COLUMN hand_set_by text,
     ADD COLUMN hand_since  timestamptz,
     ADD COLUMN hand_until  timestamptz;
+
+-- Performance: the trigger functions that fire for every check result reported or every
+-- heartbeat are not SECURITY DEFINER; they become their owner only around the SQL they
+-- run (setting and restoring search_path on every call costs more than the rest of
+-- their work when there is none).
+ALTER FUNCTION maintmode.check_alert_trigger() SECURITY INVOKER RESET ALL;

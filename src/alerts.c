@@ -70,12 +70,6 @@ flag_changed(Datum old_value, Datum new_value)
 	return DatumGetBool(old_value) != DatumGetBool(new_value);
 }
 
-static bool
-failing_changed(Datum old_value, Datum new_value)
-{
-	return mm_text_equals(old_value, "failing") != mm_text_equals(new_value, "failing");
-}
-
 /*
  * Run the statements, in order, over the trigger's transition tables, each
  * with a plan that suits their size.
@@ -234,20 +228,100 @@ static MMStatement resolve_check_stmt = {
 	"   AND o.status = 'failing' AND c.status <> 'failing'", 0, {0}
 };
 
-/* AFTER UPDATE ON check_result FOR EACH STATEMENT, as old_checks/new_checks. */
+/* The same two for one check, $1, the usual case: no transition tables to join. */
+static MMStatement raise_check_one_stmt = {
+	CHECK_ALERT_INSERT
+	"  FROM maintmode.check_result c JOIN maintmode.agent a ON a.id = c.agent_id"
+	" WHERE c.id = $1 AND" CHECK_ALERT_WANTED
+	CHECK_ALERT_ONCE, 1, {INT8OID}
+};
+
+static MMStatement resolve_check_one_stmt = {
+	"UPDATE maintmode.alert SET resolved_at = pg_catalog.now()"
+	" WHERE check_id = $1 AND resolved_at IS NULL", 1, {INT8OID}
+};
+
+/*
+ * What a check_result UPDATE asks of the alerts, read from its transition
+ * tables: checks that stopped failing (their alerts resolve), checks that
+ * started failing with an alert channel on (they raise), and the last such
+ * check.  A report that leaves a check as it was asks nothing.
+ */
+typedef struct CheckAlertWork
+{
+	int64		resolving;
+	int64		raising;
+	int64		check_id;
+} CheckAlertWork;
+
+static CheckAlertWork
+check_alert_work(TriggerData *trigdata)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	AttrNumber	status_att = SPI_fnumber(desc, "status");
+	AttrNumber	email_att = SPI_fnumber(desc, "email_alert");
+	AttrNumber	text_att = SPI_fnumber(desc, "text_alert");
+	CheckAlertWork work = {0};
+	MMRowPairs	pairs;
+
+	mm_row_pairs_begin(&pairs, trigdata);
+	while (mm_row_pairs_next(&pairs))
+	{
+		bool		isnull;
+		bool		was_failing = mm_text_equals(slot_getattr(pairs.old_slot, status_att, &isnull),
+												 "failing");
+		bool		failing = mm_text_equals(slot_getattr(pairs.new_slot, status_att, &isnull),
+											 "failing");
+
+		if (was_failing == failing)
+			continue;
+		if (was_failing)
+			work.resolving++;
+		else if (DatumGetBool(slot_getattr(pairs.new_slot, email_att, &isnull)) ||
+				 DatumGetBool(slot_getattr(pairs.new_slot, text_att, &isnull)))
+			work.raising++;
+		else
+			continue;
+		work.check_id = DatumGetInt64(slot_getattr(pairs.new_slot, pairs.id_att, &isnull));
+	}
+	mm_row_pairs_end(&pairs);
+	return work;
+}
+
+/*
+ * AFTER UPDATE ON check_result FOR EACH STATEMENT, as old_checks/new_checks.
+ * It fires for every check result reported, so it is not SECURITY DEFINER (the
+ * schemas before 1.3 declare it so, which works the same): it becomes the
+ * owner only around the SQL it runs, for the checks that need it.
+ */
 PG_FUNCTION_INFO_V1(maintmode_check_alert_trigger);
 Datum
 maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "check_result", "check_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
+	CheckAlertWork work = check_alert_work(trigdata);
+	MMOwnerContext owner;
 
-	if (!column_changed(trigdata, "status", failing_changed))
+	if (work.resolving == 0 && work.raising == 0)
 		return PointerGetDatum(NULL);
 
 	/* A check writer: alert rows are locked after the agent table (lock order). */
 	mm_lock_agents_for_writing();
-	run_on_transition_tables(trigdata, (MMStatement *[]) {&resolve_check_stmt, &raise_check_stmt}, 2);
+	mm_become_owner(fcinfo, &owner);
+	if (work.resolving + work.raising == 1)
+	{
+		Datum		check_id = Int64GetDatum(work.check_id);
+
+		SPI_connect();
+		mm_execute(work.resolving == 1 ? &resolve_check_one_stmt : &raise_check_one_stmt,
+				   &check_id, NULL, false);
+		SPI_finish();
+	}
+	else
+		run_on_transition_tables(trigdata,
+								 (MMStatement *[]) {&resolve_check_stmt, &raise_check_stmt}, 2);
+	mm_stop_being_owner(&owner);
 	return PointerGetDatum(NULL);
 }
 

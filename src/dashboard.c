@@ -116,6 +116,31 @@ static MMStatement client_rollup_stmt = {
 };
 
 /*
+ * Steps 2 and 3 for one site or one client stripe, the usual case (one check
+ * result, one agent): plain parameters, no arrays to unnest and nothing to
+ * group, which is most of what a one-row statement costs.  The next step's
+ * delta is computed in C from the row returned, as the array forms compute it
+ * in SQL.
+ */
+static MMStatement site_rollup_one_stmt = {
+	"UPDATE maintmode.site_counter s"
+	"   SET agents = s.agents + $2, agents_in_maintenance = s.agents_in_maintenance + $3,"
+	"       agents_error = s.agents_error + $4, agents_warning = s.agents_warning + $5"
+	" WHERE s.site_id = $1"
+	" RETURNING s.client_id, maintmode.client_stripe(s.site_id)::bigint,"
+	"           s.agents_error, s.agents_warning",
+	5, {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
+};
+
+static MMStatement client_rollup_one_stmt = {
+	"UPDATE maintmode.client_counter k"
+	"   SET agents = k.agents + $3, agents_in_maintenance = k.agents_in_maintenance + $4,"
+	"       sites_error = k.sites_error + $5, sites_warning = k.sites_warning + $6"
+	" WHERE k.client_id = $1 AND k.stripe = $2",
+	6, {INT8OID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
+};
+
+/*
  * Step 1 for check_result: the per-agent changes of failing checks, summed by
  * the trigger in C from the transition tables: $1 agent ids, $2..$4 the change
  * of failing_error, failing_warning, failing_info.  The agent's site and
@@ -153,6 +178,39 @@ static MMStatement check_counts_stmt = {
 	"    FROM counted)"
 	SELECT_SITE_DELTAS,
 	4, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, CURSOR_OPT_GENERIC_PLAN
+};
+
+/*
+ * check_counts_stmt for one agent, the usual case, in at most two plain
+ * statements.  First its counter row, changed by $2..$4; the agent's site
+ * changes only when the counts change its colour class, which most counted
+ * changes do not.  Then, for those that do, the agent's row locked FOR KEY
+ * SHARE (read for its site and flag) and its site's error / warning agents
+ * changed by $2 / $3, in one statement.  This takes the agent row after the
+ * counter row, where check_counts_stmt takes it before: FOR KEY SHARE waits
+ * only for a plain UPDATE that moves or switches the agent, which locks no
+ * counter row, and for a DELETE of the agent, which waits for this check
+ * row anyway (ON DELETE CASCADE); the switches hold the agent table
+ * EXCLUSIVE and do not run at the same time as any check writer.
+ */
+static MMStatement count_one_stmt = {
+	"UPDATE maintmode.agent_counter"
+	"   SET failing_error = failing_error + $2, failing_warning = failing_warning + $3,"
+	"       failing_info = failing_info + $4"
+	" WHERE agent_id = $1"
+	" RETURNING failing_error, failing_warning",
+	4, {INT8OID, INT4OID, INT4OID, INT4OID}, CURSOR_OPT_GENERIC_PLAN
+};
+
+static MMStatement site_of_agent_stmt = {
+	"UPDATE maintmode.site_counter s"
+	"   SET agents_error = s.agents_error + $2, agents_warning = s.agents_warning + $3"
+	"  FROM (SELECT site_id, maintenance_mode FROM maintmode.agent"
+	"         WHERE id = $1 FOR KEY SHARE) a"
+	" WHERE s.site_id = a.site_id AND NOT a.maintenance_mode"
+	" RETURNING s.client_id, maintmode.client_stripe(s.site_id)::bigint,"
+	"           s.agents_error, s.agents_warning",
+	3, {INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
 };
 
 /*
@@ -348,6 +406,9 @@ static const CounterStatements client_statements = {
  */
 #define KEPT_PLAN_MAX_ROWS 1000
 
+static void roll_up_one_site(int64 site_id, const int64 *change);
+static void roll_up_one_client(int64 client_id, int64 stripe, const int64 *change);
+
 /*
  * Run a statement returning deltas (all bigint), then the steps above it.  The
  * deltas are by-value Datums, so they outlive the SPI result they came from.
@@ -362,6 +423,23 @@ run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
 	mm_execute_for_rows(stmt, args, NULL, rows, KEPT_PLAN_MAX_ROWS);
 	if (next == NEXT_NOTHING || SPI_processed == 0)
 		return;
+	if (SPI_processed == 1)
+	{
+		int64		row[Max(SITE_DELTA_COLUMNS, CLIENT_DELTA_COLUMNS)];
+
+		for (int c = 0; c < ncolumns; c++)
+		{
+			bool		isnull;
+
+			row[c] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, c + 1, &isnull));
+		}
+		if (next == NEXT_SITES)
+			roll_up_one_site(row[0], row + 1);
+		else
+			roll_up_one_client(row[0], row[1], row + 2);
+		return;
+	}
 	for (uint64 i = 0; i < SPI_processed; i++)
 		for (int c = 0; c < ncolumns; c++)
 		{
@@ -380,6 +458,54 @@ run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
 		mm_datum_lists_to_args(deltas, &client_rollup_stmt, next_args);
 		run_step(&client_rollup_stmt, next_args, deltas[0].count, NEXT_NOTHING);
 	}
+}
+
+/* Step 3 for one client stripe: change is agents, in maintenance, sites error / warning. */
+static void
+roll_up_one_client(int64 client_id, int64 stripe, const int64 *change)
+{
+	Datum		args[6];
+
+	args[0] = Int64GetDatum(client_id);
+	args[1] = Int32GetDatum((int32) stripe);
+	for (int c = 0; c < 4; c++)
+		args[2 + c] = Int64GetDatum(change[c]);
+	mm_execute(&client_rollup_one_stmt, args, NULL, false);
+}
+
+/*
+ * Steps 2 and 3 for one site: change is agents, in maintenance, error and
+ * warning agents.  The site's class changes (and its client stripe with it)
+ * when its error or warning agents go from none to some or back.
+ */
+static void
+roll_up_one_site(int64 site_id, const int64 *change)
+{
+	Datum		args[5];
+	int64		client_change[4];
+	int64		error;
+	int64		warning;
+	bool		isnull;
+
+	args[0] = Int64GetDatum(site_id);
+	for (int c = 0; c < 4; c++)
+		args[1 + c] = Int64GetDatum(change[c]);
+	if (mm_execute(&site_rollup_one_stmt, args, NULL, false) != 1)
+		return;
+	error = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	warning = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	client_change[0] = change[0];
+	client_change[1] = change[1];
+	client_change[2] = (error > 0) - (error - change[2] > 0);
+	client_change[3] = (warning > 0) - (warning - change[3] > 0);
+	if (client_change[0] == 0 && client_change[1] == 0 &&
+		client_change[2] == 0 && client_change[3] == 0)
+		return;
+	roll_up_one_client(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1, &isnull)),
+					   DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 2, &isnull)),
+					   client_change);
 }
 
 /* The trigger data of the counter trigger on table, for any of its events. */
@@ -564,6 +690,15 @@ roll_up_sites(HTAB *sites)
 	}
 	if (columns[0].count == 0)
 		return;
+	if (columns[0].count == 1)
+	{
+		int64		change[SITE_DELTA_COLUMNS - 1];
+
+		for (int c = 1; c < SITE_DELTA_COLUMNS; c++)
+			change[c - 1] = DatumGetInt64(columns[c].values[0]);
+		roll_up_one_site(DatumGetInt64(columns[0].values[0]), change);
+		return;
+	}
 	mm_datum_lists_to_args(columns, &site_rollup_stmt, args);
 	run_step(&site_rollup_stmt, args, columns[0].count, NEXT_CLIENTS);
 }
@@ -708,47 +843,161 @@ typedef struct FailingDelta
 	int32		change[SEV_COUNT];
 } FailingDelta;
 
+/* The check_result columns the counter trigger reads. */
+typedef struct CheckColumns
+{
+	AttrNumber	agent_id;
+	AttrNumber	status;
+	AttrNumber	severity;
+} CheckColumns;
+
+/* The severity a check_result row counts with: -1 when it is not failing. */
+static int
+failing_severity(TupleTableSlot *slot, const CheckColumns *columns, int64 *agent_id)
+{
+	bool		isnull;
+	Datum		severity;
+
+	if (!mm_text_equals(slot_getattr(slot, columns->status, &isnull), "failing"))
+		return -1;
+	*agent_id = DatumGetInt64(slot_getattr(slot, columns->agent_id, &isnull));
+	severity = slot_getattr(slot, columns->severity, &isnull);
+	if (mm_text_equals(severity, "error"))
+		return SEV_ERROR;
+	if (mm_text_equals(severity, "warning"))
+		return SEV_WARNING;
+	return SEV_INFO;
+}
+
+/* Add sign to an agent's count at a severity; the table is made on first use. */
+static void
+add_failing(HTAB **deltas, int64 agent_id, int severity, int sign)
+{
+	bool		found;
+	FailingDelta *delta;
+
+	if (*deltas == NULL)
+		*deltas = mm_int64_keyed_hash("maintmode failing deltas", sizeof(FailingDelta));
+	delta = hash_search(*deltas, &agent_id, HASH_ENTER, &found);
+	if (!found)
+		memset(delta->change, 0, sizeof(delta->change));
+	delta->change[severity] += sign;
+}
+
 /* Add sign * (each failing row of a transition table) to the per-agent deltas. */
 static void
-add_failing(HTAB *deltas, Tuplestorestate *rows, TupleDesc desc, int sign)
+add_failing_rows(HTAB **deltas, Tuplestorestate *rows, TupleDesc desc,
+				 const CheckColumns *columns, int sign)
 {
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	int			agent_att = SPI_fnumber(desc, "agent_id");
-	int			status_att = SPI_fnumber(desc, "status");
-	int			severity_att = SPI_fnumber(desc, "alert_severity");
 
 	mm_start_reading(rows);
 	while (tuplestore_gettupleslot(rows, true, false, slot))
 	{
-		bool		isnull;
-		Datum		severity;
 		int64		agent_id;
-		FailingDelta *delta;
-		bool		found;
+		int			severity = failing_severity(slot, columns, &agent_id);
 
-		if (!mm_text_equals(slot_getattr(slot, status_att, &isnull), "failing"))
-			continue;
-		agent_id = DatumGetInt64(slot_getattr(slot, agent_att, &isnull));
-		severity = slot_getattr(slot, severity_att, &isnull);
-
-		delta = hash_search(deltas, &agent_id, HASH_ENTER, &found);
-		if (!found)
-			memset(delta->change, 0, sizeof(delta->change));
-		if (mm_text_equals(severity, "error"))
-			delta->change[SEV_ERROR] += sign;
-		else if (mm_text_equals(severity, "warning"))
-			delta->change[SEV_WARNING] += sign;
-		else
-			delta->change[SEV_INFO] += sign;
+		if (severity >= 0)
+			add_failing(deltas, agent_id, severity, sign);
 	}
 	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * An UPDATE's rows in old and new pairs: a row that fails at the same severity
+ * for the same agent before and after (or fails neither time), which is nearly
+ * every check result reported, adds nothing.
+ */
+static void
+add_failing_changes(HTAB **deltas, TriggerData *trigdata, const CheckColumns *columns)
+{
+	MMRowPairs	pairs;
+
+	mm_row_pairs_begin(&pairs, trigdata);
+	while (mm_row_pairs_next(&pairs))
+	{
+		int64		old_agent = 0;
+		int64		new_agent = 0;
+		int			old_severity = failing_severity(pairs.old_slot, columns, &old_agent);
+		int			new_severity = failing_severity(pairs.new_slot, columns, &new_agent);
+
+		if (old_severity == new_severity && old_agent == new_agent)
+			continue;
+		if (old_severity >= 0)
+			add_failing(deltas, old_agent, old_severity, -1);
+		if (new_severity >= 0)
+			add_failing(deltas, new_agent, new_severity, 1);
+	}
+	mm_row_pairs_end(&pairs);
+}
+
+/* Whether an agent with these flag and counts makes its site error / warning. */
+#define COUNTS_AS_ERROR(in_maintenance, error) (!(in_maintenance) && (error) > 0)
+#define COUNTS_AS_WARNING(in_maintenance, error, warning) \
+	(!(in_maintenance) && (error) == 0 && (warning) > 0)
+
+/*
+ * Step 1 for one agent (SPI connected): its counter row, then, if its colour
+ * class changed, its site and client (an agent in maintenance counts in neither
+ * class, so its site does not change).  An agent that no longer exists has no
+ * counter row left to change.
+ */
+static void
+count_one_agent(int64 agent_id, const int32 *change)
+{
+	Datum		args[1 + SEV_COUNT];
+	bool		isnull;
+	int32		error;
+	int32		warning;
+	int32		old_error;
+	int32		old_warning;
+	int64		error_change;
+	int64		warning_change;
+	int64		site_error;
+	int64		site_warning;
+	int64		client_change[4] = {0};
+
+	args[0] = Int64GetDatum(agent_id);
+	for (int s = 0; s < SEV_COUNT; s++)
+		args[1 + s] = Int32GetDatum(change[s]);
+	if (mm_execute(&count_one_stmt, args, NULL, false) != 1)
+		return;
+	error = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+										&isnull));
+	warning = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+										  &isnull));
+	old_error = error - change[SEV_ERROR];
+	old_warning = warning - change[SEV_WARNING];
+	error_change = COUNTS_AS_ERROR(false, error) - COUNTS_AS_ERROR(false, old_error);
+	warning_change = COUNTS_AS_WARNING(false, error, warning) -
+		COUNTS_AS_WARNING(false, old_error, old_warning);
+	if (error_change == 0 && warning_change == 0)
+		return;
+
+	args[1] = Int64GetDatum(error_change);
+	args[2] = Int64GetDatum(warning_change);
+	if (mm_execute(&site_of_agent_stmt, args, NULL, false) != 1)
+		return;
+	site_error = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3,
+											 &isnull));
+	site_warning = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											   4, &isnull));
+	client_change[2] = (site_error > 0) - (site_error - error_change > 0);
+	client_change[3] = (site_warning > 0) - (site_warning - warning_change > 0);
+	if (client_change[2] != 0 || client_change[3] != 0)
+		roll_up_one_client(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 1, &isnull)),
+						   DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+														SPI_tuptable->tupdesc, 2, &isnull)),
+						   client_change);
 }
 
 /*
  * check_result: the failing checks per agent and severity are summed in C over
  * the transition tables.  Most statements (a result that stays passing, or
  * stays failing at the same severity) change no count and run no SPI at all;
- * the others run check_counts_stmt with the non-zero deltas as arrays.
+ * the others run count_one_agent() for one agent, check_counts_stmt with
+ * the non-zero deltas as arrays for more.
  */
 PG_FUNCTION_INFO_V1(maintmode_check_counter_trigger);
 Datum
@@ -757,10 +1006,12 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = counter_trigger_data(fcinfo, "check_result");
 	TriggerEvent event = trigdata->tg_event;
 	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	HTAB	   *deltas;
+	CheckColumns columns;
+	HTAB	   *deltas = NULL;
 	HASH_SEQ_STATUS scan;
 	FailingDelta *delta;
-	DatumList	columns[1 + SEV_COUNT] = {{0}};
+	FailingDelta *only = NULL;
+	DatumList	lists[1 + SEV_COUNT] = {{0}};
 	Datum		args[1 + SEV_COUNT];
 	MMOwnerContext owner;
 
@@ -779,11 +1030,17 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("the check_result counter trigger needs the transition tables of its event")));
 
-	deltas = mm_int64_keyed_hash("maintmode failing deltas", sizeof(FailingDelta));
-	if (trigdata->tg_oldtable != NULL)
-		add_failing(deltas, trigdata->tg_oldtable, desc, -1);
-	if (trigdata->tg_newtable != NULL)
-		add_failing(deltas, trigdata->tg_newtable, desc, 1);
+	columns.agent_id = SPI_fnumber(desc, "agent_id");
+	columns.status = SPI_fnumber(desc, "status");
+	columns.severity = SPI_fnumber(desc, "alert_severity");
+	if (TRIGGER_FIRED_BY_UPDATE(event))
+		add_failing_changes(&deltas, trigdata, &columns);
+	else if (TRIGGER_FIRED_BY_DELETE(event))
+		add_failing_rows(&deltas, trigdata->tg_oldtable, desc, &columns, -1);
+	else
+		add_failing_rows(&deltas, trigdata->tg_newtable, desc, &columns, 1);
+	if (deltas == NULL)
+		return PointerGetDatum(NULL);
 
 	hash_seq_init(&scan, deltas);
 	while ((delta = hash_seq_search(&scan)) != NULL)
@@ -791,18 +1048,24 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 		if (delta->change[SEV_ERROR] == 0 && delta->change[SEV_WARNING] == 0 &&
 			delta->change[SEV_INFO] == 0)
 			continue;
-		mm_datum_list_add(&columns[0], Int64GetDatum(delta->agent_id));
+		only = delta;
+		mm_datum_list_add(&lists[0], Int64GetDatum(delta->agent_id));
 		for (int s = 0; s < SEV_COUNT; s++)
-			mm_datum_list_add(&columns[1 + s], Int64GetDatum(delta->change[s]));
+			mm_datum_list_add(&lists[1 + s], Int64GetDatum(delta->change[s]));
 	}
-	if (columns[0].count == 0)
+	if (lists[0].count == 0)
 		return PointerGetDatum(NULL);
 
-	mm_datum_lists_to_args(columns, &check_counts_stmt, args);
 	mm_lock_agents_for_writing();
 	mm_become_owner(fcinfo, &owner);
 	SPI_connect();
-	run_step(&check_counts_stmt, args, columns[0].count, NEXT_SITES);
+	if (lists[0].count == 1)
+		count_one_agent(only->agent_id, only->change);
+	else
+	{
+		mm_datum_lists_to_args(lists, &check_counts_stmt, args);
+		run_step(&check_counts_stmt, args, lists[0].count, NEXT_SITES);
+	}
 	SPI_finish();
 	mm_stop_being_owner(&owner);
 

@@ -162,6 +162,12 @@ mm_schema_version(void)
  *     EXCLUSIVE on the agent table first, where their statement does not.
  *  2. the server_mode row, or a maintenance_window row;
  *  3. agent rows; 4. counter rows: agent, site, client; 5. alert rows.
+ *     One exception: a check writer that changes one agent's counts locks
+ *     that agent's row FOR KEY SHARE after its counter row, and only when its
+ *     colour class changed (dashboard.c, count_one_agent): that lock waits
+ *     only for a plain UPDATE moving or switching the agent, which locks no
+ *     counter row, or for a DELETE of the agent, which first waits for the
+ *     writer's check row (ON DELETE CASCADE).
  * So a switch that has its table lock waits for no row of another transaction,
  * and a transaction that comes later waits for the switch before it holds a
  * row the switch needs.
