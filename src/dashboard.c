@@ -189,8 +189,8 @@ static MMStatement check_counts_stmt = {
  * changed by $2 / $3, in one statement.  This takes the agent row after the
  * counter row, where check_counts_stmt takes it before: FOR KEY SHARE waits
  * only for a plain UPDATE that moves or switches the agent, which locks no
- * counter row, and for a DELETE of the agent, which waits for this check
- * row anyway (ON DELETE CASCADE); the switches hold the agent table
+ * counter row, and for a DELETE of the agent, whose ON DELETE CASCADE waits
+ * for this check row whatever the order; the switches hold the agent table
  * EXCLUSIVE and do not run at the same time as any check writer.
  */
 static MMStatement count_one_stmt = {
