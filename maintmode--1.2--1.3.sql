@@ -220,9 +220,10 @@ COMMENT ON FUNCTION maintmode.agent_status(bigint) IS
 
 -- schema/20_switching.sql
 COMMENT ON FUNCTION maintmode.agent_effective_maintenance_trigger() IS
-    'Trigger function of agent_effective_maintenance (BEFORE INSERT OR UPDATE on agent): '
-    'keeps maintenance_mode equal to hand_maintenance OR window_maintenance, and sets '
-    'hand_since and hand_set_by. Internal; revoked from PUBLIC.';
+    'Trigger function of agent_effective_maintenance (BEFORE INSERT OR UPDATE of the '
+    'maintenance columns or site_id on agent): keeps maintenance_mode equal to '
+    'hand_maintenance OR window_maintenance, sets hand_since and hand_set_by, and records '
+    'the agents that change site or maintenance. Internal; revoked from PUBLIC.';
 COMMENT ON TABLE maintmode.event_log IS
     'One row per call of a switch, of server_maint_mode and of the window calls (a sweep '
     'only when it changed something): when, who, what, where, and how many agents '
@@ -460,10 +461,6 @@ COMMENT ON FUNCTION maintmode.check_alert_trigger() IS
     'Trigger function of check_result_alerts (AFTER UPDATE on check_result): a check or '
     'task turning failing raises an alert, turning not failing resolves it. Internal; '
     'revoked from PUBLIC.';
-COMMENT ON FUNCTION maintmode.maintenance_alert_trigger() IS
-    'Trigger function of agent_maintenance_alerts (AFTER UPDATE on agent): an agent '
-    'entering maintenance stops its queued alerts; leaving it alerts for the failures it '
-    'hid. Internal; revoked from PUBLIC.';
 
 
 -- The maintenance history: one row per agent whose effective maintenance changed, by any
@@ -497,18 +494,10 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_history', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.maintenance_history', 'id'), '');
 
--- Fires on every UPDATE of an agent, heartbeats included, and mostly runs no SQL: not
--- SECURITY DEFINER, it becomes its owner only around the INSERT it runs.  An INSERT of
--- an agent is not a change (a restore inserts every agent); new agents that server
--- maintenance or a window takes in are, by the UPDATE that does it.
-CREATE FUNCTION maintmode.history_trigger()
-RETURNS trigger
-AS 'MODULE_PATHNAME', 'maintmode_history_trigger'
-LANGUAGE C;
-
-CREATE TRIGGER maintenance_history_update AFTER UPDATE ON maintmode.agent
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_trigger();
+-- The rows are written by agent_changes (80_agent_changes.sql), for the UPDATEs that
+-- change an agent's maintenance_mode.  An INSERT of an agent is not a change (a restore
+-- inserts every agent); new agents that server maintenance or a window takes in are, by
+-- the UPDATE that does it.
 
 CREATE FUNCTION maintmode.history_append_only()
 RETURNS trigger
@@ -526,7 +515,6 @@ AS 'MODULE_PATHNAME', 'maintmode_purge_history'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
-REVOKE ALL ON FUNCTION maintmode.history_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.history_append_only() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.purge_history(timestamptz) FROM PUBLIC;
 
@@ -547,9 +535,6 @@ COMMENT ON COLUMN maintmode.maintenance_history.acting_role IS
     'The role that made the change (current_user after SET ROLE, not the functions'' owner).';
 COMMENT ON COLUMN maintmode.maintenance_history.actor IS
     'maintmode.actor at the time: the application''s own user, as the application says.';
-COMMENT ON FUNCTION maintmode.history_trigger() IS
-    'Trigger function of maintenance_history_update (AFTER UPDATE on agent): records '
-    'changes of maintenance. Internal; revoked from PUBLIC.';
 COMMENT ON FUNCTION maintmode.history_append_only() IS
     'Trigger function of history_is_append_only: refuses UPDATE, DELETE and TRUNCATE of '
     'the history (42501), but for purge_history(). Internal; revoked from PUBLIC.';
@@ -593,3 +578,56 @@ ALTER TABLE maintmode.saved_state
 -- run (setting and restoring search_path on every call costs more than the rest of
 -- their work when there is none).
 ALTER FUNCTION maintmode.check_alert_trigger() SECURITY INVOKER RESET ALL;
+
+-- Updates of agents: heartbeats (UPDATE ... SET last_seen) fire none of the extension's
+-- triggers.  The triggers that name the columns able to move an agent or switch its
+-- maintenance collect the changes without transition tables, and one trigger applies them
+-- to the alerts, the counters and the history (src/agent_changes.c).
+DROP TRIGGER agent_maintenance_alerts ON maintmode.agent;
+DROP FUNCTION maintmode.maintenance_alert_trigger();
+DROP TRIGGER dashboard_counters_update ON maintmode.agent;
+DROP TRIGGER agent_effective_maintenance ON maintmode.agent;
+CREATE TRIGGER agent_effective_maintenance
+    BEFORE INSERT OR UPDATE OF site_id, maintenance_mode, hand_maintenance,
+        window_maintenance, hand_since, hand_set_by, hand_reason, hand_until
+    ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION maintmode.agent_effective_maintenance_trigger();
+
+-- What an UPDATE of agents changed, applied once the statement is done (src/agent_changes.c):
+-- the alerts of agents entering or leaving maintenance, the dashboard counters, and the
+-- maintenance history.
+--
+-- Heartbeats (UPDATE ... SET last_seen) are the commonest write and change none of this:
+-- the triggers name the columns that can move an agent or switch its maintenance, so a
+-- heartbeat fires none of them.  They take no transition tables (which would be captured
+-- for every row of every UPDATE, heartbeats included, and which a trigger naming columns
+-- may not have): agent_changes_begin opens a set for the statement,
+-- agent_effective_maintenance (20_switching.sql) records in it each row whose site or
+-- maintenance_mode it leaves changed, and agent_changes applies it.  The two statement
+-- triggers work as a pair: enable or disable them together.  A BEFORE row trigger of your
+-- own on agent that runs after agent_effective_maintenance must not change site_id or the
+-- maintenance columns.
+-- Not SECURITY DEFINER: the history records the role that made the change; it becomes its
+-- owner around the SQL it runs.
+CREATE FUNCTION maintmode.agent_changes_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_agent_changes_trigger'
+LANGUAGE C;
+
+CREATE TRIGGER agent_changes_begin
+    BEFORE UPDATE OF site_id, maintenance_mode, hand_maintenance, window_maintenance,
+        hand_since, hand_set_by, hand_reason, hand_until
+    ON maintmode.agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_changes_trigger();
+CREATE TRIGGER agent_changes
+    AFTER UPDATE OF site_id, maintenance_mode, hand_maintenance, window_maintenance,
+        hand_since, hand_set_by, hand_reason, hand_until
+    ON maintmode.agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_changes_trigger();
+COMMENT ON FUNCTION maintmode.agent_changes_trigger() IS
+    'Trigger function of agent_changes_begin and agent_changes (BEFORE and AFTER UPDATE of '
+    'the maintenance columns or site_id on agent): applies the changes of site and '
+    'maintenance to the alerts, the dashboard counters and the history. Internal; revoked '
+    'from PUBLIC.';
+
+REVOKE ALL ON FUNCTION maintmode.agent_changes_trigger() FROM PUBLIC;

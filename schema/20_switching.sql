@@ -1,23 +1,28 @@
 -- Switching maintenance by hand: the trigger that derives agent.maintenance_mode from the
 -- hand and window flags, the event log, and the agent, site and client switches.
 
--- On every row written, heartbeats included, and without running SQL: a change of
--- maintenance_mode that leaves hand_maintenance alone (an ORM's UPDATE, an INSERT naming
--- maintenance_mode) is a hand change; maintenance_mode becomes hand_maintenance OR
--- window_maintenance; since when and by whom are the extension's to set
--- (src/windows.c).
+-- On every row inserted, and every row of an UPDATE that names a maintenance column or
+-- site_id (a heartbeat names neither and does not fire it), without running SQL: a
+-- change of maintenance_mode that leaves hand_maintenance alone (an ORM's UPDATE, an
+-- INSERT naming maintenance_mode) is a hand change; maintenance_mode becomes
+-- hand_maintenance OR window_maintenance; since when and by whom are the extension's to
+-- set (src/switches.c).  It also records the rows whose site or maintenance_mode it
+-- leaves changed, for agent_changes (80_agent_changes.sql).
 CREATE FUNCTION maintmode.agent_effective_maintenance_trigger()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_agent_effective_maintenance_trigger'
 LANGUAGE C;
 
 CREATE TRIGGER agent_effective_maintenance
-    BEFORE INSERT OR UPDATE ON maintmode.agent
+    BEFORE INSERT OR UPDATE OF site_id, maintenance_mode, hand_maintenance,
+        window_maintenance, hand_since, hand_set_by, hand_reason, hand_until
+    ON maintmode.agent
     FOR EACH ROW EXECUTE FUNCTION maintmode.agent_effective_maintenance_trigger();
 COMMENT ON FUNCTION maintmode.agent_effective_maintenance_trigger() IS
-    'Trigger function of agent_effective_maintenance (BEFORE INSERT OR UPDATE on agent): '
-    'keeps maintenance_mode equal to hand_maintenance OR window_maintenance, and sets '
-    'hand_since and hand_set_by. Internal; revoked from PUBLIC.';
+    'Trigger function of agent_effective_maintenance (BEFORE INSERT OR UPDATE of the '
+    'maintenance columns or site_id on agent): keeps maintenance_mode equal to '
+    'hand_maintenance OR window_maintenance, sets hand_since and hand_set_by, and records '
+    'the agents that change site or maintenance. Internal; revoked from PUBLIC.';
 
 -- One row per call of a switch, of server_maint_mode and of the window calls (a sweep
 -- only when it changed something): who, what, where, and how many agents changed.

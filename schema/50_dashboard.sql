@@ -388,11 +388,9 @@ CREATE TRIGGER dashboard_counters_truncate AFTER TRUNCATE ON maintmode.check_res
 CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.agent
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_counter_trigger();
--- Heartbeats (last_seen) change no counter (overdue is taken at read time): the C code
--- compares site_id and maintenance_mode and returns without running SQL.
-CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.agent
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_counter_trigger();
+-- Updates of agents are counted by agent_changes (80_agent_changes.sql), which fires only
+-- for those that can move an agent or switch its maintenance: heartbeats (last_seen)
+-- change no counter (overdue is taken at read time).
 CREATE TRIGGER dashboard_counters_delete AFTER DELETE ON maintmode.agent
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_counter_trigger();

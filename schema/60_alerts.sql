@@ -141,23 +141,9 @@ COMMENT ON FUNCTION maintmode.check_alert_trigger() IS
     'revoked from PUBLIC.';
 
 -- An agent entering maintenance stops its queued alerts; leaving it alerts for the
--- failures maintenance hid.
-CREATE FUNCTION maintmode.maintenance_alert_trigger()
-RETURNS trigger
-AS 'MODULE_PATHNAME', 'maintmode_maintenance_alert_trigger'
-LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
-
-CREATE TRIGGER agent_maintenance_alerts
-    AFTER UPDATE ON maintmode.agent
-    REFERENCING OLD TABLE AS old_agents NEW TABLE AS new_agents
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.maintenance_alert_trigger();
-COMMENT ON FUNCTION maintmode.maintenance_alert_trigger() IS
-    'Trigger function of agent_maintenance_alerts (AFTER UPDATE on agent): an agent '
-    'entering maintenance stops its queued alerts; leaving it alerts for the failures it '
-    'hid. Internal; revoked from PUBLIC.';
+-- failures maintenance hid: agent_changes (80_agent_changes.sql).
 
 REVOKE ALL ON FUNCTION maintmode.take_notifications(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.sweep_overdue() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.alert_suppress_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.check_alert_trigger() FROM PUBLIC;
-REVOKE ALL ON FUNCTION maintmode.maintenance_alert_trigger() FROM PUBLIC;

@@ -31,18 +31,10 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_history', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.maintenance_history', 'id'), '');
 
--- Fires on every UPDATE of an agent, heartbeats included, and mostly runs no SQL: not
--- SECURITY DEFINER, it becomes its owner only around the INSERT it runs.  An INSERT of
--- an agent is not a change (a restore inserts every agent); new agents that server
--- maintenance or a window takes in are, by the UPDATE that does it.
-CREATE FUNCTION maintmode.history_trigger()
-RETURNS trigger
-AS 'MODULE_PATHNAME', 'maintmode_history_trigger'
-LANGUAGE C;
-
-CREATE TRIGGER maintenance_history_update AFTER UPDATE ON maintmode.agent
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_trigger();
+-- The rows are written by agent_changes (80_agent_changes.sql), for the UPDATEs that
+-- change an agent's maintenance_mode.  An INSERT of an agent is not a change (a restore
+-- inserts every agent); new agents that server maintenance or a window takes in are, by
+-- the UPDATE that does it.
 
 CREATE FUNCTION maintmode.history_append_only()
 RETURNS trigger
@@ -60,7 +52,6 @@ AS 'MODULE_PATHNAME', 'maintmode_purge_history'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
-REVOKE ALL ON FUNCTION maintmode.history_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.history_append_only() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.purge_history(timestamptz) FROM PUBLIC;
 
@@ -81,9 +72,6 @@ COMMENT ON COLUMN maintmode.maintenance_history.acting_role IS
     'The role that made the change (current_user after SET ROLE, not the functions'' owner).';
 COMMENT ON COLUMN maintmode.maintenance_history.actor IS
     'maintmode.actor at the time: the application''s own user, as the application says.';
-COMMENT ON FUNCTION maintmode.history_trigger() IS
-    'Trigger function of maintenance_history_update (AFTER UPDATE on agent): records '
-    'changes of maintenance. Internal; revoked from PUBLIC.';
 COMMENT ON FUNCTION maintmode.history_append_only() IS
     'Trigger function of history_is_append_only: refuses UPDATE, DELETE and TRUNCATE of '
     'the history (42501), but for purge_history(). Internal; revoked from PUBLIC.';

@@ -33,8 +33,8 @@ CREATE TRIGGER t AFTER INSERT ON fake_agent REFERENCING NEW TABLE AS new_agents
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_joins_windows_trigger();
 INSERT INTO fake_agent SELECT * FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
 DROP TRIGGER t ON fake_agent;
-CREATE TRIGGER t AFTER UPDATE ON fake_agent REFERENCING OLD TABLE AS old_agents NEW TABLE AS new_agents
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.maintenance_alert_trigger();
+CREATE TRIGGER t BEFORE UPDATE ON fake_agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_changes_trigger();
 INSERT INTO fake_agent SELECT * FROM maintmode.agent;
 UPDATE fake_agent SET maintenance_mode = NOT maintenance_mode; \echo SQLSTATE :SQLSTATE
 DROP TRIGGER t ON fake_agent;
@@ -53,9 +53,19 @@ CREATE TRIGGER t2 AFTER INSERT ON elsewhere.agent REFERENCING NEW TABLE AS new_r
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.site_counter_trigger();
 INSERT INTO elsewhere.agent SELECT * FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
 DROP TRIGGER t ON fake_agent;
-CREATE TRIGGER t AFTER UPDATE ON fake_agent REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_trigger();
+CREATE TRIGGER t AFTER UPDATE ON fake_agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_changes_trigger();
 UPDATE fake_agent SET maintenance_mode = NOT maintenance_mode; \echo SQLSTATE :SQLSTATE
+DROP TRIGGER t ON fake_agent;
+-- ... and on its own table only as the statement triggers it is written for.
+CREATE TRIGGER t AFTER UPDATE ON maintmode.agent REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.agent_changes_trigger();
+UPDATE maintmode.agent SET last_seen = last_seen WHERE id = 1; \echo SQLSTATE :SQLSTATE
+DROP TRIGGER t ON maintmode.agent;
+CREATE TRIGGER t AFTER UPDATE ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION maintmode.agent_changes_trigger();
+UPDATE maintmode.agent SET last_seen = last_seen WHERE id = 1; \echo SQLSTATE :SQLSTATE
+DROP TRIGGER t ON maintmode.agent;
 CREATE TEMP TABLE fake_history (LIKE maintmode.maintenance_history);
 CREATE TRIGGER t BEFORE DELETE ON fake_history
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_append_only();

@@ -61,15 +61,6 @@
  */
 #define SMALL_TRANSITION_ROWS 100
 
-/* Whether the old and new values of a column differ in a way that matters. */
-typedef bool (*ValueChange) (Datum old_value, Datum new_value);
-
-static bool
-flag_changed(Datum old_value, Datum new_value)
-{
-	return DatumGetBool(old_value) != DatumGetBool(new_value);
-}
-
 /*
  * Run the statements, in order, over the trigger's transition tables, each
  * with a plan that suits their size.
@@ -84,36 +75,6 @@ run_on_transition_tables(TriggerData *trigdata, MMStatement *const *stmts, int c
 	for (int i = 0; i < count; i++)
 		mm_execute_for_rows(stmts[i], NULL, NULL, rows, SMALL_TRANSITION_ROWS);
 	SPI_finish();
-}
-
-/*
- * Whether the UPDATE changed the column in any row, read straight from the
- * transition tables: agents' heartbeats and checks' reports change neither
- * the flag nor whether they fail, and must not pay for running the alert
- * statements.
- */
-static bool
-column_changed(TriggerData *trigdata, const char *column, ValueChange changed)
-{
-	AttrNumber	att = SPI_fnumber(RelationGetDescr(trigdata->tg_relation), column);
-	MMRowPairs	pairs;
-	bool		found = false;
-
-	if (att <= 0)
-		elog(ERROR, "table \"%s\" has no column \"%s\"",
-			 RelationGetRelationName(trigdata->tg_relation), column);
-	mm_row_pairs_begin(&pairs, trigdata);
-	while (!found && mm_row_pairs_next(&pairs))
-	{
-		bool		old_null;
-		bool		new_null;
-		Datum		old_value = slot_getattr(pairs.old_slot, att, &old_null);
-		Datum		new_value = slot_getattr(pairs.new_slot, att, &new_null);
-
-		found = old_null || new_null || changed(old_value, new_value);
-	}
-	mm_row_pairs_end(&pairs);
-	return found;
 }
 
 /*
@@ -325,10 +286,10 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/* Agents whose flag the statement changed from "from" to "to": a new row, o old. */
-#define SWITCHED(from, to) \
-	" FROM new_agents a JOIN old_agents o ON o.id = a.id" \
-	"  AND o.maintenance_mode = " from " AND a.maintenance_mode = " to
+/* The agents in $1, which the statement took into (or out of) maintenance. */
+#define SWITCHED \
+	" FROM pg_catalog.unnest($1::bigint[]) AS switched(id)" \
+	" JOIN maintmode.agent a ON a.id = switched.id"
 
 /*
  * Entering maintenance stops what is still queued for the agent, so that it is
@@ -337,10 +298,10 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 static MMStatement suppress_entered_stmt = {
 	"UPDATE maintmode.alert al"
 	"   SET suppressed = true, suppressed_reason = '" ENTERED_MAINTENANCE "'"
-	SWITCHED("false", "true")
-	" WHERE al.agent_id = a.id AND NOT al.suppressed AND al.resolved_at IS NULL"
+	"  FROM pg_catalog.unnest($1::bigint[]) AS entered(id)"
+	" WHERE al.agent_id = entered.id AND NOT al.suppressed AND al.resolved_at IS NULL"
 	"   AND ((al.email AND al.email_sent_at IS NULL)"
-	"        OR (al.sms AND al.sms_sent_at IS NULL))", 0, {0}
+	"        OR (al.sms AND al.sms_sent_at IS NULL))", 1, {INT8ARRAYOID}
 };
 
 /*
@@ -350,35 +311,72 @@ static MMStatement suppress_entered_stmt = {
  */
 static MMStatement raise_left_checks_stmt = {
 	CHECK_ALERT_INSERT
-	SWITCHED("true", "false")
+	SWITCHED
 	"  JOIN maintmode.check_result c ON c.agent_id = a.id"
 	" WHERE" CHECK_ALERT_WANTED
-	CHECK_ALERT_ONCE, 0, {0}
+	CHECK_ALERT_ONCE, 1, {INT8ARRAYOID}
 };
 
 static MMStatement raise_left_overdue_stmt = {
 	OVERDUE_ALERT_INSERT
-	SWITCHED("true", "false")
+	SWITCHED
 	" WHERE" OVERDUE_ALERT_WANTED
-	OVERDUE_ALERT_ONCE, 0, {0}
+	OVERDUE_ALERT_ONCE, 1, {INT8ARRAYOID}
 };
 
-/* AFTER UPDATE ON agent FOR EACH STATEMENT, as old_agents/new_agents. */
+/*
+ * The alerts of agents that entered or left maintenance (SPI not connected; run
+ * as the extension's owner).  Agents that only moved to another site ask
+ * nothing of them.
+ */
+void
+mm_alert_agent_changes(const MMAgentChanges *changes)
+{
+	DatumList	entered = {0};
+	DatumList	left = {0};
+
+	for (int i = 0; i < changes->count; i++)
+		if (changes->flags[i] != changes->old_flags[i])
+			mm_datum_list_add(changes->flags[i] ? &entered : &left,
+							  Int64GetDatum(changes->ids[i]));
+	if (entered.count == 0 && (left.count == 0 || !mm_alert_on_leave))
+		return;
+
+	SPI_connect();
+	if (entered.count > 0)
+	{
+		Datum		ids = mm_datum_list_array(&entered, INT8OID);
+
+		mm_execute_for_rows(&suppress_entered_stmt, &ids, NULL, entered.count,
+							SMALL_TRANSITION_ROWS);
+	}
+	if (left.count > 0 && mm_alert_on_leave)
+	{
+		Datum		ids = mm_datum_list_array(&left, INT8OID);
+
+		mm_execute_for_rows(&raise_left_checks_stmt, &ids, NULL, left.count,
+							SMALL_TRANSITION_ROWS);
+		mm_execute_for_rows(&raise_left_overdue_stmt, &ids, NULL, left.count,
+							SMALL_TRANSITION_ROWS);
+	}
+	SPI_finish();
+}
+
+/*
+ * AFTER UPDATE ON agent FOR EACH STATEMENT, as old_agents/new_agents: the
+ * trigger of the schemas before 1.3, which this library serves until ALTER
+ * EXTENSION UPDATE.  Since 1.3 agent_changes_trigger() applies the changes.
+ */
 PG_FUNCTION_INFO_V1(maintmode_maintenance_alert_trigger);
 Datum
 maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "maintenance_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
+	MMAgentChanges changes;
 
-	if (!column_changed(trigdata, "maintenance_mode", flag_changed))
-		return PointerGetDatum(NULL);
-
-	/* The first suppresses what entering agents had queued; the others raise. */
-	run_on_transition_tables(trigdata,
-							 (MMStatement *[]) {&suppress_entered_stmt, &raise_left_checks_stmt,
-							 &raise_left_overdue_stmt},
-							 mm_alert_on_leave ? 3 : 1);
+	mm_agent_changes_from_transitions(trigdata, &changes);
+	mm_alert_agent_changes(&changes);
 	return PointerGetDatum(NULL);
 }
 

@@ -6,24 +6,28 @@
  *     overdue_at(), the indexed instant an agent becomes overdue.
  *
  * A change is carried up in up to three set-based steps, each one SPI
- * statement over the whole transition table (never one call per row), each run
- * only if the one before produced something:
+ * statement over the whole change (never one call per row), each run only if
+ * the one before produced something:
  *   1. per-site changes of agents / in maintenance / error / warning agents:
  *      for check results, from the agent_counter rows they update; for agents
- *      that changed site or maintenance, summed in C from the transition tables
- *      and the counter rows of those that fail (read, not written);
+ *      that changed site or maintenance, summed in C from the statement's
+ *      changes (agent_changes.c) and the counter rows of those that fail (read,
+ *      not written);
  *   2. site_counter: returns the per-client-stripe changes of agents / in
  *      maintenance / sites with error or warning agents, where not zero;
  *   3. client_counter.
  * So a check result that does not change its agent's colour class writes no
- * site row, and a site that does not change class writes no client row.
+ * site row, and a site that does not change class writes no client row.  A
+ * step for one agent, site or client stripe, the usual case, runs plain
+ * statements with parameters instead of arrays.
  *
  * Every step changes its rows with UPDATE ... SET x = x + delta and computes
  * what it passes on from the row RETURNING gives, i.e. the row as it is after
  * its row lock: concurrent writers of one site or client stripe are serialised
  * on that row and never lose a change.  A check writer and a switch or move of
- * the same agent are serialised on the agent row (check_counts_stmt).  Locks
- * are taken in the order agent, site, client by every trigger.
+ * the same agent are serialised on the agent row (check_counts_stmt,
+ * site_of_agent_stmt).  Counter rows are locked in the order agent, site,
+ * client by every trigger.
  */
 #include "postgres.h"
 
@@ -383,7 +387,7 @@ typedef struct CounterStatements
 	CounterStep on_delete;
 } CounterStatements;
 
-/* Agent updates are looked at in C (agent_changes()); the insert statement
+/* Agent updates are looked at in C (mm_count_agent_changes()); the insert statement
  * depends on the schema (agent_insert_stmt). */
 static const CounterStatements agent_statements = {
 	"agent",
@@ -704,71 +708,52 @@ roll_up_sites(HTAB *sites)
 }
 
 /*
- * agent UPDATE: most updates are heartbeats that change neither site_id nor
- * maintenance_mode; those run no SQL.  The others move their agent's whole
- * contribution from (old site, old flag) to (new site, new flag), summed per
- * site in C: a switch of a million agents reads the counter rows of the agents
- * that fail (one scan) and writes only site and client rows.
+ * Agents that moved to another site or into or out of maintenance: each moves
+ * its whole contribution from (old site, old flag) to (new site, new flag),
+ * summed per site in C.  A switch of a million agents reads the counter rows
+ * of the agents that fail (one scan) and writes only site and client rows.
+ * Runs its SQL as the caller, who is the extension's owner by then.
  */
-static void
-agent_changes(TriggerData *trigdata)
+void
+mm_count_agent_changes(const MMAgentChanges *changes)
 {
-	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	int			site_att = SPI_fnumber(desc, "site_id");
-	int			maintenance_att = SPI_fnumber(desc, "maintenance_mode");
-	MMRowPairs	pairs;
-	DatumList	ids = {0},
-				old_sites = {0},
-				old_flags = {0},
-				sites = {0},
-				flags = {0};
+	DatumList	ids = {0};
 	Datum		ids_arg;
 	HTAB	   *counts;
 	HTAB	   *site_deltas;
 
-	mm_row_pairs_begin(&pairs, trigdata);
-	while (mm_row_pairs_next(&pairs))
-	{
-		bool		isnull;
-		Datum		old_site = slot_getattr(pairs.old_slot, site_att, &isnull);
-		Datum		old_maintenance = slot_getattr(pairs.old_slot, maintenance_att, &isnull);
-		Datum		site = slot_getattr(pairs.new_slot, site_att, &isnull);
-		Datum		maintenance = slot_getattr(pairs.new_slot, maintenance_att, &isnull);
-
-		if (DatumGetInt64(site) == DatumGetInt64(old_site) &&
-			DatumGetBool(maintenance) == DatumGetBool(old_maintenance))
-			continue;
-		mm_datum_list_add(&ids, slot_getattr(pairs.new_slot, pairs.id_att, &isnull));
-		mm_datum_list_add(&old_sites, old_site);
-		mm_datum_list_add(&old_flags, old_maintenance);
-		mm_datum_list_add(&sites, site);
-		mm_datum_list_add(&flags, maintenance);
-	}
-	mm_row_pairs_end(&pairs);
-	if (ids.count == 0)
+	if (changes->count == 0)
 		return;
-
+	for (int i = 0; i < changes->count; i++)
+		mm_datum_list_add(&ids, Int64GetDatum(changes->ids[i]));
 	SPI_connect();
 	ids_arg = mm_datum_list_array(&ids, INT8OID);
 	if (counters_mirror_agents())
 	{
-		Datum		mirror_args[3] = {ids_arg, mm_datum_list_array(&sites, INT8OID),
-		mm_datum_list_array(&flags, BOOLOID)};
+		DatumList	sites = {0};
+		DatumList	flags = {0};
+		Datum		mirror_args[3];
 
-		mm_execute_for_rows(&agent_mirror_stmt, mirror_args, NULL, ids.count,
+		for (int i = 0; i < changes->count; i++)
+		{
+			mm_datum_list_add(&sites, Int64GetDatum(changes->sites[i]));
+			mm_datum_list_add(&flags, BoolGetDatum(changes->flags[i]));
+		}
+		mirror_args[0] = ids_arg;
+		mirror_args[1] = mm_datum_list_array(&sites, INT8OID);
+		mirror_args[2] = mm_datum_list_array(&flags, BOOLOID);
+		mm_execute_for_rows(&agent_mirror_stmt, mirror_args, NULL, changes->count,
 							KEPT_PLAN_MAX_ROWS);
 	}
-	counts = colour_counts(ids.count, ids_arg);
+	counts = colour_counts(changes->count, ids_arg);
 	site_deltas = mm_int64_keyed_hash("maintmode site deltas", sizeof(SiteDelta));
-	for (int i = 0; i < ids.count; i++)
+	for (int i = 0; i < changes->count; i++)
 	{
-		int64		id = DatumGetInt64(ids.values[i]);
-		ColourCounts *agent_counts = hash_search(counts, &id, HASH_FIND, NULL);
+		ColourCounts *agent_counts = hash_search(counts, &changes->ids[i], HASH_FIND, NULL);
 
-		add_agent_to_site(site_deltas, DatumGetInt64(old_sites.values[i]),
-						  DatumGetBool(old_flags.values[i]), agent_counts, -1);
-		add_agent_to_site(site_deltas, DatumGetInt64(sites.values[i]),
-						  DatumGetBool(flags.values[i]), agent_counts, 1);
+		add_agent_to_site(site_deltas, changes->old_sites[i], changes->old_flags[i],
+						  agent_counts, -1);
+		add_agent_to_site(site_deltas, changes->sites[i], changes->flags[i], agent_counts, 1);
 	}
 	roll_up_sites(site_deltas);
 	SPI_finish();
@@ -785,7 +770,13 @@ maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
 		rebuild_after_truncate();
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
 			 trigdata->tg_oldtable != NULL && trigdata->tg_newtable != NULL)
-		agent_changes(trigdata);
+	{
+		/* A schema before 1.3: its own UPDATE trigger, with transition tables. */
+		MMAgentChanges changes;
+
+		mm_agent_changes_from_transitions(trigdata, &changes);
+		mm_count_agent_changes(&changes);
+	}
 	else
 	{
 		CounterStatements statements = agent_statements;

@@ -119,82 +119,49 @@ optional_text(const char *value, char *null)
 	return *null == 'n' ? (Datum) 0 : CStringGetTextDatum(value);
 }
 
-/* Add one agent's change: its id, on or off, and the reason (copied out of the slot). */
-static void
-add_change(DatumList *lists, TupleTableSlot *slot, AttrNumber id_att, bool in_maintenance,
-		   AttrNumber reason_att, bool *reason_nulls)
-{
-	bool		no_reason;
-	bool		isnull;
-	Datum		reason = slot_getattr(slot, reason_att, &no_reason);
-
-	mm_datum_list_add(&lists[0], slot_getattr(slot, id_att, &isnull));
-	mm_datum_list_add(&lists[1], BoolGetDatum(in_maintenance));
-	reason_nulls[lists[2].count] = no_reason;
-	mm_datum_list_add(&lists[2], no_reason ? (Datum) 0 : datumCopy(reason, false, -1));
-}
-
 /*
- * AFTER UPDATE ON agent FOR EACH STATEMENT: a row per agent whose
- * maintenance_mode the UPDATE changed.  Heartbeats change no flag and run no
- * SQL.  Not SECURITY DEFINER (it fires on every UPDATE of an agent): it becomes
- * the owner only around the INSERT.
+ * A row per agent of the statement's changes whose maintenance_mode changed
+ * (agent_changes_trigger(), run as the extension's owner; caller: the role
+ * that made the change).  Heartbeats never get here: they change no column
+ * that fires the trigger.
  */
-PG_FUNCTION_INFO_V1(maintmode_history_trigger);
-Datum
-maintmode_history_trigger(PG_FUNCTION_ARGS)
+void
+mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 {
-	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "history_trigger",
-													  TRIGGER_EVENT_UPDATE, true);
-	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	AttrNumber	maintenance_att = SPI_fnumber(desc, "maintenance_mode");
-	AttrNumber	reason_att = SPI_fnumber(desc, "hand_reason");
-	AttrNumber	id_att = SPI_fnumber(desc, "id");
 	DatumList	lists[3] = {{0}};
-	bool	   *reason_nulls;
-	bool		isnull;
-	MMRowPairs	pairs;
+	bool	   *reason_nulls = palloc(Max(changes->count, 1) * sizeof(bool));
+	Datum		args[9];
+	char		nulls[9] = "         ";
+	int			dims[1];
+	int			lbs[1] = {1};
 
-	reason_nulls = palloc(Max(tuplestore_tuple_count(trigdata->tg_newtable), 1) * sizeof(bool));
-	mm_row_pairs_begin(&pairs, trigdata);
-	while (mm_row_pairs_next(&pairs))
+	for (int i = 0; i < changes->count; i++)
 	{
-		bool		now = DatumGetBool(slot_getattr(pairs.new_slot, maintenance_att, &isnull));
-
-		if (now != DatumGetBool(slot_getattr(pairs.old_slot, maintenance_att, &isnull)))
-			add_change(lists, now ? pairs.new_slot : pairs.old_slot, id_att, now,
-					   reason_att, reason_nulls);
+		if (changes->flags[i] == changes->old_flags[i])
+			continue;
+		reason_nulls[lists[0].count] = changes->reason_nulls[i];
+		mm_datum_list_add(&lists[0], Int64GetDatum(changes->ids[i]));
+		mm_datum_list_add(&lists[1], BoolGetDatum(changes->flags[i]));
+		mm_datum_list_add(&lists[2], changes->reasons[i]);
 	}
-	mm_row_pairs_end(&pairs);
+	if (lists[0].count == 0)
+		return;
 
-	if (lists[0].count > 0)
-	{
-		Datum		args[9];
-		char		nulls[9] = "         ";
-		MMOwnerContext owner;
-		Datum		reasons;
-		int			dims[1] = {lists[2].count};
-		int			lbs[1] = {1};
+	dims[0] = lists[2].count;
+	args[0] = mm_datum_list_array(&lists[0], INT8OID);
+	args[1] = mm_datum_list_array(&lists[1], BOOLOID);
+	args[2] = PointerGetDatum(construct_md_array(lists[2].values, reason_nulls, 1, dims, lbs,
+												 TEXTOID, -1, false, TYPALIGN_INT));
+	args[3] = CStringGetTextDatum(change_path != NULL ? change_path : "sql");
+	args[4] = TimestampTzGetDatum(mm_clock_now());
+	args[5] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+	args[6] = CStringGetTextDatum(caller);
+	args[7] = optional_text(mm_actor, &nulls[7]);
+	args[8] = optional_text(mm_reason, &nulls[8]);
 
-		args[0] = mm_datum_list_array(&lists[0], INT8OID);
-		args[1] = mm_datum_list_array(&lists[1], BOOLOID);
-		reasons = PointerGetDatum(construct_md_array(lists[2].values, reason_nulls, 1, dims,
-													 lbs, TEXTOID, -1, false, TYPALIGN_INT));
-		args[2] = reasons;
-		args[3] = CStringGetTextDatum(change_path != NULL ? change_path : "sql");
-		args[4] = TimestampTzGetDatum(mm_clock_now());
-		args[5] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
-		args[6] = CStringGetTextDatum(mm_caller_name());
-		args[7] = optional_text(mm_actor, &nulls[7]);
-		args[8] = optional_text(mm_reason, &nulls[8]);
-
-		mm_become_owner(fcinfo, &owner);
-		SPI_connect();
-		mm_execute_for_rows(&record_stmt, args, nulls, lists[0].count, KEPT_PLAN_MAX_ROWS);
-		SPI_finish();
-		mm_stop_being_owner(&owner);
-	}
-	return PointerGetDatum(NULL);
+	SPI_connect();
+	mm_execute_for_rows(&record_stmt, args, nulls, lists[0].count, KEPT_PLAN_MAX_ROWS);
+	SPI_finish();
 }
 
 /* BEFORE UPDATE, DELETE or TRUNCATE ON maintenance_history FOR EACH STATEMENT. */

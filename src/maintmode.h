@@ -151,9 +151,43 @@ typedef struct MMOwnerContext
 } MMOwnerContext;
 
 extern void mm_become_owner(FunctionCallInfo fcinfo, MMOwnerContext *context);
+extern void mm_raise_work_mem(void);
 extern void mm_stop_being_owner(MMOwnerContext *context);
 
+/*
+ * agent_changes.c: the agents an UPDATE moved to another site or took into or
+ * out of maintenance (flag: maintenance_mode), as parallel arrays; reason: the
+ * hand reason of the maintenance that started or ended, for flag changes.
+ */
+typedef struct MMAgentChanges
+{
+	int			count;
+	int			size;
+	MemoryContext context;		/* where the arrays live */
+	int64	   *ids;
+	int64	   *old_sites;
+	int64	   *sites;
+	bool	   *old_flags;
+	bool	   *flags;
+	Datum	   *reasons;
+	bool	   *reason_nulls;
+} MMAgentChanges;
+
+extern void mm_agent_changes_add(MMAgentChanges *changes, int64 id, int64 old_site,
+								 int64 site, bool old_flag, bool flag, Datum reason,
+								 bool reason_null);
+extern MMAgentChanges *mm_agent_changes_open(void);
+extern void mm_agent_changes_from_transitions(TriggerData *trigdata, MMAgentChanges *changes);
+extern void mm_watch_agent_changes(void);
+
+/* dashboard.c */
+extern void mm_count_agent_changes(const MMAgentChanges *changes);
+
+/* alerts.c */
+extern void mm_alert_agent_changes(const MMAgentChanges *changes);
+
 /* history.c */
+extern void mm_record_agent_changes(const MMAgentChanges *changes, const char *caller);
 extern void mm_set_change_path(const char *path);
 extern bool mm_in_extension_change(void);
 extern void mm_watch_change_path(void);

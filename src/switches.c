@@ -222,13 +222,45 @@ enum
 	COL_HAND_SET_BY,
 	COL_HAND_REASON,
 	COL_HAND_UNTIL,
+	COL_ID,
+	COL_SITE,
 	AGENT_COLS
 };
 
 static const char *const agent_column_names[AGENT_COLS] = {
 	"maintenance_mode", "hand_maintenance", "window_maintenance",
-	"hand_since", "hand_set_by", "hand_reason", "hand_until"
+	"hand_since", "hand_set_by", "hand_reason", "hand_until", "id", "site_id"
 };
+
+/* Their numbers, looked up on the statement's first row and kept for the others. */
+typedef struct AgentColumns
+{
+	TupleDesc	desc;
+	int			attnums[AGENT_COLS];
+} AgentColumns;
+
+static const int *
+agent_columns(FunctionCallInfo fcinfo, TupleDesc desc)
+{
+	AgentColumns *columns = (AgentColumns *) fcinfo->flinfo->fn_extra;
+
+	if (columns == NULL)
+	{
+		columns = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AgentColumns));
+		fcinfo->flinfo->fn_extra = columns;
+	}
+	if (columns->desc != desc)
+	{
+		for (int i = 0; i < AGENT_COLS; i++)
+		{
+			columns->attnums[i] = SPI_fnumber(desc, agent_column_names[i]);
+			if (columns->attnums[i] <= 0)
+				elog(ERROR, "agent has no column \"%s\"", agent_column_names[i]);
+		}
+		columns->desc = desc;
+	}
+	return columns->attnums;
+}
 
 static bool
 bool_column(HeapTuple tuple, TupleDesc desc, int attnum)
@@ -250,16 +282,10 @@ static MMStatement lock_agent_stmt = {
  * the agent table EXCLUSIVE (the lock order), so no check writer is in progress.
  */
 static bool
-moves_or_switches(TriggerData *trigdata, HeapTuple old, HeapTuple new,
+moves_or_switches(TriggerData *trigdata, HeapTuple old, int64 old_site, int64 site,
 				  bool maintenance, bool was_maintenance)
 {
-	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	AttrNumber	site_att = SPI_fnumber(desc, "site_id");
-	bool		isnull;
-
-	if (maintenance == was_maintenance &&
-		DatumGetInt64(heap_getattr(old, site_att, desc, &isnull)) ==
-		DatumGetInt64(heap_getattr(new, site_att, desc, &isnull)))
+	if (maintenance == was_maintenance && site == old_site)
 		return false;
 	return !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(old->t_data)) &&
 		!CheckRelationLockedByMe(trigdata->tg_relation, ExclusiveLock, true);
@@ -272,12 +298,8 @@ moves_or_switches(TriggerData *trigdata, HeapTuple old, HeapTuple new,
  * and heartbeats of one agent never wait for each other.
  */
 static void
-wait_for_check_writers(TriggerData *trigdata, HeapTuple old)
+wait_for_check_writers(Datum id)
 {
-	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-	bool		isnull;
-	Datum		id = heap_getattr(old, SPI_fnumber(desc, "id"), desc, &isnull);
-
 	SPI_connect();
 	mm_execute(&lock_agent_stmt, &id, NULL, false);
 	SPI_finish();
@@ -309,7 +331,7 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
 	HeapTuple	tuple;
-	int			attnums[AGENT_COLS];
+	const int  *attnums;
 	Datum		values[AGENT_COLS];
 	bool		nulls[AGENT_COLS];
 	int			replace_cols[AGENT_COLS];
@@ -334,13 +356,9 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(trigdata->tg_relation);
 	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
 	tuple = is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	attnums = agent_columns(fcinfo, desc);
 	for (int i = 0; i < AGENT_COLS; i++)
-	{
-		attnums[i] = SPI_fnumber(desc, agent_column_names[i]);
-		if (attnums[i] <= 0)
-			elog(ERROR, "agent has no column \"%s\"", agent_column_names[i]);
 		values[i] = heap_getattr(tuple, attnums[i], desc, &nulls[i]);
-	}
 
 #define REPLACE(col, value, isnull) \
 	do { \
@@ -414,22 +432,47 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 	}
 #undef REPLACE
 
-	if (is_update && moves_or_switches(trigdata, old, tuple, hand || window,
-									   bool_column(old, desc, attnums[COL_EFFECTIVE])))
-		wait_for_check_writers(trigdata, old);
-	/* An application took the agent out, and a window keeps it in: say so. */
-	if (is_update && !effective && window && !mm_in_extension_change())
+	if (is_update)
 	{
-		MMOwnerContext owner;
+		bool		was_in = bool_column(old, desc, attnums[COL_EFFECTIVE]);
+		bool		in = hand || window;
 		bool		isnull;
+		int64		old_site = DatumGetInt64(heap_getattr(old, attnums[COL_SITE], desc, &isnull));
+		int64		site = DatumGetInt64(values[COL_SITE]);
+		MMAgentChanges *changes = mm_agent_changes_open();
 
-		mm_become_owner(fcinfo, &owner);
-		SPI_connect();
-		say_which_windows_hold(MM_SCOPE_AGENT,
-							   DatumGetInt64(heap_getattr(old, SPI_fnumber(desc, "id"), desc,
-														  &isnull)));
-		SPI_finish();
-		mm_stop_being_owner(&owner);
+		if (moves_or_switches(trigdata, old, old_site, site, in, was_in))
+			wait_for_check_writers(values[COL_ID]);
+		/* An application took the agent out, and a window keeps it in: say so. */
+		if (!effective && window && !mm_in_extension_change())
+		{
+			MMOwnerContext owner;
+
+			mm_become_owner(fcinfo, &owner);
+			SPI_connect();
+			say_which_windows_hold(MM_SCOPE_AGENT, DatumGetInt64(values[COL_ID]));
+			SPI_finish();
+			mm_stop_being_owner(&owner);
+		}
+		/*
+		 * The statement's change set (agent_changes.c): the row as it will be
+		 * written; the reason of the maintenance that starts, or that ends.
+		 */
+		if (changes != NULL && (in != was_in || site != old_site))
+		{
+			bool		reason_null = true;
+			Datum		reason = (Datum) 0;
+
+			if (in)
+			{
+				reason = values[COL_HAND_REASON];
+				reason_null = nulls[COL_HAND_REASON];
+			}
+			else if (was_in)
+				reason = heap_getattr(old, attnums[COL_HAND_REASON], desc, &reason_null);
+			mm_agent_changes_add(changes, DatumGetInt64(values[COL_ID]), old_site, site,
+								 was_in, in, reason, reason_null || in == was_in);
+		}
 	}
 
 	if (nreplace > 0)

@@ -157,6 +157,18 @@ mm_become_owner(FunctionCallInfo fcinfo, MMOwnerContext *context)
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
+/*
+ * More work_mem for the SQL that follows, until mm_stop_being_owner(): for a
+ * statement that changed a million agents, which then joins and groups in
+ * memory (what SET work_mem on a SECURITY DEFINER function does).
+ */
+void
+mm_raise_work_mem(void)
+{
+	(void) set_config_option("work_mem", "256MB", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
 /* Back to the caller's identity and search_path. */
 void
 mm_stop_being_owner(MMOwnerContext *context)
