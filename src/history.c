@@ -108,6 +108,22 @@ static MMStatement record_stmt = {
 	TEXTOID, TEXTOID}
 };
 
+/*
+ * record_stmt for the changes that no window made: the same rows, without
+ * looking for a window per agent (a server switch records a million).
+ */
+static MMStatement record_plain_stmt = {
+	"INSERT INTO maintmode.maintenance_history"
+	" (changed_at, agent_id, in_maintenance, path, reason, session_role, acting_role, actor)"
+	" SELECT $5, d.agent_id, d.in_maintenance, $4,"
+	"        CASE WHEN $4 = 'sql' THEN coalesce($9, d.reason) ELSE d.reason END,"
+	"        $6, $7, $8"
+	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
+	"        AS d(agent_id, in_maintenance, reason)",
+	9, {INT8ARRAYOID, BOOLARRAYOID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID}
+};
+
 /* Beyond this many changed agents, the recording statement is planned for its input. */
 #define KEPT_PLAN_MAX_ROWS 1000
 
@@ -160,7 +176,9 @@ mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 	args[8] = optional_text(mm_reason, &nulls[8]);
 
 	SPI_connect();
-	mm_execute_for_rows(&record_stmt, args, nulls, lists[0].count, KEPT_PLAN_MAX_ROWS);
+	mm_execute_for_rows(change_path != NULL && strcmp(change_path, "window") == 0 ?
+						&record_stmt : &record_plain_stmt,
+						args, nulls, lists[0].count, KEPT_PLAN_MAX_ROWS);
 	SPI_finish();
 }
 

@@ -232,14 +232,25 @@ static const char *const agent_column_names[AGENT_COLS] = {
 	"hand_since", "hand_set_by", "hand_reason", "hand_until", "id", "site_id"
 };
 
-/* Their numbers, looked up on the statement's first row and kept for the others. */
+/*
+ * Their numbers, looked up on the statement's first row and kept for the others
+ * (fn_extra lasts as long as the statement), with room to deform the rows into
+ * (each column read where it is: the row has nulls and text before them), and
+ * the caller's name as a text Datum, looked up again only if the role changes.
+ */
 typedef struct AgentColumns
 {
 	TupleDesc	desc;
 	int			attnums[AGENT_COLS];
+	Datum	   *values;
+	bool	   *nulls;
+	Datum	   *old_values;
+	bool	   *old_nulls;
+	Oid			caller;
+	Datum		caller_name;
 } AgentColumns;
 
-static const int *
+static AgentColumns *
 agent_columns(FunctionCallInfo fcinfo, TupleDesc desc)
 {
 	AgentColumns *columns = (AgentColumns *) fcinfo->flinfo->fn_extra;
@@ -251,24 +262,38 @@ agent_columns(FunctionCallInfo fcinfo, TupleDesc desc)
 	}
 	if (columns->desc != desc)
 	{
+		MemoryContext old_context = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
 		for (int i = 0; i < AGENT_COLS; i++)
 		{
 			columns->attnums[i] = SPI_fnumber(desc, agent_column_names[i]);
 			if (columns->attnums[i] <= 0)
 				elog(ERROR, "agent has no column \"%s\"", agent_column_names[i]);
 		}
+		columns->values = palloc(desc->natts * sizeof(Datum));
+		columns->nulls = palloc(desc->natts * sizeof(bool));
+		columns->old_values = palloc(desc->natts * sizeof(Datum));
+		columns->old_nulls = palloc(desc->natts * sizeof(bool));
+		columns->caller = InvalidOid;
 		columns->desc = desc;
+		MemoryContextSwitchTo(old_context);
 	}
-	return columns->attnums;
+	return columns;
 }
 
-static bool
-bool_column(HeapTuple tuple, TupleDesc desc, int attnum)
+/* mm_caller_name() as text, for the rows a statement brings into hand maintenance. */
+static Datum
+caller_name(FunctionCallInfo fcinfo, AgentColumns *columns)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, attnum, desc, &isnull);
+	if (columns->caller != GetOuterUserId())
+	{
+		MemoryContext old_context = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 
-	return !isnull && DatumGetBool(d);
+		columns->caller_name = CStringGetTextDatum(mm_caller_name());
+		columns->caller = GetOuterUserId();
+		MemoryContextSwitchTo(old_context);
+	}
+	return columns->caller_name;
 }
 
 static MMStatement lock_agent_stmt = {
@@ -331,9 +356,12 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
 	HeapTuple	tuple;
+	AgentColumns *columns;
 	const int  *attnums;
 	Datum		values[AGENT_COLS];
 	bool		nulls[AGENT_COLS];
+	Datum		old_values[AGENT_COLS] = {0};
+	bool		old_nulls[AGENT_COLS] = {0};
 	int			replace_cols[AGENT_COLS];
 	int			nreplace = 0;
 	bool		is_update;
@@ -356,9 +384,24 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(trigdata->tg_relation);
 	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
 	tuple = is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
-	attnums = agent_columns(fcinfo, desc);
+	columns = agent_columns(fcinfo, desc);
+	attnums = columns->attnums;
+	heap_deform_tuple(tuple, desc, columns->values, columns->nulls);
 	for (int i = 0; i < AGENT_COLS; i++)
-		values[i] = heap_getattr(tuple, attnums[i], desc, &nulls[i]);
+	{
+		values[i] = columns->values[attnums[i] - 1];
+		nulls[i] = columns->nulls[attnums[i] - 1];
+	}
+	if (is_update)
+	{
+		old = trigdata->tg_trigtuple;
+		heap_deform_tuple(old, desc, columns->old_values, columns->old_nulls);
+		for (int i = 0; i < AGENT_COLS; i++)
+		{
+			old_values[i] = columns->old_values[attnums[i] - 1];
+			old_nulls[i] = columns->old_nulls[attnums[i] - 1];
+		}
+	}
 
 #define REPLACE(col, value, isnull) \
 	do { \
@@ -366,18 +409,20 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		nulls[col] = (isnull); \
 		replace_cols[nreplace++] = attnums[col]; \
 	} while (0)
+/* A boolean column of the row as the statement wrote it, or of the old row. */
+#define WRITTEN(col) (!columns->nulls[attnums[col] - 1] && \
+					  DatumGetBool(columns->values[attnums[col] - 1]))
+#define OLD(col) (old != NULL && !old_nulls[col] && DatumGetBool(old_values[col]))
 
-	effective = bool_column(tuple, desc, attnums[COL_EFFECTIVE]);
-	hand = bool_column(tuple, desc, attnums[COL_HAND]);
-	window = bool_column(tuple, desc, attnums[COL_WINDOW]);
-	if (is_update)
-		old = trigdata->tg_trigtuple;
+	effective = WRITTEN(COL_EFFECTIVE);
+	hand = WRITTEN(COL_HAND);
+	window = WRITTEN(COL_WINDOW);
 
 	/*
 	 * The window flag is the sweep's, which runs as the extension's owner (a
 	 * superuser): anyone else's write of it is undone.
 	 */
-	if (window != (old != NULL && bool_column(old, desc, attnums[COL_WINDOW])) && !superuser())
+	if (window != OLD(COL_WINDOW) && !superuser())
 	{
 		window = !window;
 		REPLACE(COL_WINDOW, BoolGetDatum(window), false);
@@ -385,14 +430,14 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 
 	if (is_update)
 	{
-		was_hand = bool_column(old, desc, attnums[COL_HAND]);
-		if (hand == was_hand && effective != bool_column(old, desc, attnums[COL_EFFECTIVE]))
+		was_hand = OLD(COL_HAND);
+		if (hand == was_hand && effective != OLD(COL_EFFECTIVE))
 			hand = effective;
 	}
 	else if (effective && !window)
 		hand = true;
 
-	if (hand != bool_column(tuple, desc, attnums[COL_HAND]))
+	if (hand != WRITTEN(COL_HAND))
 		REPLACE(COL_HAND, BoolGetDatum(hand), false);
 	if ((hand || window) != effective)
 		REPLACE(COL_EFFECTIVE, BoolGetDatum(hand || window), false);
@@ -407,19 +452,17 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		if (!was_hand)
 		{
 			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_clock_now()), false);
-			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
+			REPLACE(COL_HAND_SET_BY, caller_name(fcinfo, columns), false);
 		}
 		else
 			for (int col = COL_HAND_SINCE; col <= COL_HAND_SET_BY; col++)
 			{
-				bool		old_null;
-				Datum		old_value = heap_getattr(old, attnums[col], desc, &old_null);
 				Form_pg_attribute att = TupleDescAttr(desc, attnums[col] - 1);
 
-				if (old_null != nulls[col] ||
-					(!old_null && !datumIsEqual(old_value, values[col],
-												att->attbyval, att->attlen)))
-					REPLACE(col, old_value, old_null);
+				if (old_nulls[col] != nulls[col] ||
+					(!old_nulls[col] && !datumIsEqual(old_values[col], values[col],
+													  att->attbyval, att->attlen)))
+					REPLACE(col, old_values[col], old_nulls[col]);
 			}
 	}
 	else if (!was_hand && is_update)
@@ -428,16 +471,15 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		if (nulls[COL_HAND_SINCE])
 			REPLACE(COL_HAND_SINCE, TimestampTzGetDatum(mm_clock_now()), false);
 		if (nulls[COL_HAND_SET_BY])
-			REPLACE(COL_HAND_SET_BY, CStringGetTextDatum(mm_caller_name()), false);
+			REPLACE(COL_HAND_SET_BY, caller_name(fcinfo, columns), false);
 	}
 #undef REPLACE
 
 	if (is_update)
 	{
-		bool		was_in = bool_column(old, desc, attnums[COL_EFFECTIVE]);
+		bool		was_in = OLD(COL_EFFECTIVE);
 		bool		in = hand || window;
-		bool		isnull;
-		int64		old_site = DatumGetInt64(heap_getattr(old, attnums[COL_SITE], desc, &isnull));
+		int64		old_site = DatumGetInt64(old_values[COL_SITE]);
 		int64		site = DatumGetInt64(values[COL_SITE]);
 		MMAgentChanges *changes = mm_agent_changes_open();
 
@@ -454,26 +496,20 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 			SPI_finish();
 			mm_stop_being_owner(&owner);
 		}
+
 		/*
 		 * The statement's change set (agent_changes.c): the row as it will be
 		 * written; the reason of the maintenance that starts, or that ends.
 		 */
 		if (changes != NULL && (in != was_in || site != old_site))
-		{
-			bool		reason_null = true;
-			Datum		reason = (Datum) 0;
-
-			if (in)
-			{
-				reason = values[COL_HAND_REASON];
-				reason_null = nulls[COL_HAND_REASON];
-			}
-			else if (was_in)
-				reason = heap_getattr(old, attnums[COL_HAND_REASON], desc, &reason_null);
 			mm_agent_changes_add(changes, DatumGetInt64(values[COL_ID]), old_site, site,
-								 was_in, in, reason, reason_null || in == was_in);
-		}
+								 was_in, in,
+								 in ? values[COL_HAND_REASON] : old_values[COL_HAND_REASON],
+								 in == was_in ||
+								 (in ? nulls[COL_HAND_REASON] : old_nulls[COL_HAND_REASON]));
 	}
+#undef WRITTEN
+#undef OLD
 
 	if (nreplace > 0)
 	{
