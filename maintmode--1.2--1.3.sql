@@ -21,18 +21,13 @@ BEGIN
 END
 $$;
 
--- SQL functions with SQL-standard bodies: parsed here and bound to the extension's own
--- objects, not looked up by name at every call (a schema named maintmode is not
--- necessarily the extension's if someone renamed it).
+-- overdue_alerting_agents() in C, with a plan kept across calls: an SQL function is
+-- planned at every read of the site and client views.
 CREATE OR REPLACE FUNCTION maintmode.overdue_alerting_agents(
     OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
 RETURNS SETOF record
-LANGUAGE sql STABLE ROWS 10 SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET enable_seqscan = off
-BEGIN ATOMIC
-    SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent;
-END;
+AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_agents'
+LANGUAGE C STABLE ROWS 10;
 
 -- The server is in maintenance also while a server-wide window is in force: since and by
 -- whom are then the window's.
@@ -343,12 +338,12 @@ COMMENT ON TABLE maintmode.agent_counter IS
     'rebuilds them.';
 COMMENT ON TABLE maintmode.site_counter IS
     'Dashboard counters per site: agents, agents in maintenance, and agents not in '
-    'maintenance whose failing checks make them error / warning. Derived data kept by '
-    'triggers, not dumped.';
+    'maintenance whose failing checks make them error / warning, with the site''s name. '
+    'Derived data kept by triggers, not dumped.';
 COMMENT ON TABLE maintmode.client_counter IS
     'Dashboard counters per client, spread over client_stripes() rows: agents, agents in '
-    'maintenance, and sites with error / warning agents. Derived data kept by triggers, '
-    'not dumped.';
+    'maintenance, and sites with error / warning agents, and on stripe 0 the client''s '
+    'name. Derived data kept by triggers, not dumped.';
 COMMENT ON FUNCTION maintmode.client_stripes() IS
     'The number of client_counter rows (stripes) per client. Executable by PUBLIC (given '
     'USAGE on the schema).';
@@ -380,7 +375,7 @@ COMMENT ON VIEW maintmode.agent_dashboard IS
 COMMENT ON VIEW maintmode.site_dashboard IS
     'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
     '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
-    'overdue_alerting_agents() too.';
+    'overdue_alerting_sites() too.';
 COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
     '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
@@ -396,9 +391,10 @@ COMMENT ON VIEW maintmode.client_counter_recomputed IS
     'with and rebuild_counters() writes.';
 COMMENT ON FUNCTION maintmode.verify_counters() IS
     'One row per dashboard counter value that differs from its recomputation (counter, '
-    'id, stripe for client counters, field, stored, recomputed); no rows: every counter '
-    'is right. Runs as the caller, who needs SELECT on the counter and fleet tables; '
-    'executable by PUBLIC (given USAGE on the schema).';
+    'id, stripe for client counters, field, stored, recomputed; for the names the '
+    'counter rows carry, field name and stored and recomputed null); no rows: every '
+    'counter is right. Runs as the caller, who needs SELECT on the counter and fleet '
+    'tables; executable by PUBLIC (given USAGE on the schema).';
 COMMENT ON FUNCTION maintmode.rebuild_counters() IS
     'Recomputes every dashboard counter from the fleet tables; returns the rows of '
     'agent_counter, site_counter and client_counter. Runs as the extension''s owner; '
@@ -631,3 +627,152 @@ COMMENT ON FUNCTION maintmode.agent_changes_trigger() IS
     'from PUBLIC.';
 
 REVOKE ALL ON FUNCTION maintmode.agent_changes_trigger() FROM PUBLIC;
+
+-- Dashboard reads: the counter rows carry the names the dashboard shows (the site's, and
+-- the client's on its stripe 0), so that site_dashboard and client_dashboard read one
+-- table each; the site counters get half-empty pages (their updates stay HOT) and an
+-- index for one client's tree; a client renamed updates its counter row.
+ALTER TABLE maintmode.site_counter ADD COLUMN name text;
+UPDATE maintmode.site_counter c SET name = s.name FROM maintmode.site s WHERE s.id = c.site_id;
+DELETE FROM maintmode.site_counter WHERE name IS NULL;
+ALTER TABLE maintmode.site_counter ALTER COLUMN name SET NOT NULL;
+ALTER TABLE maintmode.site_counter SET (fillfactor = 50);
+CREATE INDEX site_counter_client_id_idx ON maintmode.site_counter (client_id);
+COMMENT ON COLUMN maintmode.site_counter.name IS
+    'The site''s name, copied by the triggers for site_dashboard.';
+ALTER TABLE maintmode.client_counter ADD COLUMN name text;
+UPDATE maintmode.client_counter c SET name = k.name
+  FROM maintmode.client k WHERE k.id = c.client_id AND c.stripe = 0;
+COMMENT ON COLUMN maintmode.client_counter.name IS
+    'The client''s name on stripe 0 (null on the others), copied by the triggers for '
+    'client_dashboard.';
+-- Their sites (once per agent), for the site view: without each agent's client, which
+-- costs four times the rest of the lookup.  The same as overdue_alerting_agents()
+-- otherwise, grants included.
+CREATE FUNCTION maintmode.overdue_alerting_sites(OUT site_id bigint)
+RETURNS SETOF bigint
+AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_sites'
+LANGUAGE C STABLE ROWS 10;
+COMMENT ON FUNCTION maintmode.overdue_alerting_sites() IS
+    'The sites of the rows of overdue_alerting_agent (once per agent), for the site '
+    'dashboard, which calls it: its readers need EXECUTE on it. Runs as the extension''s '
+    'owner; revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+REVOKE ALL ON FUNCTION maintmode.overdue_alerting_sites() FROM PUBLIC;
+DO $$
+DECLARE
+    reader regrole;
+BEGIN
+    FOR reader IN
+        SELECT DISTINCT a.grantee::pg_catalog.regrole
+          FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+         WHERE p.oid = 'maintmode.overdue_alerting_agents()'::pg_catalog.regprocedure
+           AND a.privilege_type = 'EXECUTE' AND a.grantee <> 0 AND a.grantee <> p.proowner
+    LOOP
+        EXECUTE pg_catalog.format(
+            'GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_sites() TO %s', reader);
+    END LOOP;
+END
+$$;
+CREATE OR REPLACE VIEW maintmode.site_counter_recomputed AS
+    SELECT s.id AS site_id, s.client_id,
+           count(a.id) AS agents,
+           count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
+           coalesce(sum(maintmode.counts_as_error(a.maintenance_mode, f.failing_error)), 0)
+               AS agents_error,
+           coalesce(sum(maintmode.counts_as_warning(a.maintenance_mode, f.failing_error,
+                                                    f.failing_warning)), 0) AS agents_warning,
+           s.name
+      FROM maintmode.site s
+      LEFT JOIN maintmode.agent a ON a.site_id = s.id
+      LEFT JOIN maintmode.agent_counter_recomputed f ON f.agent_id = a.id
+     GROUP BY s.id;
+CREATE OR REPLACE VIEW maintmode.client_counter_recomputed AS
+    SELECT k.id AS client_id, stripe,
+           coalesce(sum(s.agents), 0)::bigint AS agents,
+           coalesce(sum(s.agents_in_maintenance), 0)::bigint AS agents_in_maintenance,
+           count(*) FILTER (WHERE s.agents_error > 0) AS sites_error,
+           count(*) FILTER (WHERE s.agents_warning > 0) AS sites_warning,
+           CASE WHEN stripe = 0 THEN k.name END AS name
+      FROM maintmode.client k
+     CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe
+      LEFT JOIN maintmode.site_counter_recomputed s
+             ON s.client_id = k.id AND maintmode.client_stripe(s.site_id) = stripe
+     GROUP BY k.id, stripe;
+CREATE OR REPLACE VIEW maintmode.site_dashboard AS
+    SELECT c.site_id, c.client_id, c.name, c.agents, c.agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.agents_error > 0
+                    OR c.site_id IN (SELECT site_id FROM maintmode.overdue_alerting_sites())
+                   THEN 'error'
+               WHEN c.agents_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM maintmode.site_counter c;
+CREATE OR REPLACE VIEW maintmode.client_dashboard AS
+    SELECT c.client_id, c.name, c.agents, c.agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.sites_error > 0
+                    OR c.client_id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN c.sites_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM (SELECT client_id, max(name) AS name, sum(agents::integer) AS agents,
+                   sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                   sum(sites_error::integer) AS sites_error,
+                   sum(sites_warning::integer) AS sites_warning
+              FROM maintmode.client_counter
+             GROUP BY client_id) c;
+CREATE OR REPLACE FUNCTION maintmode.verify_counters(
+    OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
+    OUT stored bigint, OUT recomputed bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT 'agent', coalesce(s.agent_id, r.agent_id), NULL::integer, v.field, v.stored, v.recomputed
+      FROM maintmode.agent_counter s
+      FULL JOIN maintmode.agent_counter_recomputed r ON r.agent_id = s.agent_id
+     CROSS JOIN LATERAL (VALUES
+         ('failing_error', s.failing_error, r.failing_error),
+         ('failing_warning', s.failing_warning, r.failing_warning),
+         ('failing_info', s.failing_info, r.failing_info)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'site', coalesce(s.site_id, r.site_id), NULL, v.field, v.stored, v.recomputed
+      FROM maintmode.site_counter s
+      FULL JOIN maintmode.site_counter_recomputed r ON r.site_id = s.site_id
+     CROSS JOIN LATERAL (VALUES
+         ('client_id', s.client_id, r.client_id),
+         ('agents', s.agents, r.agents),
+         ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
+         ('agents_error', s.agents_error, r.agents_error),
+         ('agents_warning', s.agents_warning, r.agents_warning)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'client', coalesce(s.client_id, r.client_id), coalesce(s.stripe, r.stripe),
+           v.field, v.stored, v.recomputed
+      FROM maintmode.client_counter s
+      FULL JOIN maintmode.client_counter_recomputed r
+             ON r.client_id = s.client_id AND r.stripe = s.stripe
+     CROSS JOIN LATERAL (VALUES
+         ('agents', s.agents, r.agents),
+         ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
+         ('sites_error', s.sites_error, r.sites_error),
+         ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'site', s.site_id, NULL, 'name', NULL, NULL
+      FROM maintmode.site_counter s JOIN maintmode.site t ON t.id = s.site_id
+     WHERE s.name IS DISTINCT FROM t.name
+    UNION ALL
+    SELECT 'client', s.client_id, s.stripe, 'name', NULL, NULL
+      FROM maintmode.client_counter s JOIN maintmode.client k ON k.id = s.client_id
+     WHERE s.name IS DISTINCT FROM CASE WHEN s.stripe = 0 THEN k.name END
+    ORDER BY 1, 2, 3, 4;
+END;
+CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.client
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();

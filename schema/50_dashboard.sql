@@ -27,25 +27,34 @@ COMMENT ON TABLE maintmode.agent_counter IS
     'rebuilds them.';
 
 -- Per site: agents, agents in maintenance, and agents not in maintenance whose counter
--- colour is error / warning.  Written only when an agent's colour class changes.
+-- colour is error / warning.  Written only when an agent's colour class changes.  It also
+-- carries the site's name, so that site_dashboard reads this table alone (a join with
+-- site cost more than the rest of the read).  Half-empty pages keep its updates HOT and
+-- their pruning cheap; the client_id index serves one client's tree.
 CREATE TABLE maintmode.site_counter (
     site_id               bigint PRIMARY KEY,
     client_id             bigint NOT NULL,
     agents                bigint NOT NULL DEFAULT 0,
     agents_in_maintenance bigint NOT NULL DEFAULT 0,
     agents_error          bigint NOT NULL DEFAULT 0,
-    agents_warning        bigint NOT NULL DEFAULT 0
-);
+    agents_warning        bigint NOT NULL DEFAULT 0,
+    name                  text NOT NULL
+) WITH (fillfactor = 50);
+CREATE INDEX site_counter_client_id_idx ON maintmode.site_counter (client_id);
 COMMENT ON TABLE maintmode.site_counter IS
     'Dashboard counters per site: agents, agents in maintenance, and agents not in '
-    'maintenance whose failing checks make them error / warning. Derived data kept by '
-    'triggers, not dumped.';
+    'maintenance whose failing checks make them error / warning, with the site''s name. '
+    'Derived data kept by triggers, not dumped.';
+COMMENT ON COLUMN maintmode.site_counter.name IS
+    'The site''s name, copied by the triggers for site_dashboard.';
 
 -- Per client, spread over client_stripes() rows (a site adds to stripe
 -- client_stripe(site_id)), so that sessions working on different sites of one client do
 -- not queue on one row.  Error / warning are counted in sites (sites with
 -- agents_error > 0 / agents_warning > 0): a client row is written only when a site
 -- changes class, not whenever one of its agents does.
+-- Stripe 0 also carries the client's name, so that client_dashboard reads this table
+-- alone.
 CREATE TABLE maintmode.client_counter (
     client_id             bigint NOT NULL,
     stripe                integer NOT NULL,
@@ -53,12 +62,16 @@ CREATE TABLE maintmode.client_counter (
     agents_in_maintenance bigint NOT NULL DEFAULT 0,
     sites_error           bigint NOT NULL DEFAULT 0,
     sites_warning         bigint NOT NULL DEFAULT 0,
+    name                  text,
     PRIMARY KEY (client_id, stripe)
 );
 COMMENT ON TABLE maintmode.client_counter IS
     'Dashboard counters per client, spread over client_stripes() rows: agents, agents in '
-    'maintenance, and sites with error / warning agents. Derived data kept by triggers, '
-    'not dumped.';
+    'maintenance, and sites with error / warning agents, and on stripe 0 the client''s '
+    'name. Derived data kept by triggers, not dumped.';
+COMMENT ON COLUMN maintmode.client_counter.name IS
+    'The client''s name on stripe 0 (null on the others), copied by the triggers for '
+    'client_dashboard.';
 
 -- These small functions have SQL-standard bodies: parsed here, so no operator from a
 -- caller's search_path can stand in, and still inlined into the triggers' statements.
@@ -132,26 +145,35 @@ COMMENT ON VIEW maintmode.overdue_alerting_agent IS
     'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
     'site and client.';
 
--- The same, for the site and client views: a function, not inlined (SET), so that the
--- planner of a dashboard read takes its ROWS estimate whatever the statistics say (a
--- guess of a third of the fleet makes a read look costly enough to be JIT-compiled,
--- which alone takes longer than the read), and its own query never reads every agent.
--- SECURITY DEFINER: it reads the agents whatever the caller may read, so it is revoked
--- from PUBLIC like every function that reads fleet data as its owner: a role that reads
--- the site or client view needs EXECUTE on it too.
+-- The same, for the site and client views: a function, not inlined, so that the planner
+-- of a dashboard read takes its ROWS estimate whatever the statistics say (a guess of a
+-- third of the fleet makes a read look costly enough to be JIT-compiled, which alone
+-- takes longer than the read), and its own query never reads every agent.  In C, with a
+-- plan kept across calls (an SQL function is planned at every read of the views), which
+-- it reads as the extension's owner: it is revoked from PUBLIC like every function that
+-- reads fleet data as its owner, and a role that reads the site or client view needs
+-- EXECUTE on it too.
 CREATE FUNCTION maintmode.overdue_alerting_agents(
     OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
 RETURNS SETOF record
-LANGUAGE sql STABLE ROWS 10 SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET enable_seqscan = off
-BEGIN ATOMIC
-    SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent;
-END;
+AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_agents'
+LANGUAGE C STABLE ROWS 10;
 COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
     'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
     'it: their readers need EXECUTE on it. Runs as the extension''s owner; revoked from '
     'PUBLIC: superusers and roles granted EXECUTE may call it.';
+
+-- Their sites (once per agent), for the site view: without each agent's client, which
+-- costs four times the rest of the lookup.  The same as overdue_alerting_agents()
+-- otherwise, grants included.
+CREATE FUNCTION maintmode.overdue_alerting_sites(OUT site_id bigint)
+RETURNS SETOF bigint
+AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_sites'
+LANGUAGE C STABLE ROWS 10;
+COMMENT ON FUNCTION maintmode.overdue_alerting_sites() IS
+    'The sites of the rows of overdue_alerting_agent (once per agent), for the site '
+    'dashboard, which calls it: its readers need EXECUTE on it. Runs as the extension''s '
+    'owner; revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
 
 CREATE VIEW maintmode.agent_dashboard AS
     SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
@@ -178,46 +200,41 @@ COMMENT ON VIEW maintmode.agent_dashboard IS
     'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing'').';
 
 CREATE VIEW maintmode.site_dashboard AS
-    SELECT s.id AS site_id, s.client_id, s.name,
-           coalesce(c.agents, 0) AS agents,
-           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+    SELECT c.site_id, c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
                WHEN c.agents_error > 0
-                    OR s.id IN (SELECT site_id FROM maintmode.overdue_alerting_agents())
+                    OR c.site_id IN (SELECT site_id FROM maintmode.overdue_alerting_sites())
                    THEN 'error'
                WHEN c.agents_warning > 0 THEN 'warning'
                ELSE 'ok'
            END AS colour
-      FROM maintmode.site s
-      LEFT JOIN maintmode.site_counter c ON c.site_id = s.id;
+      FROM maintmode.site_counter c;
 COMMENT ON VIEW maintmode.site_dashboard IS
     'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
     '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
-    'overdue_alerting_agents() too.';
+    'overdue_alerting_sites() too.';
 
 -- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
 -- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
--- twice as long.  A stripe's counts stay far below 2^31.
+-- twice as long.  A stripe's counts stay far below 2^31.  The name is on stripe 0 only:
+-- max() takes it without comparing.
 CREATE VIEW maintmode.client_dashboard AS
-    SELECT k.id AS client_id, k.name,
-           coalesce(c.agents, 0) AS agents,
-           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+    SELECT c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
                WHEN c.sites_error > 0
-                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                    OR c.client_id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
                    THEN 'error'
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
            END AS colour
-      FROM maintmode.client k
-      LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
-                        sum(agents_in_maintenance::integer) AS agents_in_maintenance,
-                        sum(sites_error::integer) AS sites_error,
-                        sum(sites_warning::integer) AS sites_warning
-                   FROM maintmode.client_counter
-                  GROUP BY client_id) c ON c.client_id = k.id;
+      FROM (SELECT client_id, max(name) AS name, sum(agents::integer) AS agents,
+                   sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                   sum(sites_error::integer) AS sites_error,
+                   sum(sites_warning::integer) AS sites_warning
+              FROM maintmode.client_counter
+             GROUP BY client_id) c;
 COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
     '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
@@ -249,7 +266,8 @@ CREATE VIEW maintmode.site_counter_recomputed AS
            coalesce(sum(maintmode.counts_as_error(a.maintenance_mode, f.failing_error)), 0)
                AS agents_error,
            coalesce(sum(maintmode.counts_as_warning(a.maintenance_mode, f.failing_error,
-                                                    f.failing_warning)), 0) AS agents_warning
+                                                    f.failing_warning)), 0) AS agents_warning,
+           s.name
       FROM maintmode.site s
       LEFT JOIN maintmode.agent a ON a.site_id = s.id
       LEFT JOIN maintmode.agent_counter_recomputed f ON f.agent_id = a.id
@@ -263,7 +281,8 @@ CREATE VIEW maintmode.client_counter_recomputed AS
            coalesce(sum(s.agents), 0)::bigint AS agents,
            coalesce(sum(s.agents_in_maintenance), 0)::bigint AS agents_in_maintenance,
            count(*) FILTER (WHERE s.agents_error > 0) AS sites_error,
-           count(*) FILTER (WHERE s.agents_warning > 0) AS sites_warning
+           count(*) FILTER (WHERE s.agents_warning > 0) AS sites_warning,
+           CASE WHEN stripe = 0 THEN k.name END AS name
       FROM maintmode.client k
      CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe
       LEFT JOIN maintmode.site_counter_recomputed s
@@ -313,13 +332,22 @@ BEGIN ATOMIC
          ('sites_error', s.sites_error, r.sites_error),
          ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
      WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'site', s.site_id, NULL, 'name', NULL, NULL
+      FROM maintmode.site_counter s JOIN maintmode.site t ON t.id = s.site_id
+     WHERE s.name IS DISTINCT FROM t.name
+    UNION ALL
+    SELECT 'client', s.client_id, s.stripe, 'name', NULL, NULL
+      FROM maintmode.client_counter s JOIN maintmode.client k ON k.id = s.client_id
+     WHERE s.name IS DISTINCT FROM CASE WHEN s.stripe = 0 THEN k.name END
     ORDER BY 1, 2, 3, 4;
 END;
 COMMENT ON FUNCTION maintmode.verify_counters() IS
     'One row per dashboard counter value that differs from its recomputation (counter, '
-    'id, stripe for client counters, field, stored, recomputed); no rows: every counter '
-    'is right. Runs as the caller, who needs SELECT on the counter and fleet tables; '
-    'executable by PUBLIC (given USAGE on the schema).';
+    'id, stripe for client counters, field, stored, recomputed; for the names the '
+    'counter rows carry, field name and stored and recomputed null); no rows: every '
+    'counter is right. Runs as the caller, who needs SELECT on the counter and fleet '
+    'tables; executable by PUBLIC (given USAGE on the schema).';
 
 -- Recomputes every counter from the base tables, in C (src/dashboard.c): TRUNCATE cannot
 -- be in an SQL-standard body.  TRUNCATE takes the counters' ACCESS EXCLUSIVE lock before
@@ -412,6 +440,9 @@ CREATE TRIGGER dashboard_counters_truncate AFTER TRUNCATE ON maintmode.site
 CREATE TRIGGER dashboard_counters_insert AFTER INSERT ON maintmode.client
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();
+CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.client
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();
 CREATE TRIGGER dashboard_counters_delete AFTER DELETE ON maintmode.client
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();
@@ -424,3 +455,4 @@ REVOKE ALL ON FUNCTION maintmode.site_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.client_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.rebuild_counters() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.overdue_alerting_sites() FROM PUBLIC;

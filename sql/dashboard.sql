@@ -207,7 +207,7 @@ SELECT * FROM maintmode.verify_counters();
 SELECT * FROM dash;
 
 -- A role granted SELECT on the views (and USAGE on the schema) and EXECUTE on the
--- overdue lookup the site and client views call reads them; it needs no privilege on
+-- overdue lookups the site and client views call reads them; it needs no privilege on
 -- the tables behind them.  Without EXECUTE, the site view is refused.
 CREATE ROLE regress_dashboard_reader;
 GRANT USAGE ON SCHEMA maintmode TO regress_dashboard_reader;
@@ -216,7 +216,8 @@ GRANT SELECT ON maintmode.agent_dashboard, maintmode.site_dashboard,
 SET ROLE regress_dashboard_reader;
 SELECT name, colour FROM maintmode.site_dashboard ORDER BY name; \echo SQLSTATE :SQLSTATE
 RESET ROLE;
-GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_agents() TO regress_dashboard_reader;
+GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_agents(), maintmode.overdue_alerting_sites()
+    TO regress_dashboard_reader;
 SET ROLE regress_dashboard_reader;
 SELECT (SELECT count(*) FROM maintmode.agent_dashboard) AS agents,
        (SELECT count(*) FROM maintmode.site_dashboard WHERE colour = 'error') AS error_sites,
@@ -226,7 +227,8 @@ RESET ROLE;
 REVOKE ALL ON SCHEMA maintmode FROM regress_dashboard_reader;
 REVOKE ALL ON maintmode.agent_dashboard, maintmode.site_dashboard,
     maintmode.client_dashboard FROM regress_dashboard_reader;
-REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents() FROM regress_dashboard_reader;
+REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents(), maintmode.overdue_alerting_sites()
+    FROM regress_dashboard_reader;
 DROP ROLE regress_dashboard_reader;
 
 -- The counter tables are derived: not dumped (not in this list), rebuilt by the

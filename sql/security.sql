@@ -41,10 +41,10 @@ SELECT f.function
 SELECT count(*) > 0 AS has_security_definer FROM ext_function WHERE prosecdef;
 SELECT function, proconfig FROM ext_function
  WHERE prosecdef AND NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false);
--- Functions that do not pin it: C functions that run no SQL as the caller
--- (the trigger functions that fire on every write pin it themselves around the SQL
--- they run as owner), and SQL functions with SQL-standard bodies, parsed at CREATE
--- EXTENSION.
+-- Functions that do not pin it: C functions that run no SQL as the caller (those that
+-- run SQL as their owner, the trigger functions that fire on every write and the
+-- dashboards' overdue lookup, pin it themselves around it), and SQL functions with
+-- SQL-standard bodies, parsed at CREATE EXTENSION.
 SELECT function, lanname, preparsed FROM ext_function
  WHERE NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
  ORDER BY function::text COLLATE "C";
@@ -56,7 +56,8 @@ GRANT SELECT ON ALL TABLES IN SCHEMA maintmode TO maint_viewer;
 GRANT EXECUTE ON FUNCTION maintmode.server_maint_status(),
                           maintmode.agent_status(bigint),
                           maintmode.agent_status(timestamptz, integer, integer),
-                          maintmode.overdue_alerting_agents()
+                          maintmode.overdue_alerting_agents(),
+                          maintmode.overdue_alerting_sites()
     TO maint_viewer;
 CREATE ROLE maint_operator NOLOGIN IN ROLE maint_viewer;
 GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text),

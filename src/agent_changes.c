@@ -234,7 +234,7 @@ maintmode_agent_changes_trigger(PG_FUNCTION_ARGS)
 		caller = mm_caller_name();
 		mm_become_owner(fcinfo, &owner);
 		if (set->changes.count > BULK_CHANGES)
-			mm_raise_work_mem();
+			mm_owner_setting("work_mem", "256MB");
 		mm_alert_agent_changes(&set->changes);
 		mm_count_agent_changes(&set->changes);
 		mm_record_agent_changes(&set->changes, caller);

@@ -289,30 +289,48 @@ static MMStatement agent_delete_stmt = {
 	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
-static MMStatement site_insert_stmt = {
-	"INSERT INTO maintmode.site_counter (site_id, client_id)"
-	" SELECT id, client_id FROM new_rows",
-	0, {0}, CURSOR_OPT_GENERIC_PLAN
+/*
+ * Since 1.3 the counter rows also carry the names the dashboard shows (the
+ * site's, and the client's on its stripe 0), so that the views read one table
+ * each: the statements that create and move counter rows copy them, per schema
+ * version.
+ */
+#define SITE_INSERT(name_column, name_value) \
+	{"INSERT INTO maintmode.site_counter (site_id, client_id" name_column ")" \
+	 " SELECT id, client_id" name_value " FROM new_rows", 0, {0}, CURSOR_OPT_GENERIC_PLAN}
+static MMStatement site_insert_stmt[MM_SCHEMA_VERSIONS] = {
+	[MM_SCHEMA_1_0] = SITE_INSERT("", ""),
+	[MM_SCHEMA_1_1] = SITE_INSERT("", ""),
+	[MM_SCHEMA_1_2] = SITE_INSERT("", ""),
+	[MM_SCHEMA_1_3] = SITE_INSERT(", name", ", name")
 };
 
-/* A site moving to another client takes its whole contribution along. */
-static MMStatement site_update_stmt = {
-	"WITH moved AS ("
-	"  UPDATE maintmode.site_counter s SET client_id = n.client_id"
-	"    FROM old_rows o JOIN new_rows n ON n.id = o.id"
-	"   WHERE s.site_id = n.id AND o.client_id <> n.client_id"
-	"  RETURNING o.client_id AS old_client, s.client_id,"
-	"            maintmode.client_stripe(s.site_id) AS stripe,"
-	"            s.agents, s.agents_in_maintenance,"
-	"            (s.agents_error > 0)::integer AS sites_error,"
-	"            (s.agents_warning > 0)::integer AS sites_warning)"
-	", client_delta AS ("
-	"  SELECT v.* FROM moved, LATERAL (VALUES"
-	"    (old_client, stripe, -agents, -agents_in_maintenance, -sites_error, -sites_warning),"
-	"    (client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning))"
-	"    AS v(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning))"
-	SELECT_CLIENT_DELTAS,
-	0, {0}, CURSOR_OPT_GENERIC_PLAN
+/*
+ * A site moving to another client takes its whole contribution along; a site
+ * renamed (1.3) only changes its counter row's name, and its client deltas sum
+ * to nothing.
+ */
+#define SITE_UPDATE(name_set, name_changed) \
+	{"WITH moved AS (" \
+	 "  UPDATE maintmode.site_counter s SET client_id = n.client_id" name_set \
+	 "    FROM old_rows o JOIN new_rows n ON n.id = o.id" \
+	 "   WHERE s.site_id = n.id AND (o.client_id <> n.client_id" name_changed ")" \
+	 "  RETURNING o.client_id AS old_client, s.client_id," \
+	 "            maintmode.client_stripe(s.site_id) AS stripe," \
+	 "            s.agents, s.agents_in_maintenance," \
+	 "            (s.agents_error > 0)::integer AS sites_error," \
+	 "            (s.agents_warning > 0)::integer AS sites_warning)" \
+	 ", client_delta AS (" \
+	 "  SELECT v.* FROM moved, LATERAL (VALUES" \
+	 "    (old_client, stripe, -agents, -agents_in_maintenance, -sites_error, -sites_warning)," \
+	 "    (client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning))" \
+	 "    AS v(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning))" \
+	 SELECT_CLIENT_DELTAS, 0, {0}, CURSOR_OPT_GENERIC_PLAN}
+static MMStatement site_update_stmt[MM_SCHEMA_VERSIONS] = {
+	[MM_SCHEMA_1_0] = SITE_UPDATE("", ""),
+	[MM_SCHEMA_1_1] = SITE_UPDATE("", ""),
+	[MM_SCHEMA_1_2] = SITE_UPDATE("", ""),
+	[MM_SCHEMA_1_3] = SITE_UPDATE(", name = n.name", " OR o.name <> n.name")
 };
 
 static MMStatement site_delete_stmt = {
@@ -329,10 +347,23 @@ static MMStatement site_delete_stmt = {
 	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
-static MMStatement client_insert_stmt = {
-	"INSERT INTO maintmode.client_counter (client_id, stripe)"
-	" SELECT n.id, stripe FROM new_rows n"
-	" CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe",
+#define CLIENT_INSERT(name_column, name_value) \
+	{"INSERT INTO maintmode.client_counter (client_id, stripe" name_column ")" \
+	 " SELECT n.id, stripe" name_value " FROM new_rows n" \
+	 " CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe", \
+	 0, {0}, CURSOR_OPT_GENERIC_PLAN}
+static MMStatement client_insert_stmt[MM_SCHEMA_VERSIONS] = {
+	[MM_SCHEMA_1_0] = CLIENT_INSERT("", ""),
+	[MM_SCHEMA_1_1] = CLIENT_INSERT("", ""),
+	[MM_SCHEMA_1_2] = CLIENT_INSERT("", ""),
+	[MM_SCHEMA_1_3] = CLIENT_INSERT(", name", ", CASE WHEN stripe = 0 THEN n.name END")
+};
+
+/* A client renamed: the name its stripe 0 carries (1.3, which has this trigger). */
+static MMStatement client_update_stmt = {
+	"UPDATE maintmode.client_counter k SET name = n.name"
+	"  FROM old_rows o JOIN new_rows n ON n.id = o.id"
+	" WHERE k.client_id = n.id AND k.stripe = 0 AND o.name <> n.name",
 	0, {0}, CURSOR_OPT_GENERIC_PLAN
 };
 
@@ -393,14 +424,15 @@ static const CounterStatements agent_statements = {
 	"agent",
 	{NULL, NEXT_SITES}, {NULL}, {&agent_delete_stmt, NEXT_SITES}
 };
+/* The site and client insert statements, and the site update one, depend on the schema. */
 static const CounterStatements site_statements = {
 	"site",
-	{&site_insert_stmt, NEXT_NOTHING}, {&site_update_stmt, NEXT_CLIENTS},
-	{&site_delete_stmt, NEXT_CLIENTS}
+	{NULL, NEXT_NOTHING}, {NULL, NEXT_CLIENTS}, {&site_delete_stmt, NEXT_CLIENTS}
 };
 static const CounterStatements client_statements = {
 	"client",
-	{&client_insert_stmt, NEXT_NOTHING}, {NULL}, {&client_delete_stmt, NEXT_NOTHING}
+	{NULL, NEXT_NOTHING}, {&client_update_stmt, NEXT_NOTHING},
+	{&client_delete_stmt, NEXT_NOTHING}
 };
 
 /*
@@ -808,7 +840,12 @@ PG_FUNCTION_INFO_V1(maintmode_site_counter_trigger);
 Datum
 maintmode_site_counter_trigger(PG_FUNCTION_ARGS)
 {
-	return table_counter_trigger(fcinfo, &site_statements);
+	CounterStatements statements = site_statements;
+	MMSchemaVersion version = mm_schema_version();
+
+	statements.on_insert.stmt = &site_insert_stmt[version];
+	statements.on_update.stmt = &site_update_stmt[version];
+	return table_counter_trigger(fcinfo, &statements);
 }
 
 /* The counter trigger of client, for every event. */
@@ -816,7 +853,10 @@ PG_FUNCTION_INFO_V1(maintmode_client_counter_trigger);
 Datum
 maintmode_client_counter_trigger(PG_FUNCTION_ARGS)
 {
-	return table_counter_trigger(fcinfo, &client_statements);
+	CounterStatements statements = client_statements;
+
+	statements.on_insert.stmt = &client_insert_stmt[mm_schema_version()];
+	return table_counter_trigger(fcinfo, &statements);
 }
 
 /* Failing checks of one agent gained (+) or lost (-) in one statement, by severity. */
@@ -1061,6 +1101,67 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 	mm_stop_being_owner(&owner);
 
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * The overdue lookups of the site and client views, read as the function's
+ * owner (their readers need no privilege on agents), returned as a set.  In C
+ * with kept plans: an SQL function is planned again at every read of the
+ * views, which cost one client's tree more than the rest of it.  The plans are
+ * made with sequential scans off, so that they are the range scan of the
+ * overdue index whatever the statistics say when they are made.
+ */
+static Datum
+overdue_lookup(FunctionCallInfo fcinfo, MMStatement *stmt)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MMOwnerContext owner;
+	int			rows;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	mm_become_owner(fcinfo, &owner);
+	mm_owner_setting("enable_seqscan", "off");
+	SPI_connect();
+	rows = mm_execute(stmt, NULL, NULL, true);
+	for (int i = 0; i < rows; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	mm_stop_being_owner(&owner);
+	return (Datum) 0;
+}
+
+/* overdue_alerting_agents(): the rows of overdue_alerting_agent, with their client. */
+static MMStatement overdue_agents_stmt = {
+	"SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent", 0, {0}
+};
+
+PG_FUNCTION_INFO_V1(maintmode_overdue_alerting_agents);
+Datum
+maintmode_overdue_alerting_agents(PG_FUNCTION_ARGS)
+{
+	return overdue_lookup(fcinfo, &overdue_agents_stmt);
+}
+
+/*
+ * overdue_alerting_sites(): the sites of those agents (once per agent), for
+ * the site view: without looking up each agent's client, which costs four
+ * times the rest.
+ */
+static MMStatement overdue_sites_stmt = {
+	"SELECT site_id FROM maintmode.overdue_alerting_agent", 0, {0}
+};
+
+PG_FUNCTION_INFO_V1(maintmode_overdue_alerting_sites);
+Datum
+maintmode_overdue_alerting_sites(PG_FUNCTION_ARGS)
+{
+	return overdue_lookup(fcinfo, &overdue_sites_stmt);
 }
 
 /*

@@ -151,7 +151,7 @@ typedef struct MMOwnerContext
 } MMOwnerContext;
 
 extern void mm_become_owner(FunctionCallInfo fcinfo, MMOwnerContext *context);
-extern void mm_raise_work_mem(void);
+extern void mm_owner_setting(const char *name, const char *value);
 extern void mm_stop_being_owner(MMOwnerContext *context);
 
 /*

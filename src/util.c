@@ -158,15 +158,15 @@ mm_become_owner(FunctionCallInfo fcinfo, MMOwnerContext *context)
 }
 
 /*
- * More work_mem for the SQL that follows, until mm_stop_being_owner(): for a
- * statement that changed a million agents, which then joins and groups in
- * memory (what SET work_mem on a SECURITY DEFINER function does).
+ * Set a setting for the SQL that follows, until mm_stop_being_owner(): as SET
+ * on a SECURITY DEFINER function would (more work_mem for a statement that
+ * changed a million agents, which then joins and groups in memory).
  */
 void
-mm_raise_work_mem(void)
+mm_owner_setting(const char *name, const char *value)
 {
-	(void) set_config_option("work_mem", "256MB", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 }
 
 /* Back to the caller's identity and search_path. */

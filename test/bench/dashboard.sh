@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# Dashboard benchmark (issue 3).  Builds 1,000,000 agents in 100,000 sites and 10,000
-# clients with 10 checks per agent on a throwaway cluster, then prints, each with our
-# figure, the baseline's measured in the same run, and the ratio:
-#   (a) reading the full client and site trees with colours (sent to the client, and
-#       computed on the server only), and one client's tree, vs plain views / queries
-#       that recompute the colours with GROUP BY from the base tables;
-#   (b) check-result UPDATE throughput from 8 pgbench clients with the counter
-#       triggers, vs the same tables with them disabled; (b2) the same, all 8 clients
-#       on the checks of one client with half of the updates changing colour;
-#   (c) server_maint_mode enable + disable (with the maintenance history it writes),
-#       vs the bare SQL that saves the same snapshot and does the same updates with the
-#       counter and history triggers disabled.
-# Usage: PG_CONFIG=... bash test/bench/dashboard.sh [scale]   (scale 1 = the full fleet;
-# 0.1 = a tenth of it, for a quick look).  Not run by run_all.sh.
+# The performance benchmark.  For each fleet size (1 = 1,000,000 agents in 100,000
+# sites and 10,000 clients, 10 checks per agent) it builds the fleet on a throwaway
+# cluster and prints, each beside its baseline measured in the same run (ours and the
+# baseline alternate, round by round), the ratio:
+#   (a) the full client and site trees sent to the client, against the same rows
+#       already computed (a plain table holding exactly the views' output) and against
+#       views that recompute the colours from the base tables; the same computed on
+#       the server only; one client's tree;
+#   (b) check-result UPDATEs/s from 8 clients over the whole fleet, against the same
+#       tables without the extension's triggers on check_result; (b2) the same with all
+#       8 on the checks of one client, half of the updates changing an agent's colour;
+#   (h) heartbeats/s (UPDATE agent SET last_seen) from 8 clients, against the same
+#       tables without the extension's triggers on agent; an agent's whole check-in
+#       (its heartbeat and its 10 check results, 3% changing status, one transaction),
+#       against both tables without them;
+#   (c) server_maint_mode enable + disable, against the bare SQL that saves the same
+#       snapshot and makes the same changes with no trigger of the extension's (ours
+#       includes the maintenance history it writes; a second baseline writes the same
+#       history rows by plain SQL too).
+# With more than one size it then prints (s), the figures side by side: one client's
+# reads and the per-write costs should stay flat, full trees and server mode grow no
+# faster than the fleet.  "Without the triggers" means dropped, not disabled: a disabled
+# trigger with transition tables still has them captured.
+#
+# Usage: PG_CONFIG=... bash test/bench/dashboard.sh [SIZE...]
+#   no SIZE: 0.1 0.33 1 and the curve, then the window benchmark at the same sizes
+#   (about 30 minutes); one SIZE (0.1: a quick look, 2 to 3 minutes): that size only.
+# Not run by run_all.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SCALE=${1:-1}
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(0.1 0.33 1)
+ROUNDS=${ROUNDS:-3}
 . test/cluster.sh
 make -s PG_CONFIG="$PG_CONFIG" >/dev/null && make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 cluster_start
@@ -34,62 +50,20 @@ PSQL=("$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1)
 PGBENCH="$PG_BINDIR/pgbench"
 WORK=$(mktemp -d /tmp/maintmode-bench.XXXXXX)
 chmod 755 "$WORK"
+trap 'rm -rf "$WORK"; cluster_stop' EXIT
+FIGURES="$WORK/figures"			# SIZE KEY VALUE, for the curve
+: >"$FIGURES"
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-row() { printf '%-58s %12s %12s %8s\n' "$@"; }
+percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
+row() { printf '%-62s %12s %12s %9s\n' "$@"; }
+keep() { echo "$SIZE $1 $2" >>"$FIGURES"; }	# keep KEY VALUE
+min() { printf '%s\n' "$@" | sort -g | head -1; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-CLIENTS=$(awk -v s="$SCALE" 'BEGIN { print int(10000 * s) }')
-echo "== building $CLIENTS clients, $((CLIENTS * 10)) sites, $((CLIENTS * 100)) agents, $((CLIENTS * 1000)) checks"
-t0=$(ms)
-"${PSQL[@]}" -v clients="$CLIENTS" -f test/bench/dashboard_fleet.sql
-echo "built in $(( ($(ms) - t0) / 1000 )) s"
-
-# The baseline for (a): the dashboard computed from the base tables at read time.
-"${PSQL[@]}" <<'SQL'
-CREATE SCHEMA bench;
-CREATE VIEW bench.agent_colour AS
-    SELECT a.id, a.site_id, a.maintenance_mode,
-           CASE
-               WHEN a.maintenance_mode THEN 'maintenance'
-               WHEN count(*) FILTER (WHERE c.status = 'failing' AND c.alert_severity = 'error') > 0
-                    OR ((a.overdue_email_alert OR a.overdue_text_alert OR a.overdue_dashboard_alert)
-                        AND maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) = 'overdue')
-                   THEN 'error'
-               WHEN count(*) FILTER (WHERE c.status = 'failing' AND c.alert_severity = 'warning') > 0
-                   THEN 'warning'
-               ELSE 'other'
-           END AS colour
-      FROM maintmode.agent a LEFT JOIN maintmode.check_result c ON c.agent_id = a.id
-     GROUP BY a.id;
-CREATE VIEW bench.site_tree AS
-    SELECT s.id AS site_id, s.client_id, s.name, count(a.id) AS agents,
-           count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
-           CASE
-               WHEN count(a.id) > 0 AND bool_and(a.maintenance_mode) THEN 'maintenance'
-               WHEN bool_or(a.colour = 'error') THEN 'error'
-               WHEN bool_or(a.colour = 'warning') THEN 'warning'
-               ELSE 'ok'
-           END AS colour
-      FROM maintmode.site s LEFT JOIN bench.agent_colour a ON a.site_id = s.id
-     GROUP BY s.id;
-CREATE VIEW bench.client_tree AS
-    SELECT k.id AS client_id, k.name, count(a.id) AS agents,
-           count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
-           CASE
-               WHEN count(a.id) > 0 AND bool_and(a.maintenance_mode) THEN 'maintenance'
-               WHEN bool_or(a.colour = 'error') THEN 'error'
-               WHEN bool_or(a.colour = 'warning') THEN 'warning'
-               ELSE 'ok'
-           END AS colour
-      FROM maintmode.client k
-      LEFT JOIN maintmode.site s ON s.client_id = k.id
-      LEFT JOIN bench.agent_colour a ON a.site_id = s.id
-     GROUP BY k.id;
-SQL
-
-# pgbench's average latency in ms for one script file.
-latency() {							# latency FILE PGBENCH-ARGS...
+# pgbench's average latency in ms, and its transactions per second.
+latency() {						# latency FILE PGBENCH-ARGS...
     local f=$1; shift
     "$PGBENCH" -n -f "$f" "$@" 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms/\1/p'
 }
@@ -98,37 +72,84 @@ tps() {
     "$PGBENCH" -n -f "$f" "$@" 2>/dev/null | sed -nE 's/^tps = ([0-9.]+) .*/\1/p'
 }
 
-echo
-row "" "ours" "baseline" "ratio"	# (a) and (c): baseline / ours; (b): ours / baseline
+# The extension's triggers on some tables, dropped for a baseline and created again
+# after it, as they were (a disabled trigger still has its transition tables captured).
+triggers_off() {				# triggers_off TABLE...
+    local t
+    : >"$WORK/triggers.sql"
+    for t in "$@"; do
+        "${PSQL[@]}" -At -c "SELECT pg_get_triggerdef(oid) || ';' FROM pg_trigger
+                              WHERE tgrelid = 'maintmode.$t'::regclass AND NOT tgisinternal" \
+            >>"$WORK/triggers.sql"
+        "${PSQL[@]}" -At -c "SELECT format('DROP TRIGGER %I ON maintmode.$t;', tgname) FROM pg_trigger
+                              WHERE tgrelid = 'maintmode.$t'::regclass AND NOT tgisinternal" |
+            "${PSQL[@]}"
+    done
+}
+triggers_on() { "${PSQL[@]}" -f "$WORK/triggers.sql"; }
+# Writes made without the triggers leave the counters behind: recount.
+recount() { "${PSQL[@]}" -c "SELECT maintmode.rebuild_counters()" >/dev/null; }
 
-# (a) The full trees: every row of both views sent to pgbench (which reads and discards
-# them); the same computed on the server only (every colour, one row per colour out);
-# and one client's tree (the client and its 10 sites), against a recomputation written
-# for that one client.
-cat >"$WORK/tree_ours.sql" <<'SQL'
+# Alternating rounds of pgbench, ours then the baseline; prints "ours baseline" tps
+# (the median of the rounds).
+alternate_tps() {				# alternate_tps SCRIPT SECONDS TABLE...
+    local script=$1 seconds=$2 r o=() b=()
+    shift 2
+    for ((r = 1; r <= ROUNDS; r++)); do
+        o+=("$(tps "$script" -c 8 -j 2 -T "$seconds" -M prepared)")
+        triggers_off "$@"
+        b+=("$(tps "$script" -c 8 -j 2 -T "$seconds" -M prepared)")
+        triggers_on
+        case " $* " in *" check_result "*) recount ;; esac
+    done
+    echo "$(median "${o[@]}") $(median "${b[@]}")"
+}
+
+run_size() {					# run_size SIZE
+    SIZE=$1
+    local clients db t0 o b c r k
+    clients=$(awk -v s="$SIZE" 'BEGIN { print int(10000 * s) }')
+    db="bench_$(echo "$SIZE" | tr . _)"
+    "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db"
+    export PGDATABASE=$db
+    echo
+    echo "== size $SIZE: $clients clients, $((clients * 10)) sites, $((clients * 100)) agents, $((clients * 1000)) checks"
+    t0=$(ms)
+    "${PSQL[@]}" -v clients="$clients" -f test/bench/dashboard_fleet.sql >/dev/null
+    echo "built in $(( ($(ms) - t0) / 1000 )) s"
+    "${PSQL[@]}" -f test/bench/dashboard_baselines.sql
+    row "" "ours" "baseline" "ratio"
+
+    # (a) The full trees, sent to pgbench (which reads and discards them).  Each figure
+    # is the best of the alternating rounds.
+    cat >"$WORK/tree_ours.sql" <<'SQL'
 SELECT * FROM maintmode.client_dashboard;
 SELECT * FROM maintmode.site_dashboard;
 SQL
-cat >"$WORK/tree_recomputed.sql" <<'SQL'
+    cat >"$WORK/tree_copy.sql" <<'SQL'
+SELECT * FROM bench.client_copy;
+SELECT * FROM bench.site_copy;
+SQL
+    cat >"$WORK/tree_recomputed.sql" <<'SQL'
 SELECT * FROM bench.client_tree;
 SELECT * FROM bench.site_tree;
 SQL
-cat >"$WORK/colours_ours.sql" <<'SQL'
+    cat >"$WORK/colours_ours.sql" <<'SQL'
 SELECT colour, count(*) FROM maintmode.client_dashboard GROUP BY colour;
 SELECT colour, count(*) FROM maintmode.site_dashboard GROUP BY colour;
 SQL
-cat >"$WORK/colours_recomputed.sql" <<'SQL'
+    cat >"$WORK/colours_recomputed.sql" <<'SQL'
 SELECT colour, count(*) FROM bench.client_tree GROUP BY colour;
 SELECT colour, count(*) FROM bench.site_tree GROUP BY colour;
 SQL
-cat >"$WORK/one_ours.sql" <<SQL
-\set c random(1, $CLIENTS)
+    cat >"$WORK/one_ours.sql" <<SQL
+\\set c random(1, $clients)
 SELECT * FROM maintmode.client_dashboard WHERE client_id = :c;
 SELECT * FROM maintmode.site_dashboard WHERE client_id = :c ORDER BY name;
 SQL
-# The recomputation for one client: the colours of that client's agents only.
-cat >"$WORK/one_recomputed.sql" <<SQL
-\\set c random(1, $CLIENTS)
+    # The recomputation for one client: the colours of that client's agents only.
+    cat >"$WORK/one_recomputed.sql" <<SQL
+\\set c random(1, $clients)
 WITH agent_colour AS (
     SELECT a.id, a.site_id, a.maintenance_mode,
            CASE
@@ -184,104 +205,156 @@ SELECT s.id AS site_id, s.client_id, s.name, count(a.id) AS agents,
  WHERE s.client_id = :c
  GROUP BY s.id ORDER BY s.name;
 SQL
-latency "$WORK/tree_ours.sql" -t 5 >/dev/null		# warm the caches
-latency "$WORK/tree_recomputed.sql" -t 1 >/dev/null
-a_ours=$(latency "$WORK/tree_ours.sql" -t 30)
-a_base=$(latency "$WORK/tree_recomputed.sql" -t 3)
-row "(a) full client + site trees to the client, ms" "$a_ours" "$a_base" "$(ratio "$a_base" "$a_ours")x"
-# What this machine needs to send 110,000 rows at all: the bare client and site tables
-# (names and ids, no colour), for scale; no goal is measured against it.
-cat >"$WORK/tree_floor.sql" <<'SQL'
-SELECT * FROM maintmode.client;
-SELECT * FROM maintmode.site;
-SQL
-row "(a) for scale: the bare client + site tables sent, ms" "$(latency "$WORK/tree_floor.sql" -t 30)" "" ""
-a_ours=$(latency "$WORK/colours_ours.sql" -t 30)
-a_base=$(latency "$WORK/colours_recomputed.sql" -t 3)
-row "(a) full trees computed on the server, ms" "$a_ours" "$a_base" "$(ratio "$a_base" "$a_ours")x"
-a_ours=$(latency "$WORK/one_ours.sql" -T 10)
-a_base=$(latency "$WORK/one_recomputed.sql" -T 10)
-row "(a) one client's tree (client + 10 sites), ms" "$a_ours" "$a_base" "$(ratio "$a_base" "$a_ours")x"
+    latency "$WORK/tree_ours.sql" -t 5 >/dev/null		# warm the caches
+    latency "$WORK/tree_copy.sql" -t 5 >/dev/null
+    latency "$WORK/tree_recomputed.sql" -t 1 >/dev/null
+    o=(); b=(); c=()
+    for ((r = 1; r <= ROUNDS + 2; r++)); do
+        o+=("$(latency "$WORK/tree_ours.sql" -t 20)")
+        b+=("$(latency "$WORK/tree_copy.sql" -t 20)")
+    done
+    row "(a) full client + site trees sent, ms (vs the computed copy)" \
+        "$(min "${o[@]}")" "$(min "${b[@]}")" "$(ratio "$(min "${o[@]}")" "$(min "${b[@]}")")x"
+    keep tree_sent "$(min "${o[@]}")"
+    keep tree_copy "$(min "${b[@]}")"
+    c=$(latency "$WORK/tree_recomputed.sql" -t 2)
+    row "(a) the same vs recomputing views, ms" "$(min "${o[@]}")" "$c" \
+        "$(ratio "$c" "$(min "${o[@]}")")x faster"
+    o=(); b=()
+    for ((r = 1; r <= ROUNDS; r++)); do
+        o+=("$(latency "$WORK/colours_ours.sql" -t 20)")
+        b+=("$(latency "$WORK/colours_recomputed.sql" -t 1)")
+    done
+    row "(a) full trees computed on the server, ms" "$(min "${o[@]}")" "$(min "${b[@]}")" \
+        "$(ratio "$(min "${b[@]}")" "$(min "${o[@]}")")x faster"
+    keep tree_server "$(min "${o[@]}")"
+    o=(); b=()
+    for ((r = 1; r <= ROUNDS; r++)); do
+        o+=("$(latency "$WORK/one_ours.sql" -T 5)")
+        b+=("$(latency "$WORK/one_recomputed.sql" -T 5)")
+    done
+    row "(a) one client's tree (client + 10 sites), ms" "$(min "${o[@]}")" "$(min "${b[@]}")" \
+        "$(ratio "$(min "${b[@]}")" "$(min "${o[@]}")")x faster"
+    keep one_client "$(min "${o[@]}")"
 
-# (b) Check results from 8 clients.  95% of the updates report passing, 3% failing,
-# 2% pending: a check result changes far more often than an agent's colour.
-cat >"$WORK/checks.sql" <<SQL
-\set id random(1, $((CLIENTS * 1000)))
-\set r random(1, 100)
+    # (b) Check results from 8 clients.  95% of the updates report passing, 3% failing,
+    # 2% pending: a check result changes far more often than an agent's colour.
+    cat >"$WORK/checks.sql" <<SQL
+\\set id random(1, $((clients * 1000)))
+\\set r random(1, 100)
 UPDATE maintmode.check_result
    SET status = CASE WHEN :r <= 95 THEN 'passing' WHEN :r <= 98 THEN 'failing' ELSE 'pending' END
  WHERE id = :id;
 SQL
-# (b2) The checks of one client (100 agents), half of the updates flipping the colour.
-cat >"$WORK/checks_one_client.sql" <<'SQL'
-\set id random(1, 1000)
+    # (b2) One check of each of the 100 agents of client 1 (the checks of agent a are
+    # 10a-9 .. 10a), failing at severity error or passing at random: half of the
+    # updates change the check's status, and with it its agent's colour.
+    cat >"$WORK/checks_one_client.sql" <<'SQL'
+\set id 10 * random(1, 100) - 9
 \set r random(1, 2)
 UPDATE maintmode.check_result
    SET status = CASE WHEN :r = 1 THEN 'passing' ELSE 'failing' END, alert_severity = 'error'
  WHERE id = :id;
 SQL
-counter_triggers() {				# counter_triggers ENABLE|DISABLE TABLE...
-    local action=$1; shift
-    for t in "$@"; do
-        for e in insert update delete truncate; do
-            "${PSQL[@]}" -c "ALTER TABLE maintmode.$t $action TRIGGER dashboard_counters_$e"
-        done
-    done
-}
-# Three alternating rounds of 10 s each way (the machine may be shared: alternating
-# exposes both sides to the same load); the figure is the mean of the rounds.
-bench_b() {							# bench_b LABEL SCRIPT
-    local ours=0 base=0
-    for round in 1 2 3; do
-        ours=$(awk -v s="$ours" -v t="$(tps "$2" -c 8 -j 2 -T 10 -M prepared)" 'BEGIN { print s + t / 3 }')
-        counter_triggers DISABLE check_result
-        base=$(awk -v s="$base" -v t="$(tps "$2" -c 8 -j 2 -T 10 -M prepared)" 'BEGIN { print s + t / 3 }')
-        counter_triggers ENABLE check_result
-    done
-    row "$1" "$(printf %.0f "$ours")" "$(printf %.0f "$base")" \
-        "$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
-}
-bench_b "(b) check updates/s, 8 clients, whole fleet" "$WORK/checks.sql"
-"${PSQL[@]}" -c "SELECT maintmode.rebuild_counters()" >/dev/null	# counters were off during the baseline
-bench_b "(b2) check updates/s, 8 clients, one client" "$WORK/checks_one_client.sql"
-"${PSQL[@]}" -c "SELECT maintmode.rebuild_counters()" >/dev/null
-"${PSQL[@]}" -c "VACUUM ANALYZE"
+    read -r o b < <(alternate_tps "$WORK/checks.sql" 10 check_result)
+    row "(b) check updates/s, 8 clients, whole fleet" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")"
+    keep check_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
+    read -r o b < <(alternate_tps "$WORK/checks_one_client.sql" 10 check_result)
+    row "(b2) check updates/s, 8 clients, one client" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")"
+    keep check_one_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
 
-# (c) enable + disable.  The bare SQL is what server_maint_mode does, without triggers.
-cat >"$WORK/bare.sql" <<'SQL'
-BEGIN;
-LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE;
-INSERT INTO maintmode.saved_state (agent_id, maintenance_mode)
-    SELECT id, maintenance_mode FROM maintmode.agent;
-UPDATE maintmode.agent SET maintenance_mode = true WHERE NOT maintenance_mode;
-COMMIT;
-BEGIN;
-LOCK TABLE maintmode.agent IN SHARE ROW EXCLUSIVE MODE;
-UPDATE maintmode.agent a SET maintenance_mode = NOT a.maintenance_mode
-  FROM maintmode.agent b LEFT JOIN maintmode.saved_state s ON s.agent_id = b.id
- WHERE a.id = b.id AND b.maintenance_mode <> coalesce(s.maintenance_mode, false);
-DELETE FROM maintmode.saved_state;
-COMMIT;
+    # (h) Heartbeats, and an agent's whole check-in: its heartbeat and its 10 check
+    # results in one transaction, 3% of them changing status (failing <-> passing).
+    cat >"$WORK/heartbeats.sql" <<SQL
+\\set id random(1, $((clients * 100)))
+UPDATE maintmode.agent SET last_seen = now() WHERE id = :id;
 SQL
-c_ours=999999999
-c_base=999999999
-for round in 1 2 3; do
-    t0=$(ms)
-    "${PSQL[@]}" -c "SELECT * FROM maintmode.server_maint_mode('enable')" >/dev/null
-    "${PSQL[@]}" -c "SELECT * FROM maintmode.server_maint_mode('disable')" >/dev/null
-    t=$(( $(ms) - t0 )); [ "$t" -lt "$c_ours" ] && c_ours=$t
-    "${PSQL[@]}" -c "VACUUM maintmode.agent, maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter, maintmode.saved_state"
-    counter_triggers DISABLE agent
-    "${PSQL[@]}" -c "ALTER TABLE maintmode.agent DISABLE TRIGGER maintenance_history_update"
-    t0=$(ms)
-    "${PSQL[@]}" -f "$WORK/bare.sql" >/dev/null
-    t=$(( $(ms) - t0 )); [ "$t" -lt "$c_base" ] && c_base=$t
-    counter_triggers ENABLE agent
-    "${PSQL[@]}" -c "ALTER TABLE maintmode.agent ENABLE TRIGGER maintenance_history_update"
-    "${PSQL[@]}" -c "VACUUM maintmode.agent, maintmode.saved_state"
+    {
+        echo "\\set a random(1, $((clients * 100)))"
+        for k in $(seq 0 9); do echo "\\set r$k random(1, 100)"; done
+        echo "BEGIN;"
+        echo "UPDATE maintmode.agent SET last_seen = now() WHERE id = :a;"
+        for k in $(seq 0 9); do
+            echo "UPDATE maintmode.check_result SET status = CASE WHEN :r$k <= 3 THEN CASE status WHEN 'failing' THEN 'passing' ELSE 'failing' END ELSE status END WHERE id = 10 * :a - $k;"
+        done
+        echo "COMMIT;"
+    } >"$WORK/checkin.sql"
+    read -r o b < <(alternate_tps "$WORK/heartbeats.sql" 10 agent)
+    row "(h) heartbeats/s, 8 clients" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")"
+    keep heartbeat_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
+    read -r o b < <(alternate_tps "$WORK/checkin.sql" 10 agent check_result)
+    row "(h) check-ins/s (heartbeat + 10 check results), 8 clients" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")"
+    keep checkin_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
+    "${PSQL[@]}" -c "VACUUM ANALYZE"
+
+    # (c) enable + disable.  The bare SQL saves the same snapshot (the hand flag and its
+    # details) and makes the same changes, setting by hand what the extension's row
+    # trigger derives; the second baseline also writes the history rows.
+    o=(); b=(); c=()
+    for ((r = 1; r <= ROUNDS; r++)); do
+        t0=$(ms)
+        "${PSQL[@]}" -c "SELECT * FROM maintmode.server_maint_mode('enable')" >/dev/null
+        "${PSQL[@]}" -c "SELECT * FROM maintmode.server_maint_mode('disable')" >/dev/null
+        o+=($(( $(ms) - t0 )))
+        "${PSQL[@]}" -c "VACUUM maintmode.agent, maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter, maintmode.saved_state"
+        triggers_off agent
+        t0=$(ms)
+        "${PSQL[@]}" -v history=false -f test/bench/server_mode_bare.sql >/dev/null
+        b+=($(( $(ms) - t0 )))
+        "${PSQL[@]}" -c "VACUUM maintmode.agent, maintmode.saved_state"
+        t0=$(ms)
+        "${PSQL[@]}" -v history=true -f test/bench/server_mode_bare.sql >/dev/null
+        c+=($(( $(ms) - t0 )))
+        triggers_on
+        "${PSQL[@]}" -c "VACUUM maintmode.agent, maintmode.saved_state"
+    done
+    row "(c) server_maint_mode enable + disable, ms (best of $ROUNDS)" "$(min "${o[@]}")" \
+        "$(min "${b[@]}")" "$(ratio "$(min "${o[@]}")" "$(min "${b[@]}")")x"
+    row "(c) the same vs bare SQL writing the history rows too" "$(min "${o[@]}")" \
+        "$(min "${c[@]}")" "$(ratio "$(min "${o[@]}")" "$(min "${c[@]}")")x"
+    keep server_ms "$(min "${o[@]}")"
+    keep server_bare_ms "$(min "${b[@]}")"
+    "${PSQL[@]}" -At -c "SELECT 'counters that differ from a recount: ' || count(*) FROM maintmode.verify_counters()"
+    "${PSQL[@]}" -At -c "SELECT 'history rows written by ours: ' || count(*) FROM maintmode.maintenance_history WHERE path = 'server'"
+    unset PGDATABASE
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE $db"
+}
+
+for s in "${SIZES[@]}"; do
+    run_size "$s"
 done
-row "(c) server_maint_mode enable + disable, ms (best of 3)" "$c_ours" "$c_base" "$(ratio "$c_ours" "$c_base")x"
-echo
-"${PSQL[@]}" -c "SELECT count(*) AS counters_that_differ FROM maintmode.verify_counters()"
-"${PSQL[@]}" -c "SELECT path, in_maintenance, count(*) AS history_rows FROM maintmode.maintenance_history GROUP BY 1, 2 ORDER BY 1, 2"
-rm -rf "$WORK"
+
+if [ ${#SIZES[@]} -gt 1 ]; then
+    echo
+    echo "== (s) how cost grows with the fleet"
+    printf '%-46s' "size (1 = 1,000,000 agents)"; for s in "${SIZES[@]}"; do printf '%12s' "$s"; done; echo
+    curve() {					# curve LABEL KEY [per-agent]
+        printf '%-46s' "$1"
+        for s in "${SIZES[@]}"; do
+            awk -v s="$s" -v k="$2" -v per="${3:-}" '$1 == s && $2 == k {
+                if (per) printf "%12.2f", $3 * 1000 / (s * 1000000); else printf "%12s", $3 }' "$FIGURES"
+        done
+        echo
+    }
+    curve "one client's tree, ms" one_client
+    curve "check update, us per write (b)" check_us
+    curve "check update on one client, us per write (b2)" check_one_us
+    curve "heartbeat, us per write" heartbeat_us
+    curve "check-in, us per transaction" checkin_us
+    curve "full trees sent, ms" tree_sent
+    curve "  per agent, us" tree_sent per
+    curve "full trees computed on the server, ms" tree_server
+    curve "  per agent, us" tree_server per
+    curve "server enable + disable, ms" server_ms
+    curve "  per agent, us" server_ms per
+    curve "  the bare SQL, per agent, us" server_bare_ms per
+fi
+
+# The window sweep at the same sizes, when all of them were asked for.
+if [ $# -eq 0 ]; then
+    for s in "${SIZES[@]}"; do
+        echo
+        echo "== windows, size $s"
+        bash test/bench/windows.sh "$(awk -v s="$s" 'BEGIN { print int(1000000 * s) }')"
+    done
+fi

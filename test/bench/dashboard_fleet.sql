@@ -21,7 +21,8 @@ INSERT INTO maintmode.check_result (agent_id, kind, name, status, alert_severity
            CASE WHEN random() < 0.03 THEN 'failing' WHEN random() < 0.98 THEN 'passing'
                 ELSE 'pending' END,
            (ARRAY['error', 'warning', 'info'])[1 + (a + k) % 3]
-      FROM generate_series(1, :clients * 100) a, generate_series(1, 10) k;
+      FROM generate_series(1, :clients * 100) a, generate_series(1, 10) k
+     ORDER BY a, k;
 VACUUM ANALYZE;
 SELECT count(*) AS counters_that_differ FROM maintmode.verify_counters();
 SELECT colour, count(*) FROM maintmode.site_dashboard GROUP BY 1 ORDER BY 1;
