@@ -341,15 +341,16 @@ COMMENT ON TABLE maintmode.site_counter IS
     'maintenance whose failing checks make them error / warning, with the site''s name. '
     'Derived data kept by triggers, not dumped.';
 COMMENT ON TABLE maintmode.client_counter IS
-    'Dashboard counters per client, spread over client_stripes() rows: agents, agents in '
-    'maintenance, and sites with error / warning agents, and on stripe 0 the client''s '
-    'name. Derived data kept by triggers, not dumped.';
+    'Dashboard counters per client: agents, agents in maintenance, and sites with error / '
+    'warning agents, and the client''s name, on stripe 0; the other stripes are overflow '
+    'rows that add to it. Derived data kept by triggers, not dumped.';
 COMMENT ON FUNCTION maintmode.client_stripes() IS
-    'The number of client_counter rows (stripes) per client. Executable by PUBLIC (given '
-    'USAGE on the schema).';
+    'The number of client_counter rows (stripes) a client can have at most: its row and '
+    'the overflow rows. Executable by PUBLIC (given USAGE on the schema).';
 COMMENT ON FUNCTION maintmode.client_stripe(bigint) IS
-    'The client_counter stripe that site site_id adds to. Computes from its arguments '
-    'only; executable by PUBLIC (given USAGE on the schema).';
+    'The client_counter overflow row (stripe) that site site_id adds to when its client''s '
+    'row is held by another transaction. Computes from its arguments only; executable by '
+    'PUBLIC (given USAGE on the schema).';
 COMMENT ON FUNCTION maintmode.counts_as_error(boolean, integer) IS
     '1 if an agent with this maintenance flag and failing_error count makes its site '
     'error, else 0 (overdue is added at read time). Computes from its arguments only; '
@@ -629,9 +630,11 @@ COMMENT ON FUNCTION maintmode.agent_changes_trigger() IS
 REVOKE ALL ON FUNCTION maintmode.agent_changes_trigger() FROM PUBLIC;
 
 -- Dashboard reads: the counter rows carry the names the dashboard shows (the site's, and
--- the client's on its stripe 0), so that site_dashboard and client_dashboard read one
--- table each; the site counters get half-empty pages (their updates stay HOT) and an
--- index for one client's tree; a client renamed updates its counter row.
+-- the client's), so that site_dashboard and client_dashboard read one table each; a
+-- client has one counter row, with overflow rows made only when it is busy, instead of
+-- four stripes to add up; the site counters get half-empty pages (their updates stay HOT)
+-- and an index for one client's tree; a client renamed updates its counter row; the site
+-- view's overdue lookup skips each agent's client.
 ALTER TABLE maintmode.site_counter ADD COLUMN name text;
 UPDATE maintmode.site_counter c SET name = s.name FROM maintmode.site s WHERE s.id = c.site_id;
 DELETE FROM maintmode.site_counter WHERE name IS NULL;
@@ -641,14 +644,25 @@ CREATE INDEX site_counter_client_id_idx ON maintmode.site_counter (client_id);
 COMMENT ON COLUMN maintmode.site_counter.name IS
     'The site''s name, copied by the triggers for site_dashboard.';
 ALTER TABLE maintmode.client_counter ADD COLUMN name text;
-UPDATE maintmode.client_counter c SET name = k.name
-  FROM maintmode.client k WHERE k.id = c.client_id AND c.stripe = 0;
+CREATE INDEX client_counter_overflow_idx ON maintmode.client_counter (client_id)
+    WHERE stripe > 0;
 COMMENT ON COLUMN maintmode.client_counter.name IS
-    'The client''s name on stripe 0 (null on the others), copied by the triggers for '
+    'The client''s name on stripe 0 (null on the overflow rows), copied by the triggers for '
     'client_dashboard.';
--- Their sites (once per agent), for the site view: without each agent's client, which
--- costs four times the rest of the lookup.  The same as overdue_alerting_agents()
--- otherwise, grants included.
+CREATE OR REPLACE FUNCTION maintmode.client_stripes() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN 4;
+COMMENT ON FUNCTION maintmode.client_stripes() IS
+    'The number of client_counter rows (stripes) a client can have at most: its row and '
+    'the overflow rows. Executable by PUBLIC (given USAGE on the schema).';
+
+CREATE OR REPLACE FUNCTION maintmode.client_stripe(site_id bigint) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (1 + site_id % (maintmode.client_stripes() - 1))::integer;
+COMMENT ON FUNCTION maintmode.client_stripe(bigint) IS
+    'The client_counter overflow row (stripe) that site site_id adds to when its client''s '
+    'row is held by another transaction. Computes from its arguments only; executable by '
+    'PUBLIC (given USAGE on the schema).';
+
 CREATE FUNCTION maintmode.overdue_alerting_sites(OUT site_id bigint)
 RETURNS SETOF bigint
 AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_sites'
@@ -687,17 +701,15 @@ CREATE OR REPLACE VIEW maintmode.site_counter_recomputed AS
       LEFT JOIN maintmode.agent_counter_recomputed f ON f.agent_id = a.id
      GROUP BY s.id;
 CREATE OR REPLACE VIEW maintmode.client_counter_recomputed AS
-    SELECT k.id AS client_id, stripe,
+    SELECT k.id AS client_id, 0 AS stripe,
            coalesce(sum(s.agents), 0)::bigint AS agents,
            coalesce(sum(s.agents_in_maintenance), 0)::bigint AS agents_in_maintenance,
            count(*) FILTER (WHERE s.agents_error > 0) AS sites_error,
            count(*) FILTER (WHERE s.agents_warning > 0) AS sites_warning,
-           CASE WHEN stripe = 0 THEN k.name END AS name
+           k.name
       FROM maintmode.client k
-     CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe
-      LEFT JOIN maintmode.site_counter_recomputed s
-             ON s.client_id = k.id AND maintmode.client_stripe(s.site_id) = stripe
-     GROUP BY k.id, stripe;
+      LEFT JOIN maintmode.site_counter_recomputed s ON s.client_id = k.id
+     GROUP BY k.id;
 CREATE OR REPLACE VIEW maintmode.site_dashboard AS
     SELECT c.site_id, c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
@@ -719,12 +731,21 @@ CREATE OR REPLACE VIEW maintmode.client_dashboard AS
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
            END AS colour
-      FROM (SELECT client_id, max(name) AS name, sum(agents::integer) AS agents,
-                   sum(agents_in_maintenance::integer) AS agents_in_maintenance,
-                   sum(sites_error::integer) AS sites_error,
-                   sum(sites_warning::integer) AS sites_warning
-              FROM maintmode.client_counter
-             GROUP BY client_id) c;
+      FROM (SELECT k.client_id, k.name,
+                   k.agents + coalesce(o.agents, 0) AS agents,
+                   k.agents_in_maintenance + coalesce(o.agents_in_maintenance, 0)
+                       AS agents_in_maintenance,
+                   k.sites_error + coalesce(o.sites_error, 0) AS sites_error,
+                   k.sites_warning + coalesce(o.sites_warning, 0) AS sites_warning
+              FROM maintmode.client_counter k
+              LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
+                                sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                                sum(sites_error::integer) AS sites_error,
+                                sum(sites_warning::integer) AS sites_warning
+                           FROM maintmode.client_counter
+                          WHERE stripe > 0
+                          GROUP BY client_id) o ON o.client_id = k.client_id
+             WHERE k.stripe = 0) c;
 CREATE OR REPLACE FUNCTION maintmode.verify_counters(
     OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
     OUT stored bigint, OUT recomputed bigint)
@@ -752,11 +773,13 @@ BEGIN ATOMIC
          ('agents_warning', s.agents_warning, r.agents_warning)) AS v(field, stored, recomputed)
      WHERE v.stored IS DISTINCT FROM v.recomputed
     UNION ALL
-    SELECT 'client', coalesce(s.client_id, r.client_id), coalesce(s.stripe, r.stripe),
-           v.field, v.stored, v.recomputed
-      FROM maintmode.client_counter s
-      FULL JOIN maintmode.client_counter_recomputed r
-             ON r.client_id = s.client_id AND r.stripe = s.stripe
+    SELECT 'client', coalesce(s.client_id, r.client_id), 0, v.field, v.stored, v.recomputed
+      FROM (SELECT client_id, sum(agents)::bigint AS agents,
+                   sum(agents_in_maintenance)::bigint AS agents_in_maintenance,
+                   sum(sites_error)::bigint AS sites_error,
+                   sum(sites_warning)::bigint AS sites_warning
+              FROM maintmode.client_counter GROUP BY client_id) s
+      FULL JOIN maintmode.client_counter_recomputed r ON r.client_id = s.client_id
      CROSS JOIN LATERAL (VALUES
          ('agents', s.agents, r.agents),
          ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
@@ -773,6 +796,8 @@ BEGIN ATOMIC
      WHERE s.name IS DISTINCT FROM CASE WHEN s.stripe = 0 THEN k.name END
     ORDER BY 1, 2, 3, 4;
 END;
+TRUNCATE maintmode.client_counter;
+INSERT INTO maintmode.client_counter SELECT * FROM maintmode.client_counter_recomputed;
 CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.client
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();

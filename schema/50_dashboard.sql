@@ -48,13 +48,14 @@ COMMENT ON TABLE maintmode.site_counter IS
 COMMENT ON COLUMN maintmode.site_counter.name IS
     'The site''s name, copied by the triggers for site_dashboard.';
 
--- Per client, spread over client_stripes() rows (a site adds to stripe
--- client_stripe(site_id)), so that sessions working on different sites of one client do
--- not queue on one row.  Error / warning are counted in sites (sites with
--- agents_error > 0 / agents_warning > 0): a client row is written only when a site
--- changes class, not whenever one of its agents does.
--- Stripe 0 also carries the client's name, so that client_dashboard reads this table
--- alone.
+-- Per client: agents, agents in maintenance, and sites with error / warning agents
+-- (agents_error > 0 / agents_warning > 0): a client row is written only when a site
+-- changes class, not whenever one of its agents does.  One row per client, stripe 0,
+-- with the client's name, which client_dashboard reads.  So that sessions working on
+-- different sites of one client do not queue on it, a writer of one client row that finds
+-- it held by another transaction adds to an overflow row instead (stripe 1 to
+-- client_stripes() - 1, the site's client_stripe()), made on first use; client_dashboard
+-- adds the few overflow rows up through the partial index.
 CREATE TABLE maintmode.client_counter (
     client_id             bigint NOT NULL,
     stripe                integer NOT NULL,
@@ -65,12 +66,14 @@ CREATE TABLE maintmode.client_counter (
     name                  text,
     PRIMARY KEY (client_id, stripe)
 );
+CREATE INDEX client_counter_overflow_idx ON maintmode.client_counter (client_id)
+    WHERE stripe > 0;
 COMMENT ON TABLE maintmode.client_counter IS
-    'Dashboard counters per client, spread over client_stripes() rows: agents, agents in '
-    'maintenance, and sites with error / warning agents, and on stripe 0 the client''s '
-    'name. Derived data kept by triggers, not dumped.';
+    'Dashboard counters per client: agents, agents in maintenance, and sites with error / '
+    'warning agents, and the client''s name, on stripe 0; the other stripes are overflow '
+    'rows that add to it. Derived data kept by triggers, not dumped.';
 COMMENT ON COLUMN maintmode.client_counter.name IS
-    'The client''s name on stripe 0 (null on the others), copied by the triggers for '
+    'The client''s name on stripe 0 (null on the overflow rows), copied by the triggers for '
     'client_dashboard.';
 
 -- These small functions have SQL-standard bodies: parsed here, so no operator from a
@@ -78,14 +81,16 @@ COMMENT ON COLUMN maintmode.client_counter.name IS
 CREATE FUNCTION maintmode.client_stripes() RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN 4;
 COMMENT ON FUNCTION maintmode.client_stripes() IS
-    'The number of client_counter rows (stripes) per client. Executable by PUBLIC (given '
-    'USAGE on the schema).';
+    'The number of client_counter rows (stripes) a client can have at most: its row and '
+    'the overflow rows. Executable by PUBLIC (given USAGE on the schema).';
 
 CREATE FUNCTION maintmode.client_stripe(site_id bigint) RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN (site_id % maintmode.client_stripes())::integer;
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (1 + site_id % (maintmode.client_stripes() - 1))::integer;
 COMMENT ON FUNCTION maintmode.client_stripe(bigint) IS
-    'The client_counter stripe that site site_id adds to. Computes from its arguments '
-    'only; executable by PUBLIC (given USAGE on the schema).';
+    'The client_counter overflow row (stripe) that site site_id adds to when its client''s '
+    'row is held by another transaction. Computes from its arguments only; executable by '
+    'PUBLIC (given USAGE on the schema).';
 
 -- What one agent adds to its site's agents_error / agents_warning (0 or 1): its counter
 -- colour, when it is not in maintenance.  Overdue is time-based and added at read time.
@@ -215,10 +220,9 @@ COMMENT ON VIEW maintmode.site_dashboard IS
     '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
     'overdue_alerting_sites() too.';
 
--- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
--- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
--- twice as long.  A stripe's counts stay far below 2^31.  The name is on stripe 0 only:
--- max() takes it without comparing.
+-- The client view reads the client rows and adds up the few overflow rows (summed as
+-- integer the totals accumulate in a bigint, as bigint in a numeric; a row's counts stay
+-- far below 2^31).
 CREATE VIEW maintmode.client_dashboard AS
     SELECT c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
@@ -229,12 +233,21 @@ CREATE VIEW maintmode.client_dashboard AS
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
            END AS colour
-      FROM (SELECT client_id, max(name) AS name, sum(agents::integer) AS agents,
-                   sum(agents_in_maintenance::integer) AS agents_in_maintenance,
-                   sum(sites_error::integer) AS sites_error,
-                   sum(sites_warning::integer) AS sites_warning
-              FROM maintmode.client_counter
-             GROUP BY client_id) c;
+      FROM (SELECT k.client_id, k.name,
+                   k.agents + coalesce(o.agents, 0) AS agents,
+                   k.agents_in_maintenance + coalesce(o.agents_in_maintenance, 0)
+                       AS agents_in_maintenance,
+                   k.sites_error + coalesce(o.sites_error, 0) AS sites_error,
+                   k.sites_warning + coalesce(o.sites_warning, 0) AS sites_warning
+              FROM maintmode.client_counter k
+              LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
+                                sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                                sum(sites_error::integer) AS sites_error,
+                                sum(sites_warning::integer) AS sites_warning
+                           FROM maintmode.client_counter
+                          WHERE stripe > 0
+                          GROUP BY client_id) o ON o.client_id = k.client_id
+             WHERE k.stripe = 0) c;
 COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
     '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
@@ -277,23 +290,22 @@ COMMENT ON VIEW maintmode.site_counter_recomputed IS
     'and rebuild_counters() writes.';
 
 CREATE VIEW maintmode.client_counter_recomputed AS
-    SELECT k.id AS client_id, stripe,
+    SELECT k.id AS client_id, 0 AS stripe,
            coalesce(sum(s.agents), 0)::bigint AS agents,
            coalesce(sum(s.agents_in_maintenance), 0)::bigint AS agents_in_maintenance,
            count(*) FILTER (WHERE s.agents_error > 0) AS sites_error,
            count(*) FILTER (WHERE s.agents_warning > 0) AS sites_warning,
-           CASE WHEN stripe = 0 THEN k.name END AS name
+           k.name
       FROM maintmode.client k
-     CROSS JOIN pg_catalog.generate_series(0, maintmode.client_stripes() - 1) AS stripe
-      LEFT JOIN maintmode.site_counter_recomputed s
-             ON s.client_id = k.id AND maintmode.client_stripe(s.site_id) = stripe
-     GROUP BY k.id, stripe;
+      LEFT JOIN maintmode.site_counter_recomputed s ON s.client_id = k.id
+     GROUP BY k.id;
 COMMENT ON VIEW maintmode.client_counter_recomputed IS
     'client_counter recomputed from the fleet tables: what verify_counters() compares '
     'with and rebuild_counters() writes.';
 
 -- One row per stored counter value that differs from its recomputation; a missing row
--- shows as null on its side.  stripe is set for client counters only.
+-- shows as null on its side.  stripe is set for client counters only: 0, for the client's
+-- row and its overflow rows added up.
 CREATE FUNCTION maintmode.verify_counters(
     OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
     OUT stored bigint, OUT recomputed bigint)
@@ -321,11 +333,13 @@ BEGIN ATOMIC
          ('agents_warning', s.agents_warning, r.agents_warning)) AS v(field, stored, recomputed)
      WHERE v.stored IS DISTINCT FROM v.recomputed
     UNION ALL
-    SELECT 'client', coalesce(s.client_id, r.client_id), coalesce(s.stripe, r.stripe),
-           v.field, v.stored, v.recomputed
-      FROM maintmode.client_counter s
-      FULL JOIN maintmode.client_counter_recomputed r
-             ON r.client_id = s.client_id AND r.stripe = s.stripe
+    SELECT 'client', coalesce(s.client_id, r.client_id), 0, v.field, v.stored, v.recomputed
+      FROM (SELECT client_id, sum(agents)::bigint AS agents,
+                   sum(agents_in_maintenance)::bigint AS agents_in_maintenance,
+                   sum(sites_error)::bigint AS sites_error,
+                   sum(sites_warning)::bigint AS sites_warning
+              FROM maintmode.client_counter GROUP BY client_id) s
+      FULL JOIN maintmode.client_counter_recomputed r ON r.client_id = s.client_id
      CROSS JOIN LATERAL (VALUES
          ('agents', s.agents, r.agents),
          ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),

@@ -200,7 +200,7 @@ INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
     VALUES (1, 'mem', 'failing', 'error');
 UPDATE maintmode.agent_counter SET failing_error = 0, failing_info = 4 WHERE agent_id = 1;
 UPDATE maintmode.site_counter SET agents = 7 WHERE site_id = 1;
-DELETE FROM maintmode.client_counter WHERE client_id = 1 AND stripe = 1;
+INSERT INTO maintmode.client_counter (client_id, stripe, agents) VALUES (1, 2, 5);
 SELECT * FROM maintmode.verify_counters();
 SELECT * FROM maintmode.rebuild_counters();
 SELECT * FROM maintmode.verify_counters();

@@ -103,20 +103,39 @@ static MMStatement site_rollup_stmt = {
 	CURSOR_OPT_GENERIC_PLAN
 };
 
-/* Step 3: $1..$6 the columns of the client deltas (unique client stripes). */
-static MMStatement client_rollup_stmt = {
-	"UPDATE maintmode.client_counter k"
-	"   SET agents = k.agents + d.agents,"
-	"       agents_in_maintenance = k.agents_in_maintenance + d.agents_in_maintenance,"
-	"       sites_error = k.sites_error + d.sites_error,"
-	"       sites_warning = k.sites_warning + d.sites_warning"
-	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-	"                  pg_catalog.unnest($3), pg_catalog.unnest($4),"
-	"                  pg_catalog.unnest($5), pg_catalog.unnest($6))"
-	"       AS d(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning)"
-	" WHERE k.client_id = d.client_id AND k.stripe = d.stripe",
-	6, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID},
-	CURSOR_OPT_GENERIC_PLAN
+/*
+ * Step 3: $1..$6 the columns of the client deltas (unique client stripes).
+ * Before 1.3 every client has client_stripes() rows and a site adds to its
+ * stripe.  Since 1.3 a client has one row, stripe 0, which statements for many
+ * rows add to (waiting for it if need be); the other stripes are overflow rows,
+ * made only by the single-row step below when stripe 0 is busy.
+ */
+#define CLIENT_ROLLUP(deltas, stripe_match) \
+	{"UPDATE maintmode.client_counter k" \
+	 "   SET agents = k.agents + d.agents," \
+	 "       agents_in_maintenance = k.agents_in_maintenance + d.agents_in_maintenance," \
+	 "       sites_error = k.sites_error + d.sites_error," \
+	 "       sites_warning = k.sites_warning + d.sites_warning" \
+	 "  FROM " deltas \
+	 " WHERE k.client_id = d.client_id AND " stripe_match, \
+	 6, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, \
+	 CURSOR_OPT_GENERIC_PLAN}
+#define CLIENT_DELTA_ARRAYS \
+	"ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
+	"           pg_catalog.unnest($3), pg_catalog.unnest($4)," \
+	"           pg_catalog.unnest($5), pg_catalog.unnest($6))" \
+	"  AS d(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning)"
+#define CLIENT_ROLLUP_STRIPED CLIENT_ROLLUP(CLIENT_DELTA_ARRAYS, "k.stripe = d.stripe")
+static MMStatement client_rollup_stmt[MM_SCHEMA_VERSIONS] = {
+	[MM_SCHEMA_1_0] = CLIENT_ROLLUP_STRIPED,
+	[MM_SCHEMA_1_1] = CLIENT_ROLLUP_STRIPED,
+	[MM_SCHEMA_1_2] = CLIENT_ROLLUP_STRIPED,
+	[MM_SCHEMA_1_3] = CLIENT_ROLLUP("(SELECT client_id, sum(agents) AS agents,"
+									"        sum(agents_in_maintenance) AS agents_in_maintenance,"
+									"        sum(sites_error) AS sites_error,"
+									"        sum(sites_warning) AS sites_warning"
+									"   FROM " CLIENT_DELTA_ARRAYS
+									"  GROUP BY client_id) d", "k.stripe = 0")
 };
 
 /*
@@ -136,11 +155,45 @@ static MMStatement site_rollup_one_stmt = {
 	5, {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
 };
 
+/* Step 3 for one client stripe, before 1.3: $1 client, $2 stripe, $3..$6 the changes. */
 static MMStatement client_rollup_one_stmt = {
 	"UPDATE maintmode.client_counter k"
 	"   SET agents = k.agents + $3, agents_in_maintenance = k.agents_in_maintenance + $4,"
 	"       sites_error = k.sites_error + $5, sites_warning = k.sites_warning + $6"
 	" WHERE k.client_id = $1 AND k.stripe = $2",
+	6, {INT8OID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
+};
+
+/*
+ * Since 1.3: the client's row, unless another transaction holds it (SKIP
+ * LOCKED): sessions working on different sites of one client do not queue on
+ * it.  Those that find it busy add to the overflow row of their site's
+ * stripe ($2, 1 or more), made on first use, for a client that still has its
+ * row.  The site view reads the client rows, and the few overflow rows through
+ * a partial index.
+ */
+static MMStatement client_main_one_stmt = {
+	"WITH main AS ("
+	"  SELECT ctid FROM maintmode.client_counter"
+	"   WHERE client_id = $1 AND stripe = 0 FOR UPDATE SKIP LOCKED)"
+	"UPDATE maintmode.client_counter k"
+	"   SET agents = k.agents + $3, agents_in_maintenance = k.agents_in_maintenance + $4,"
+	"       sites_error = k.sites_error + $5, sites_warning = k.sites_warning + $6"
+	"  FROM main WHERE k.ctid = main.ctid",
+	6, {INT8OID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
+};
+
+static MMStatement client_overflow_one_stmt = {
+	"INSERT INTO maintmode.client_counter AS k"
+	"  (client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning)"
+	" SELECT $1, $2, $3, $4, $5, $6"
+	"  WHERE EXISTS (SELECT FROM maintmode.client_counter"
+	"                 WHERE client_id = $1 AND stripe = 0)"
+	"    ON CONFLICT (client_id, stripe) DO UPDATE"
+	"   SET agents = k.agents + EXCLUDED.agents,"
+	"       agents_in_maintenance = k.agents_in_maintenance + EXCLUDED.agents_in_maintenance,"
+	"       sites_error = k.sites_error + EXCLUDED.sites_error,"
+	"       sites_warning = k.sites_warning + EXCLUDED.sites_warning",
 	6, {INT8OID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
 };
 
@@ -356,7 +409,8 @@ static MMStatement client_insert_stmt[MM_SCHEMA_VERSIONS] = {
 	[MM_SCHEMA_1_0] = CLIENT_INSERT("", ""),
 	[MM_SCHEMA_1_1] = CLIENT_INSERT("", ""),
 	[MM_SCHEMA_1_2] = CLIENT_INSERT("", ""),
-	[MM_SCHEMA_1_3] = CLIENT_INSERT(", name", ", CASE WHEN stripe = 0 THEN n.name END")
+	[MM_SCHEMA_1_3] = {"INSERT INTO maintmode.client_counter (client_id, stripe, name)"
+					   " SELECT id, 0, name FROM new_rows", 0, {0}, CURSOR_OPT_GENERIC_PLAN}
 };
 
 /* A client renamed: the name its stripe 0 carries (1.3, which has this trigger). */
@@ -491,8 +545,10 @@ run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
 	}
 	else
 	{
-		mm_datum_lists_to_args(deltas, &client_rollup_stmt, next_args);
-		run_step(&client_rollup_stmt, next_args, deltas[0].count, NEXT_NOTHING);
+		MMStatement *rollup = &client_rollup_stmt[mm_schema_version()];
+
+		mm_datum_lists_to_args(deltas, rollup, next_args);
+		run_step(rollup, next_args, deltas[0].count, NEXT_NOTHING);
 	}
 }
 
@@ -506,7 +562,10 @@ roll_up_one_client(int64 client_id, int64 stripe, const int64 *change)
 	args[1] = Int32GetDatum((int32) stripe);
 	for (int c = 0; c < 4; c++)
 		args[2 + c] = Int64GetDatum(change[c]);
-	mm_execute(&client_rollup_one_stmt, args, NULL, false);
+	if (mm_schema_version() < MM_SCHEMA_1_3)
+		mm_execute(&client_rollup_one_stmt, args, NULL, false);
+	else if (mm_execute(&client_main_one_stmt, args, NULL, false) == 0)
+		mm_execute(&client_overflow_one_stmt, args, NULL, false);
 }
 
 /*
