@@ -644,8 +644,6 @@ CREATE INDEX site_counter_client_id_idx ON maintmode.site_counter (client_id);
 COMMENT ON COLUMN maintmode.site_counter.name IS
     'The site''s name, copied by the triggers for site_dashboard.';
 ALTER TABLE maintmode.client_counter ADD COLUMN name text;
-CREATE INDEX client_counter_overflow_idx ON maintmode.client_counter (client_id)
-    WHERE stripe > 0;
 COMMENT ON COLUMN maintmode.client_counter.name IS
     'The client''s name on stripe 0 (null on the overflow rows), copied by the triggers for '
     'client_dashboard.';
@@ -731,21 +729,12 @@ CREATE OR REPLACE VIEW maintmode.client_dashboard AS
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
            END AS colour
-      FROM (SELECT k.client_id, k.name,
-                   k.agents + coalesce(o.agents, 0) AS agents,
-                   k.agents_in_maintenance + coalesce(o.agents_in_maintenance, 0)
-                       AS agents_in_maintenance,
-                   k.sites_error + coalesce(o.sites_error, 0) AS sites_error,
-                   k.sites_warning + coalesce(o.sites_warning, 0) AS sites_warning
-              FROM maintmode.client_counter k
-              LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
-                                sum(agents_in_maintenance::integer) AS agents_in_maintenance,
-                                sum(sites_error::integer) AS sites_error,
-                                sum(sites_warning::integer) AS sites_warning
-                           FROM maintmode.client_counter
-                          WHERE stripe > 0
-                          GROUP BY client_id) o ON o.client_id = k.client_id
-             WHERE k.stripe = 0) c;
+      FROM (SELECT client_id, max(name) AS name, sum(agents::integer) AS agents,
+                   sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                   sum(sites_error::integer) AS sites_error,
+                   sum(sites_warning::integer) AS sites_warning
+              FROM maintmode.client_counter
+             GROUP BY client_id) c;
 CREATE OR REPLACE FUNCTION maintmode.verify_counters(
     OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
     OUT stored bigint, OUT recomputed bigint)

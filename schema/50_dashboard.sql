@@ -55,7 +55,7 @@ COMMENT ON COLUMN maintmode.site_counter.name IS
 -- different sites of one client do not queue on it, a writer of one client row that finds
 -- it held by another transaction adds to an overflow row instead (stripe 1 to
 -- client_stripes() - 1, the site's client_stripe()), made on first use; client_dashboard
--- adds the few overflow rows up through the partial index.
+-- adds the few overflow rows up.
 CREATE TABLE maintmode.client_counter (
     client_id             bigint NOT NULL,
     stripe                integer NOT NULL,
@@ -66,8 +66,6 @@ CREATE TABLE maintmode.client_counter (
     name                  text,
     PRIMARY KEY (client_id, stripe)
 );
-CREATE INDEX client_counter_overflow_idx ON maintmode.client_counter (client_id)
-    WHERE stripe > 0;
 COMMENT ON TABLE maintmode.client_counter IS
     'Dashboard counters per client: agents, agents in maintenance, and sites with error / '
     'warning agents, and the client''s name, on stripe 0; the other stripes are overflow '
@@ -220,9 +218,10 @@ COMMENT ON VIEW maintmode.site_dashboard IS
     '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
     'overdue_alerting_sites() too.';
 
--- The client view reads the client rows and adds up the few overflow rows (summed as
--- integer the totals accumulate in a bigint, as bigint in a numeric; a row's counts stay
--- far below 2^31).
+-- The client view adds up a client's rows: its own and the overflow rows, which are few
+-- (summed as integer the totals accumulate in a bigint, as bigint in a numeric; a row's
+-- counts stay far below 2^31).  The name is on stripe 0 only: max() takes it without
+-- comparing.
 CREATE VIEW maintmode.client_dashboard AS
     SELECT c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
@@ -233,21 +232,12 @@ CREATE VIEW maintmode.client_dashboard AS
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
            END AS colour
-      FROM (SELECT k.client_id, k.name,
-                   k.agents + coalesce(o.agents, 0) AS agents,
-                   k.agents_in_maintenance + coalesce(o.agents_in_maintenance, 0)
-                       AS agents_in_maintenance,
-                   k.sites_error + coalesce(o.sites_error, 0) AS sites_error,
-                   k.sites_warning + coalesce(o.sites_warning, 0) AS sites_warning
-              FROM maintmode.client_counter k
-              LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
-                                sum(agents_in_maintenance::integer) AS agents_in_maintenance,
-                                sum(sites_error::integer) AS sites_error,
-                                sum(sites_warning::integer) AS sites_warning
-                           FROM maintmode.client_counter
-                          WHERE stripe > 0
-                          GROUP BY client_id) o ON o.client_id = k.client_id
-             WHERE k.stripe = 0) c;
+      FROM (SELECT client_id, max(name) AS name, sum(agents::integer) AS agents,
+                   sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                   sum(sites_error::integer) AS sites_error,
+                   sum(sites_warning::integer) AS sites_warning
+              FROM maintmode.client_counter
+             GROUP BY client_id) c;
 COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
     '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '

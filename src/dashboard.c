@@ -169,8 +169,7 @@ static MMStatement client_rollup_one_stmt = {
  * LOCKED): sessions working on different sites of one client do not queue on
  * it.  Those that find it busy add to the overflow row of their site's
  * stripe ($2, 1 or more), made on first use, for a client that still has its
- * row.  The site view reads the client rows, and the few overflow rows through
- * a partial index.
+ * row.  The client view adds a client's rows up: one, nearly always.
  */
 static MMStatement client_main_one_stmt = {
 	"WITH main AS ("
