@@ -637,6 +637,7 @@ REVOKE ALL ON FUNCTION maintmode.agent_changes_trigger() FROM PUBLIC;
 -- view's overdue lookup skips each agent's client.
 ALTER TABLE maintmode.site_counter ADD COLUMN name text;
 UPDATE maintmode.site_counter c SET name = s.name FROM maintmode.site s WHERE s.id = c.site_id;
+-- A counter row of a site that no longer exists (verify_counters() reports it) goes.
 DELETE FROM maintmode.site_counter WHERE name IS NULL;
 ALTER TABLE maintmode.site_counter ALTER COLUMN name SET NOT NULL;
 ALTER TABLE maintmode.site_counter SET (fillfactor = 50);
