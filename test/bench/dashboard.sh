@@ -90,17 +90,23 @@ triggers_on() { "${PSQL[@]}" -f "$WORK/triggers.sql"; }
 # Writes made without the triggers leave the counters behind: recount.
 recount() { "${PSQL[@]}" -c "SELECT maintmode.rebuild_counters()" >/dev/null; }
 
-# Alternating rounds of pgbench, ours then the baseline; prints "ours baseline" tps
-# (the median of the rounds).
+# Alternating rounds of pgbench, ours then the baseline in odd rounds, the baseline then
+# ours in even ones (a fleet that changes as the rounds go favours neither side); prints
+# "ours baseline" tps, the median of the rounds.
 alternate_tps() {				# alternate_tps SCRIPT SECONDS TABLE...
     local script=$1 seconds=$2 r o=() b=()
     shift 2
     for ((r = 1; r <= ROUNDS; r++)); do
-        o+=("$(tps "$script" -c 8 -j 2 -T "$seconds" -M prepared)")
+        if ((r % 2)); then
+            o+=("$(tps "$script" -c 8 -j 2 -T "$seconds" -M prepared)")
+        fi
         triggers_off "$@"
         b+=("$(tps "$script" -c 8 -j 2 -T "$seconds" -M prepared)")
         triggers_on
         case " $* " in *" check_result "*) recount ;; esac
+        if ! ((r % 2)); then
+            o+=("$(tps "$script" -c 8 -j 2 -T "$seconds" -M prepared)")
+        fi
     done
     echo "$(median "${o[@]}") $(median "${b[@]}")"
 }
