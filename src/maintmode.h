@@ -20,6 +20,8 @@ extern char *mm_actor;				/* maintmode.actor */
 extern char *mm_reason;				/* maintmode.reason */
 extern char *mm_window_database;	/* maintmode.window_database */
 extern int	mm_window_sweep_interval;	/* maintmode.window_sweep_interval */
+extern char *mm_remind_after_text;	/* maintmode.remind_after, as set */
+extern Interval mm_remind_after;	/* maintmode.remind_after; zero: off */
 
 /* statements.c: SQL the extension runs, kept across calls. */
 #define MM_MAX_ARGS 10
@@ -157,6 +159,9 @@ extern void mm_stop_being_owner(MMOwnerContext *context);
 extern void mm_set_change_path(const char *path);
 extern bool mm_in_extension_change(void);
 extern void mm_watch_change_path(void);
+
+/* server_mode.c: the hand reason of the agents server maintenance put in. */
+#define MM_SERVER_REASON "server maintenance"
 
 /* windows.c */
 extern int64 mm_end_server_windows(void);
