@@ -23,6 +23,7 @@ char	   *mm_window_database = NULL;
 int			mm_window_sweep_interval = 10;
 char	   *mm_remind_after_text = NULL;
 Interval	mm_remind_after = {0, 7, 0};
+bool		mm_notify_events = true;
 
 #if PG_VERSION_NUM < 160000
 void		_PG_init(void);
@@ -147,6 +148,19 @@ _PG_init(void)
 							   PGC_SUSET,
 							   0,
 							   check_interval_setting, assign_remind_after, NULL);
+	/*
+	 * PGC_SUSET: listeners rely on the events; a transaction that is to be
+	 * PREPAREd cannot NOTIFY, so a superuser can turn them off for the roles
+	 * that use two-phase commit.
+	 */
+	DefineCustomBoolVariable("maintmode.notify_events",
+							 "Sends NOTIFY maintmode_events when maintenance starts or ends.",
+							 NULL,
+							 &mm_notify_events,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 	DefineCustomIntVariable("maintmode.window_sweep_interval",
 							"Seconds between the window worker's sweeps.",
 							NULL,
@@ -171,4 +185,5 @@ _PG_init(void)
 	MarkGUCPrefixReserved("maintmode");
 	mm_watch_schema();
 	mm_watch_change_path();
+	mm_watch_events();
 }
