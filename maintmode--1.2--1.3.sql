@@ -598,8 +598,8 @@ ALTER TABLE maintmode.alert
     DROP CONSTRAINT alert_kind_check,
     DROP CONSTRAINT alert_check_id_unless_overdue,
     ADD CONSTRAINT alert_kind_check CHECK (kind IN ('overdue', 'check', 'task', 'reminder')),
-    ADD CONSTRAINT alert_check_id_for_checks_and_tasks
-        CHECK ((kind IN ('check', 'task')) = (check_id IS NOT NULL));
+    ADD CONSTRAINT alert_check_id_unless_overdue_or_reminder
+        CHECK ((kind IN ('overdue', 'reminder')) = (check_id IS NULL));
 -- The open reminders, few: the reminder sweep asks which agents had one lately, and a
 -- switch that takes agents out resolves theirs.
 CREATE INDEX alert_open_reminder_idx ON maintmode.alert (agent_id)

@@ -21,8 +21,8 @@ CREATE TABLE maintmode.alert (
     resolved_at       timestamptz,
     -- Overdue alerts: the agent's last_seen when raised, which names the outage.
     last_seen         timestamptz,
-    CONSTRAINT alert_check_id_for_checks_and_tasks
-        CHECK ((kind IN ('check', 'task')) = (check_id IS NOT NULL)),
+    CONSTRAINT alert_check_id_unless_overdue_or_reminder
+        CHECK ((kind IN ('overdue', 'reminder')) = (check_id IS NULL)),
     CONSTRAINT alert_suppressed_has_reason CHECK (suppressed = (suppressed_reason IS NOT NULL)),
     CONSTRAINT alert_email_sent_if_wanted CHECK (email_sent_at IS NULL OR email),
     CONSTRAINT alert_sms_sent_if_wanted CHECK (sms_sent_at IS NULL OR sms)
