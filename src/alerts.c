@@ -365,7 +365,12 @@ maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 	if (hand_left)
 	{
 		SPI_connect();
-		mm_execute(&open_reminders_stmt, NULL, NULL, true);
+		/*
+		 * Not read-only: at READ COMMITTED each statement reads the latest
+		 * commits, reminders a sweep committed while this UPDATE waited for it
+		 * among them.
+		 */
+		mm_execute(&open_reminders_stmt, NULL, NULL, false);
 		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 									   &isnull)))
 		{
