@@ -4,7 +4,8 @@
  *     maintmode is in shared_preload_libraries, that runs sweep_windows() in
  *     one database every maintmode.window_sweep_interval seconds, so windows
  *     start and end, and hand-set maintenance expires, with nobody connected;
- *     then sweep_reminders(), where the schema has it (1.3 and later).
+ *     and on every sixth sweep sweep_reminders(), where the schema has it (1.3
+ *     and later).
  */
 #include "postgres.h"
 
@@ -86,14 +87,25 @@ call_sweep(const char *function)
 }
 
 /*
+ * Reminders count in days, and their sweep reads every agent (the window
+ * sweep's lookups are indexed; an index of hand-set agents would cost every
+ * switch): it runs on every REMINDER_SWEEPS-th window sweep, once a minute at
+ * the default interval, and at the first.
+ */
+#define REMINDER_SWEEPS 6
+
+/*
  * The windows first, so that an agent whose hand-set maintenance just expired
  * is not reminded of it; each sweep commits on its own.
  */
 static void
 sweep_once(void)
 {
+	static int	sweeps = 0;
+
 	call_sweep("sweep_windows");
-	call_sweep("sweep_reminders");
+	if (sweeps++ % REMINDER_SWEEPS == 0)
+		call_sweep("sweep_reminders");
 }
 
 /* The worker: a sweep every maintmode.window_sweep_interval seconds until told to stop. */
