@@ -87,6 +87,8 @@ SELECT k AS kind, c AS check_id,
                                 VALUES (1, %L, %s, 'warning', 'x')$$, k, c)) AS outcome
   FROM (VALUES ('reminder', 'NULL'), ('reminder', '1'), ('overdue', '1'), ('check', 'NULL'),
                ('check', '1'), ('reminders', 'NULL')) v(k, c);
+SELECT pg_temp.outcome($$INSERT INTO maintmode.alert (agent_id, kind, severity, message)
+                         VALUES (1, NULL, 'warning', 'x')$$) AS null_kind;
 DELETE FROM maintmode.alert WHERE message = 'x';
 
 -- Leaving: by a switch, and by an application's plain UPDATE, resolves every open

@@ -176,6 +176,7 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	bool		isnull;
 	bool		in_maintenance = false;
+	Datum		kind;
 	int			columns[2];
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -192,8 +193,8 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 	columns[0] = SPI_fnumber(desc, "suppressed");
 	columns[1] = SPI_fnumber(desc, "suppressed_reason");
 	/* A reminder is about the maintenance itself: never suppressed. */
-	if (mm_text_equals(heap_getattr(tuple, SPI_fnumber(desc, "kind"), desc, &isnull),
-					   "reminder") ||
+	kind = heap_getattr(tuple, SPI_fnumber(desc, "kind"), desc, &isnull);
+	if ((!isnull && mm_text_equals(kind, "reminder")) ||
 		DatumGetBool(heap_getattr(tuple, columns[0], desc, &isnull)) ||
 		!column_is_null(tuple, desc, "email_sent_at") ||
 		!column_is_null(tuple, desc, "sms_sent_at"))
