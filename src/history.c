@@ -128,7 +128,8 @@ static MMStatement record_stmt = {RECORD, RECORD_ARGS};
 /*
  * The same for the path window, also returning, per direction (started,
  * ended), what the event says: the window, its scope and target, and the
- * reason, each when all the agents' rows agree on one.
+ * reason, each when all the agents' rows agree on one (compared byte by byte:
+ * equal or not is all that matters).
  */
 static MMStatement record_window_stmt = {
 	"WITH recorded AS (" RECORD " RETURNING in_maintenance, window_id, reason)"
@@ -139,8 +140,9 @@ static MMStatement record_window_stmt = {
 	"        CASE WHEN g.one_reason THEN g.reason END"
 	"   FROM (SELECT in_maintenance, min(window_id) AS window_id,"
 	"                min(window_id) = max(window_id) AND count(window_id) = count(*) AS one_window,"
-	"                min(reason) AS reason,"
-	"                min(reason) = max(reason) AND count(reason) = count(*) AS one_reason"
+	"                min(reason COLLATE \"C\") AS reason,"
+	"                min(reason COLLATE \"C\") = max(reason COLLATE \"C\")"
+	"                AND count(reason) = count(*) AS one_reason"
 	"           FROM recorded GROUP BY in_maintenance) g"
 	"   LEFT JOIN maintmode.maintenance_window w ON w.id = g.window_id AND g.one_window",
 	RECORD_ARGS
