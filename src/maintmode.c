@@ -7,7 +7,10 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/timestamp.h"
 
 #include "maintmode.h"
 
@@ -19,10 +22,62 @@ char	   *mm_actor = NULL;
 char	   *mm_reason = NULL;
 char	   *mm_window_database = NULL;
 int			mm_window_sweep_interval = 10;
+Interval	mm_max_window_length = {0, 31, 0};
+static char *max_window_length_text = NULL;
 
 #if PG_VERSION_NUM < 160000
 void		_PG_init(void);
 #endif
+
+/*
+ * maintmode.max_window_length: an interval literal, as interval_in reads it
+ * (its parsing routines return an error code where interval_in would throw,
+ * which a check hook must not), positive, with no negative part.
+ */
+static bool
+check_max_window_length(char **newval, void **extra, GucSource source)
+{
+	char		workbuf[256];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	struct pg_itm_in itm;
+	Interval	length;
+	Interval	zero = {0, 0, 0};
+	Interval   *result;
+	int			dterr;
+
+	dterr = ParseDateTime(*newval, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf);
+	if (dterr == 0)
+		dterr = DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE, &dtype, &itm);
+	if (dterr == DTERR_BAD_FORMAT)
+		dterr = DecodeISO8601Interval(*newval, &dtype, &itm);
+	if (dterr != 0 || dtype != DTK_DELTA || itmin2interval(&itm, &length) != 0)
+	{
+		GUC_check_errdetail("It is an interval, such as '31 days' or '12 hours'.");
+		return false;
+	}
+	if (length.month < 0 || length.day < 0 || length.time < 0 ||
+		DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(&length),
+										  IntervalPGetDatum(&zero))) <= 0)
+	{
+		GUC_check_errdetail("It is a positive interval with no negative part.");
+		return false;
+	}
+	result = malloc(sizeof(Interval));
+	if (result == NULL)
+		return false;
+	*result = length;
+	*extra = result;
+	return true;
+}
+
+static void
+assign_max_window_length(const char *newval, void *extra)
+{
+	mm_max_window_length = *(Interval *) extra;
+}
 
 /*
  * The settings, and the window worker when loaded at server start.
@@ -68,6 +123,15 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+	/* PGC_SUSET: the limit is the installation's, not the window creator's. */
+	DefineCustomStringVariable("maintmode.max_window_length",
+							   "The longest a one-off maintenance window, or one occurrence of a recurring one, may last.",
+							   "An interval; exactly that long is allowed.",
+							   &max_window_length_text,
+							   "31 days",
+							   PGC_SUSET,
+							   0,
+							   check_max_window_length, assign_max_window_length, NULL);
 	DefineCustomIntVariable("maintmode.window_sweep_interval",
 							"Seconds between the window worker's sweeps.",
 							NULL,
