@@ -1,11 +1,12 @@
--- A recurring window's occurrences "start at the same local wall-clock time in its time
--- zone, whatever the daylight-saving offset" (windows.md).  create_window checks
--- time_zone with pg_tzset(), the time zone database, where CET (like EET, MET and WET)
--- is a zone with summer time, the same as Europe/Paris today.  window_occurrence()
--- computes with AT TIME ZONE, which takes a name that is also a time zone abbreviation
--- (timezone_abbreviations: CET = +01:00) as that fixed offset.  So a daily 02:00 window
--- in zone CET runs at 03:00 in summer, an hour off the zone create_window accepted.
--- The window must follow the zone it was checked against (or be refused).
+-- A recurring window's occurrences start at the same local wall-clock time in its time
+-- zone, whatever the daylight-saving offset (windows.md).  create_window checks
+-- time_zone against the time zone database (pg_tzset()), where CET (like EET, MET and
+-- WET) is a zone with summer time, the same as Europe/Paris today.  Up to 1.2,
+-- window_occurrence() computed with AT TIME ZONE, which takes a name that is also a time
+-- zone abbreviation (timezone_abbreviations: CET = +01:00) as that fixed offset, so a
+-- daily 02:00 window in zone CET ran at 03:00 in summer, an hour off the zone
+-- create_window accepted.  The window follows the zone it was checked against: the
+-- occurrence engine resolves time_zone as the zone, never as an abbreviation.
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
 SET client_min_messages = warning;
