@@ -171,7 +171,7 @@ return_occurrence(FunctionCallInfo fcinfo, bool found, TimestampTz starts, Times
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	InitMaterializedSRF(fcinfo, 0);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (found)
 	{
 		Datum		values[2] = {TimestampTzGetDatum(starts), TimestampTzGetDatum(ends)};
@@ -264,7 +264,7 @@ maintmode_window_occurrences(PG_FUNCTION_ARGS)
 				 errmsg("to (%s) must be later than from (%s)",
 						pstrdup(timestamptz_to_str(to)), pstrdup(timestamptz_to_str(from)))));
 
-	InitMaterializedSRF(fcinfo, 0);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	SPI_connect();
 	if (mm_execute(&window_row_stmt, &id, NULL, true) == 0)
 		ereport(ERROR,
