@@ -487,12 +487,14 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 				 errhint("A window must end later than now (%s).",
 						 timestamptz_to_str(mm_clock_now()))));
 	if (period == NULL)
-		check_window_length(PG_ARGISNULL(4) ?
-							DatumGetIntervalP(DirectFunctionCall2(timestamp_mi,
-																  PG_GETARG_DATUM(3),
-																  PG_GETARG_DATUM(2))) :
-							PG_GETARG_INTERVAL_P(4),
-							PG_ARGISNULL(4) ? "a one-off window lasting" : "duration");
+	{
+		Interval   *length = PG_ARGISNULL(4) ?
+			DatumGetIntervalP(DirectFunctionCall2(timestamp_mi, PG_GETARG_DATUM(3),
+												  PG_GETARG_DATUM(2))) :
+			PG_GETARG_INTERVAL_P(4);
+
+		check_window_length(length, PG_ARGISNULL(4) ? "a one-off window lasting" : "duration");
+	}
 	else
 	{
 		check_window_length(PG_GETARG_INTERVAL_P(4), "duration");
