@@ -91,48 +91,80 @@ mm_watch_change_path(void)
 /*
  * $1 agents, $2 on or off, $3 the hand reason of the maintenance that started
  * or ended, $4 the path, $5 when, $6 session role, $7 acting role, $8 actor,
- * $9 maintmode.reason (NULL when empty).  A window's
- * change names the window, and its reason: the one in force covering the agent
- * that started it (the lowest id), or the covering one that ended last.  A
- * plain UPDATE's reason is maintmode.reason when set.
+ * $9 maintmode.reason (NULL when empty).  A plain UPDATE's reason is
+ * maintmode.reason when set.
  */
-#define RECORD \
-	"INSERT INTO maintmode.maintenance_history" \
-	" (changed_at, agent_id, in_maintenance, path, window_id, reason, session_role," \
-	"  acting_role, actor)" \
-	" SELECT $5, d.agent_id, d.in_maintenance, $4, w.id," \
-	"        CASE WHEN $4 = 'sql' THEN coalesce($9, d.reason) ELSE coalesce(w.reason, d.reason) END," \
-	"        $6, $7, $8" \
-	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))" \
-	"        AS d(agent_id, in_maintenance, reason)" \
-	"   LEFT JOIN LATERAL (" \
-	"        SELECT w.id, w.reason FROM maintmode.maintenance_window w" \
-	"          JOIN maintmode.agent a ON a.id = d.agent_id" \
-	"         WHERE $4 = 'window'" \
-	"           AND (w.agent_id = a.id OR w.site_id = a.site_id" \
-	"                OR w.client_id = (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id)" \
-	"                OR pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)" \
-	"           AND w.starts_at <= $5" \
-	"           AND (NOT d.in_maintenance" \
-	"                OR EXISTS (SELECT FROM maintmode.window_occurrence(w, $5)))" \
-	"         ORDER BY CASE WHEN NOT d.in_maintenance" \
-	"                       THEN coalesce(least(w.ended_at, w.ends_at), $5) END" \
-	"                  DESC NULLS LAST, w.id" \
-	"         LIMIT 1) w ON true"
 #define RECORD_ARGS \
 	9, {INT8ARRAYOID, BOOLARRAYOID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, \
 	TEXTOID, TEXTOID}
 
-static MMStatement record_stmt = {RECORD, RECORD_ARGS};
+static MMStatement record_stmt = {
+	"INSERT INTO maintmode.maintenance_history"
+	" (changed_at, agent_id, in_maintenance, path, window_id, reason, session_role,"
+	"  acting_role, actor)"
+	" SELECT $5, d.agent_id, d.in_maintenance, $4, NULL,"
+	"        CASE WHEN $4 = 'sql' THEN coalesce($9, d.reason) ELSE d.reason END,"
+	"        $6, $7, $8"
+	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
+	"        AS d(agent_id, in_maintenance, reason)",
+	RECORD_ARGS
+};
 
 /*
- * The same for the path window, also returning, per direction (started,
- * ended), what the event says: the window, its scope and target, and the
- * reason, each when all the agents' rows agree on one (compared byte by byte:
- * equal or not is all that matters).
+ * The same for changes by a window, which name the window, and its reason:
+ * the one in force covering the agent that started it (the lowest id), or the
+ * covering one that ended last.  Set-based: each window is judged once (in
+ * force at $5 or not), then matched to the agents by agent, site, client or
+ * none (the server), so a patch night that takes in a hundred thousand agents
+ * under a thousand windows joins sets instead of scanning the windows per
+ * agent.  Rows are written in the order of the agents given.  Also returns, per direction (started, ended), what the event says: the window,
+ * its scope and target, and the reason, each when all the agents' rows agree on
+ * one (compared byte by byte: equal or not is all that matters).
  */
+#define WINDOW_CHOICE \
+	"WITH d AS MATERIALIZED (" \
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
+	"                           pg_catalog.unnest($3)) WITH ORDINALITY" \
+	"         AS d(agent_id, in_maintenance, reason, n))," \
+	" w AS MATERIALIZED (" \
+	"  SELECT w.id, w.reason, w.agent_id, w.site_id, w.client_id," \
+	"         coalesce(least(w.ended_at, w.ends_at), $5) AS ended," \
+	"         EXISTS (SELECT FROM maintmode.window_occurrence(w, $5)) AS in_force" \
+	"    FROM maintmode.maintenance_window w WHERE w.starts_at <= $5)," \
+	" da AS MATERIALIZED (" \
+	"  SELECT d.agent_id, d.in_maintenance, a.site_id, s.client_id" \
+	"    FROM d JOIN maintmode.agent a ON a.id = d.agent_id" \
+	"           JOIN maintmode.site s ON s.id = a.site_id)," \
+	" covering AS (" \
+	"  SELECT da.agent_id, da.in_maintenance, w.id, w.reason, w.ended, w.in_force" \
+	"    FROM da JOIN w ON w.agent_id = da.agent_id" \
+	"  UNION ALL" \
+	"  SELECT da.agent_id, da.in_maintenance, w.id, w.reason, w.ended, w.in_force" \
+	"    FROM da JOIN w ON w.site_id = da.site_id" \
+	"  UNION ALL" \
+	"  SELECT da.agent_id, da.in_maintenance, w.id, w.reason, w.ended, w.in_force" \
+	"    FROM da JOIN w ON w.client_id = da.client_id" \
+	"  UNION ALL" \
+	"  SELECT da.agent_id, da.in_maintenance, w.id, w.reason, w.ended, w.in_force" \
+	"    FROM da CROSS JOIN w" \
+	"   WHERE pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)," \
+	" chosen AS (" \
+	"  SELECT DISTINCT ON (c.agent_id) c.agent_id, c.id, c.reason FROM covering c" \
+	"   WHERE NOT c.in_maintenance OR c.in_force" \
+	"   ORDER BY c.agent_id, CASE WHEN NOT c.in_maintenance THEN c.ended END DESC NULLS LAST," \
+	"            c.id)"
+#define WINDOW_RECORD \
+	" INSERT INTO maintmode.maintenance_history" \
+	" (changed_at, agent_id, in_maintenance, path, window_id, reason, session_role," \
+	"  acting_role, actor)" \
+	" SELECT $5, d.agent_id, d.in_maintenance, $4, c.id, coalesce(c.reason, d.reason)," \
+	"        $6, $7, $8" \
+	"   FROM d LEFT JOIN chosen c ON c.agent_id = d.agent_id" \
+	"  ORDER BY d.n"
+
 static MMStatement record_window_stmt = {
-	"WITH recorded AS (" RECORD " RETURNING in_maintenance, window_id, reason)"
+	WINDOW_CHOICE ","
+	" recorded AS (" WINDOW_RECORD " RETURNING in_maintenance, window_id, reason)"
 	" SELECT g.in_maintenance, CASE WHEN g.one_window THEN g.window_id END,"
 	"        CASE WHEN w.agent_id IS NOT NULL THEN 'agent' WHEN w.site_id IS NOT NULL THEN 'site'"
 	"             WHEN w.client_id IS NOT NULL THEN 'client' WHEN w.id IS NOT NULL THEN 'server' END,"

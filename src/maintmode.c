@@ -24,6 +24,8 @@ int			mm_window_sweep_interval = 10;
 char	   *mm_remind_after_text = NULL;
 Interval	mm_remind_after = {0, 7, 0};
 bool		mm_notify_events = true;
+Interval	mm_max_window_length = {0, 31, 0};
+static char *max_window_length_text = NULL;
 
 #if PG_VERSION_NUM < 160000
 void		_PG_init(void);
@@ -90,6 +92,29 @@ static void
 assign_remind_after(const char *newval, void *extra)
 {
 	mm_remind_after = *(Interval *) extra;
+}
+
+/* maintmode.max_window_length: an interval setting that is not zero. */
+static bool
+check_max_window_length(char **newval, void **extra, GucSource source)
+{
+	Interval   *length;
+
+	if (!check_interval_setting(newval, extra, source))
+		return false;
+	length = (Interval *) *extra;
+	if (length->month == 0 && length->day == 0 && length->time == 0)
+	{
+		GUC_check_errdetail("It must be longer than zero.");
+		return false;
+	}
+	return true;
+}
+
+static void
+assign_max_window_length(const char *newval, void *extra)
+{
+	mm_max_window_length = *(Interval *) extra;
 }
 
 /*
@@ -161,6 +186,15 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	/* PGC_SUSET: the limit is the installation's, not the window creator's. */
+	DefineCustomStringVariable("maintmode.max_window_length",
+							   "The longest a one-off maintenance window, or one occurrence of a recurring one, may last.",
+							   "An interval; exactly that long is allowed.",
+							   &max_window_length_text,
+							   "31 days",
+							   PGC_SUSET,
+							   0,
+							   check_max_window_length, assign_max_window_length, NULL);
 	DefineCustomIntVariable("maintmode.window_sweep_interval",
 							"Seconds between the window worker's sweeps.",
 							NULL,

@@ -10,6 +10,7 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "pgtime.h"
 #include "utils/hsearch.h"
 #include "utils/tuplestore.h"
 
@@ -23,6 +24,7 @@ extern int	mm_window_sweep_interval;	/* maintmode.window_sweep_interval */
 extern char *mm_remind_after_text;	/* maintmode.remind_after, as set */
 extern Interval mm_remind_after;	/* maintmode.remind_after; zero: off */
 extern bool mm_notify_events;		/* maintmode.notify_events */
+extern Interval mm_max_window_length;	/* maintmode.max_window_length */
 
 /* statements.c: SQL the extension runs, kept across calls. */
 #define MM_MAX_ARGS 10
@@ -113,6 +115,13 @@ extern char *mm_quoted(const char *value);
 extern void mm_check_instant(TimestampTz value, const char *argument);
 extern bool mm_is_blank(const char *value);
 
+/*
+ * The instants windows and expiries may name: the years 1 to 9999 (Julian days
+ * 1721426 to 5373484).
+ */
+#define MM_FIRST_INSTANT ((TimestampTz) (1721426 - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
+#define MM_AFTER_LAST_INSTANT ((TimestampTz) (5373485 - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
+
 /* clock.c: the clock of windows and hand-set expiry. */
 extern TimestampTz mm_clock_now(void);
 
@@ -187,6 +196,17 @@ extern void mm_watch_change_path(void);
 
 /* windows.c */
 extern int64 mm_end_server_windows(void);
+
+/* recurrence.c: the occurrences of recurring windows. */
+typedef struct MMRecurrence MMRecurrence;
+
+extern char *mm_repeat_normalize(const char *repeat, Interval *period);
+extern pg_tz *mm_window_time_zone(const char *name);
+extern MMRecurrence *mm_recurrence_begin(const char *repeat, pg_tz *tz, TimestampTz starts,
+										 const Interval *duration, bool has_cut,
+										 TimestampTz cut);
+extern void mm_recurrence_seek(MMRecurrence *r, TimestampTz from, TimestampTz to);
+extern bool mm_recurrence_next(MMRecurrence *r, TimestampTz *starts, TimestampTz *ends);
 
 /* window_worker.c */
 extern void mm_register_window_worker(void);

@@ -94,7 +94,8 @@ def create_window(scope, target, starts, ends=None, duration=None, reason=None,
                   repeat=None, time_zone=None, using=DEFAULT_DB_ALIAS):
     """scope: agent, site, client (target: an instance or id) or server (target
     None).  One-off with ends or duration (a timedelta), or recurring with repeat
-    (daily, weekly), duration and time_zone.  Returns the new window's id
+    (daily, weekly, monthly, or an RFC 5545 rule such as 'FREQ=MONTHLY;BYDAY=2TU'),
+    duration and time_zone.  Returns the new window's id
     (MaintenanceWindow.objects.get(pk=...) reads it)."""
     return _value("SELECT maintmode.create_window(%s, %s, %s, %s, %s, %s, %s, %s)",
                   [scope, _id(target), starts, ends, duration, reason, repeat, time_zone],
@@ -109,6 +110,14 @@ def end_window(window, using=DEFAULT_DB_ALIAS):
 def extend_window(window, ends, using=DEFAULT_DB_ALIAS):
     """Moves the window's end to the later ends; returns the new end."""
     return _value("SELECT maintmode.extend_window(%s, %s)", [_id(window), ends], using)
+
+
+def window_occurrences(window, start, end, using=DEFAULT_DB_ALIAS):
+    """The window's occurrences that overlap [start, end) (aware datetimes), in order,
+    as Occurrence(starts, ends), computed as the sweep applies them."""
+    rows, columns = _fetch("SELECT * FROM maintmode.window_occurrences(%s, %s, %s)",
+                           [_id(window), start, end], using)
+    return [_row_type("Occurrence", columns)(*row) for row in rows]
 
 
 def sweep_windows(using=DEFAULT_DB_ALIAS):

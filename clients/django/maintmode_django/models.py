@@ -154,8 +154,8 @@ class Alert(models.Model):
 class MaintenanceWindow(models.Model):
     """A maintenance window of an agent, a site, a client, or the whole server (all
     three null).  Written by maintenance.create_window(), end_window() and
-    extend_window(); kept after it ends."""
-    REPEATS = [("daily", "daily"), ("weekly", "weekly")]
+    extend_window(); kept after it ends.  repeat: 'daily', 'weekly', 'monthly' or an
+    RFC 5545 rule in upper case ('FREQ=MONTHLY;BYDAY=2TU'); None for a one-off."""
 
     id = models.BigAutoField(primary_key=True)
     agent = models.ForeignKey(Agent, models.DO_NOTHING, null=True,
@@ -166,7 +166,7 @@ class MaintenanceWindow(models.Model):
                                related_name="maintenance_windows")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True)
-    repeat = models.TextField(choices=REPEATS, null=True)
+    repeat = models.TextField(null=True)
     time_zone = models.TextField(null=True)
     duration = models.DurationField(null=True)
     reason = models.TextField()
@@ -348,3 +348,31 @@ class AgentInMaintenance(models.Model):
         # the view's own order: longest in maintenance first
         ordering = [F("since").asc(nulls_first=True), "agent_id",
                     F("window").asc(nulls_first=True)]
+
+
+class UpcomingWindow(models.Model):
+    """View upcoming_windows: one row per window not over, with its occurrence in
+    force (in_force) or else its next one (starts, ends), its scope and target (id and
+    hostname or name; None for the server), repeat, reason and creator; soonest
+    first ("next maintenance" on a dashboard)."""
+    SCOPES = [("agent", "agent"), ("site", "site"), ("client", "client"), ("server", "server")]
+
+    window = models.OneToOneField(MaintenanceWindow, models.DO_NOTHING, primary_key=True,
+                                  related_name="+")
+    scope = models.TextField(choices=SCOPES)
+    target = models.BigIntegerField(null=True)
+    target_name = models.TextField(null=True)
+    starts = models.DateTimeField()
+    ends = models.DateTimeField()
+    in_force = models.BooleanField()
+    repeat = models.TextField(null=True)
+    time_zone = models.TextField(null=True)
+    duration = models.DurationField(null=True)
+    reason = models.TextField()
+    created_by = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("upcoming_windows")
+        # the view's own order: soonest first
+        ordering = ["starts", "window_id"]
