@@ -63,6 +63,19 @@ COMMENT ON COLUMN maintmode.maintenance_window.ended_at IS
 SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_window', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_window_id_seq', '');
 
+-- Row-level security (15_scopes.sql): a scoped role reads the windows of what it sees,
+-- and the server-wide ones, which cover its agents too.
+ALTER TABLE maintmode.maintenance_window ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_window
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR num_nonnulls(agent_id, site_id, client_id) = 0
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent')))
+           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site')))
+           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
+    'A scoped role reads the windows of the agents, sites and clients it sees, and the '
+    'server-wide ones.';
+
 -- The sweep's two lookups: agents whose hand-set maintenance expires, agents a window
 -- covers now.  Both sets are small next to the fleet.
 CREATE INDEX agent_hand_until_idx ON maintmode.agent (hand_until)
@@ -183,7 +196,8 @@ COMMENT ON FUNCTION maintmode.agent_joins_windows_trigger() IS
 
 -- Agents in maintenance, one row per reason they are in it (set by hand, each window in
 -- force), with who, why, since and until when (until NULL: no end set); longest in
--- maintenance first.  Read at the window clock.
+-- maintenance first.  Read at the window clock.  A scoped role sees its own agents (the
+-- view reads the tables as its owner, so it filters itself: 15_scopes.sql).
 CREATE VIEW maintmode.agents_in_maintenance AS
     SELECT a.id AS agent_id, a.hostname, a.site_id, s.client_id,
            c.source, c.window_id, c.since, c.until, c.set_by, c.reason
@@ -201,12 +215,14 @@ CREATE VIEW maintmode.agents_in_maintenance AS
               AND (w.agent_id = a.id OR w.site_id = a.site_id OR w.client_id = s.client_id
                    OR num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)) c
      WHERE a.maintenance_mode
+       AND (NOT (SELECT maintmode.caller_scoped())
+            OR maintmode.in_sorted(a.site_id, (SELECT maintmode.caller_sees('site'))))
      ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
 COMMENT ON VIEW maintmode.agents_in_maintenance IS
     'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
     'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
     'current occurrence''s start and end); longest in maintenance first. Read at the '
-    'window clock.';
+    'window clock. A scoped role sees the agents within its scopes.';
 
 REVOKE ALL ON FUNCTION maintmode.create_window(text, bigint, timestamptz, timestamptz, interval, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.end_window(bigint) FROM PUBLIC;

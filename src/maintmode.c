@@ -92,4 +92,5 @@ _PG_init(void)
 	MarkGUCPrefixReserved("maintmode");
 	mm_watch_schema();
 	mm_watch_change_path();
+	mm_watch_scopes();
 }

@@ -49,6 +49,7 @@ extern int64 mm_count(MMStatement *stmt, Datum *values);
 extern int	mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls);
 extern int64 mm_count_latest(MMStatement *stmt, Datum *values);
 extern Portal mm_open_latest(MMStatement *stmt, Datum *values);
+extern int	mm_execute_read_latest(MMStatement *stmt, Datum *values);
 
 /* extension.c: the extension's schema, its version, lock order, trigger checks. */
 typedef enum MMSchemaVersion
@@ -109,6 +110,12 @@ extern HeapTuple mm_agent_row(FunctionCallInfo fcinfo, int argno, MMStatement *s
 extern char *mm_quoted(const char *value);
 extern void mm_check_instant(TimestampTz value, const char *argument);
 extern bool mm_is_blank(const char *value);
+
+/* scopes.c: operators limited to clients and sites. */
+extern void mm_watch_scopes(void);
+extern void mm_refuse_if_scoped(FunctionCallInfo fcinfo, const char *what);
+extern void mm_require_in_scope(FunctionCallInfo fcinfo, MMScope scope, int64 id,
+								int64 window);
 
 /* clock.c: the clock of windows and hand-set expiry. */
 extern TimestampTz mm_clock_now(void);
