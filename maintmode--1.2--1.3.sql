@@ -587,3 +587,463 @@ ALTER TABLE maintmode.saved_state
     ADD COLUMN hand_set_by text,
     ADD COLUMN hand_since  timestamptz,
     ADD COLUMN hand_until  timestamptz;
+
+
+-- ---------------------------------------------------------------------------------------
+-- Operators limited to clients and sites: the scope table, the caller_* functions,
+-- grant_scope() and revoke_scope() (schema/15_scopes.sql), the row-level security of
+-- every table that holds fleet data, and the views that filter what a scoped role sees.
+-- ---------------------------------------------------------------------------------------
+
+-- A role with a row here, or a member of a role with one, is scoped.  role is a regrole:
+-- it follows a renamed role, and a dump writes its name, which a restore looks up (the
+-- roles come first: pg_dumpall --roles-only).  No foreign key on target: deleting a
+-- client or site must not leave its technicians without scopes, i.e. unlimited.
+CREATE TABLE maintmode.operator_scope (
+    role       regrole NOT NULL,
+    scope      text NOT NULL CHECK (scope IN ('client', 'site')),
+    target     bigint NOT NULL,
+    granted_by text NOT NULL,
+    granted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (role, scope, target)
+);
+COMMENT ON TABLE maintmode.operator_scope IS
+    'The clients and sites roles are limited to: a role with a row here, or a member of a '
+    'role with one, is scoped. Written by grant_scope() and revoke_scope() (and '
+    'superusers); readable by viewers, a scoped role seeing the rows of its own scopes.';
+COMMENT ON COLUMN maintmode.operator_scope.role IS
+    'The role limited; its members are limited with it.';
+COMMENT ON COLUMN maintmode.operator_scope.scope IS
+    '''client'' or ''site''.';
+COMMENT ON COLUMN maintmode.operator_scope.target IS
+    'The id of the client or site. A client or site deleted since keeps its rows here: '
+    'the role stays limited.';
+COMMENT ON COLUMN maintmode.operator_scope.granted_by IS
+    'The role that called grant_scope() (the session role, after SET ROLE).';
+
+-- Dumped, but for the rows of roles dropped since: their OID would name another role,
+-- or none, in the database restored into.
+SELECT pg_catalog.pg_extension_config_dump('maintmode.operator_scope',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) role)');
+
+-- Only superusers write the table (grant_scope() and revoke_scope() run as the owner);
+-- every write makes every backend read the scopes again.  ENABLE ALWAYS: also when a
+-- replica applies the rows (session_replication_role = replica).
+CREATE FUNCTION maintmode.operator_scope_guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_operator_scope_guard'
+LANGUAGE C;
+COMMENT ON FUNCTION maintmode.operator_scope_guard() IS
+    'Trigger function of operator_scope_guard (BEFORE INSERT, UPDATE, DELETE or TRUNCATE '
+    'on operator_scope): refuses writers that are not superusers (42501), and makes every '
+    'session read the scopes again. Internal; revoked from PUBLIC.';
+CREATE TRIGGER operator_scope_guard
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON maintmode.operator_scope
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.operator_scope_guard();
+ALTER TABLE maintmode.operator_scope ENABLE ALWAYS TRIGGER operator_scope_guard;
+
+-- What the caller may see.  "The caller" is the role the event log records: current_user
+-- after SET ROLE, also inside SECURITY DEFINER functions.  The policies call them for
+-- every role that reads or writes the tables, so PUBLIC may execute them; they tell a
+-- scoped role the ids within its own scopes, and any other role nothing.  They read the
+-- tables as the extension's owner and pin search_path themselves (C).  PARALLEL
+-- RESTRICTED: the leader runs the sub-selects and passes the answers to the workers, so
+-- scans under a policy stay parallel.
+CREATE FUNCTION maintmode.caller_scoped()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_caller_scoped'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_scoped() IS
+    'Whether the calling role (current_user after SET ROLE) is limited to scopes: it, or a '
+    'role it is a member of, has a row in operator_scope, and it is not a superuser. '
+    'Executable by PUBLIC (given USAGE on the schema).';
+
+CREATE FUNCTION maintmode.caller_scopes(scope text)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'maintmode_caller_scopes'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_scopes(text) IS
+    'The ids the calling role''s scopes of kind scope (''client'' or ''site'') name, '
+    'sorted; empty for an unscoped role. Executable by PUBLIC (given USAGE on the '
+    'schema).';
+
+CREATE FUNCTION maintmode.caller_sees(what text)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'maintmode_caller_sees'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_sees(text) IS
+    'The ids of the clients, sites or agents (what: ''client'', ''site'' or ''agent'') '
+    'within the calling role''s scopes, sorted: a client in them or with a site in them, '
+    'a site in them or of a client in them, the agents of those sites. Empty for an '
+    'unscoped role. Executable by PUBLIC (given USAGE on the schema).';
+
+CREATE FUNCTION maintmode.in_sorted(id bigint, sorted_ids bigint[])
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_in_sorted'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.in_sorted(bigint, bigint[]) IS
+    'Whether id is in sorted_ids, an array sorted ascending (as the caller_* functions '
+    'return them): a binary search. Computes from its arguments only; executable by '
+    'PUBLIC (given USAGE on the schema).';
+
+-- Scope administration: superusers, and the roles granted EXECUTE (the documented
+-- maint_scope_admin); never a scoped role, which could widen its own scopes.
+CREATE FUNCTION maintmode.grant_scope(role regrole, scope text, target bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_grant_scope'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.grant_scope(regrole, text, bigint) IS
+    'Limits role (and its members) to the client or site target, with the other scopes '
+    'it has: scope ''client'' or ''site''. Returns true when added, false when it had it. '
+    'Logged in the event log. Refused to scoped roles. Runs as the extension''s owner; '
+    'revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+
+CREATE FUNCTION maintmode.revoke_scope(role regrole, scope text, target bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_revoke_scope'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) IS
+    'Removes the scope of role on the client or site target. Returns true when removed, '
+    'false when it had none such; a WARNING says when the role is left unlimited. Logged '
+    'in the event log. Refused to scoped roles. Runs as the extension''s owner; revoked '
+    'from PUBLIC: superusers and roles granted EXECUTE may call it.';
+
+REVOKE ALL ON FUNCTION maintmode.operator_scope_guard() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.grant_scope(regrole, text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) FROM PUBLIC;
+
+-- Row-level security.  One policy per table, for every command and role (USING also
+-- checks new rows): unscoped roles pass at the first, once-per-statement test.  The
+-- extension's owner (a superuser) bypasses it: the triggers, counters, sweeps and
+-- switches, which run as the owner, see and change every row.  A scoped role sees the
+-- rows of its own scopes here; it writes none (the guard trigger).
+ALTER TABLE maintmode.operator_scope ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.operator_scope FOR SELECT
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(target, CASE scope
+                                              WHEN 'client' THEN (SELECT maintmode.caller_scopes('client'))
+                                              ELSE (SELECT maintmode.caller_scopes('site'))
+                                          END));
+COMMENT ON POLICY within_scopes ON maintmode.operator_scope IS
+    'A scoped role reads the scope rows of its own clients and sites.';
+
+ALTER TABLE maintmode.client ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.client
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.client IS
+    'A scoped role reads and writes the clients in its scopes and those of its sites.';
+
+ALTER TABLE maintmode.site ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.site
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_sorted(id, (SELECT maintmode.caller_scopes('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.site IS
+    'A scoped role reads and writes the sites in its scopes and those of its clients.';
+
+ALTER TABLE maintmode.agent ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.agent
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.agent IS
+    'A scoped role reads and writes the agents of the sites it sees.';
+
+ALTER TABLE maintmode.check_result ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.check_result
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.check_result IS
+    'A scoped role reads and writes the checks and tasks of the agents it sees.';
+
+-- schema/20_switching.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the events of what it sees,
+-- and the server's.
+ALTER TABLE maintmode.event_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.event_log
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR CASE scope
+                  WHEN 'agent' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_sees('agent')))
+                  WHEN 'site' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_sees('site')))
+                  WHEN 'client' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_sees('client')))
+                  ELSE true
+              END);
+COMMENT ON POLICY within_scopes ON maintmode.event_log IS
+    'A scoped role reads the events of the agents, sites and clients it sees, and those '
+    'of the server.';
+
+-- schema/30_windows.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the windows of what it sees,
+-- and the server-wide ones, which cover its agents too.
+ALTER TABLE maintmode.maintenance_window ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_window
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR num_nonnulls(agent_id, site_id, client_id) = 0
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent')))
+           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site')))
+           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
+    'A scoped role reads the windows of the agents, sites and clients it sees, and the '
+    'server-wide ones.';
+
+-- Agents in maintenance, one row per reason they are in it (set by hand, each window in
+-- force), with who, why, since and until when (until NULL: no end set); longest in
+-- maintenance first.  Read at the window clock.  A scoped role sees its own agents (the
+-- view reads the tables as its owner, so it filters itself: 15_scopes.sql).
+CREATE OR REPLACE VIEW maintmode.agents_in_maintenance AS
+    SELECT a.id AS agent_id, a.hostname, a.site_id, s.client_id,
+           c.source, c.window_id, c.since, c.until, c.set_by, c.reason
+      FROM maintmode.agent a
+      JOIN maintmode.site s ON s.id = a.site_id
+     CROSS JOIN LATERAL (
+           SELECT 'hand'::text AS source, NULL::bigint AS window_id, a.hand_since AS since,
+                  a.hand_until AS until, a.hand_set_by AS set_by, a.hand_reason AS reason
+            WHERE a.hand_maintenance
+           UNION ALL
+           SELECT 'window', w.id, o.starts, o.ends, w.created_by, w.reason
+             FROM maintmode.maintenance_window w,
+                  maintmode.window_occurrence(w, maintmode.window_clock()) o
+            WHERE a.window_maintenance
+              AND (w.agent_id = a.id OR w.site_id = a.site_id OR w.client_id = s.client_id
+                   OR num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)) c
+     WHERE a.maintenance_mode
+       AND (NOT (SELECT maintmode.caller_scoped())
+            OR maintmode.in_sorted(a.site_id, (SELECT maintmode.caller_sees('site'))))
+     ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
+COMMENT ON VIEW maintmode.agents_in_maintenance IS
+    'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
+    'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
+    'current occurrence''s start and end); longest in maintenance first. Read at the '
+    'window clock. A scoped role sees the agents within its scopes.';
+
+-- schema/40_server_mode.sql
+-- Row-level security (15_scopes.sql) on the saved states; server_mode is the server's.
+ALTER TABLE maintmode.saved_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.saved_state
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.saved_state IS
+    'A scoped role reads the saved states of the agents it sees.';
+
+-- schema/50_dashboard.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the counters of what it sees
+-- whole, i.e. not the client counters of a client it sees through some of its sites.
+ALTER TABLE maintmode.agent_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.agent_counter
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.agent_counter IS
+    'A scoped role reads the counters of the agents it sees.';
+ALTER TABLE maintmode.site_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.site_counter
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_scopes('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.site_counter IS
+    'A scoped role reads the counters of the sites it sees.';
+ALTER TABLE maintmode.client_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.client_counter
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.client_counter IS
+    'A scoped role reads the counters of the clients in its scopes, not of those it sees '
+    'through some of their sites only.';
+
+-- Agents not in maintenance, overdue now, with an overdue alert flag on (uses the index).
+-- client_id by a lookup per overdue agent: the planner cannot know how few they are
+-- (now() is not a constant), and must not join every site to find them.  The views below
+-- read the tables as their owner, whom row-level security does not limit: each filters
+-- what a scoped role sees itself (15_scopes.sql), once per statement.
+CREATE OR REPLACE VIEW maintmode.overdue_alerting_agent AS
+    SELECT id AS agent_id, site_id,
+           (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id
+      FROM maintmode.agent a
+     WHERE NOT maintenance_mode
+       AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
+       AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now()
+       AND (NOT (SELECT maintmode.caller_scoped())
+            OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site'))));
+COMMENT ON VIEW maintmode.overdue_alerting_agent IS
+    'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
+    'site and client. A scoped role sees the agents within its scopes.';
+
+CREATE OR REPLACE VIEW maintmode.agent_dashboard AS
+    SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
+           maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) AS status,
+           a.maintenance_mode,
+           coalesce(c.failing_error, 0) AS failing_error,
+           coalesce(c.failing_warning, 0) AS failing_warning,
+           coalesce(c.failing_info, 0) AS failing_info,
+           CASE
+               WHEN a.maintenance_mode THEN 'maintenance'
+               WHEN c.failing_error > 0
+                    OR ((a.overdue_email_alert OR a.overdue_text_alert OR a.overdue_dashboard_alert)
+                        AND maintmode.overdue_at(a.last_seen, a.overdue_time) < pg_catalog.now())
+                   THEN 'error'
+               WHEN c.failing_warning > 0 THEN 'warning'
+               WHEN c.failing_info > 0 THEN 'info'
+               ELSE 'passing'
+           END AS colour
+      FROM maintmode.agent a
+      JOIN maintmode.site s ON s.id = a.site_id
+      LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id
+     WHERE NOT (SELECT maintmode.caller_scoped())
+        OR maintmode.in_sorted(a.site_id, (SELECT maintmode.caller_sees('site')));
+COMMENT ON VIEW maintmode.agent_dashboard IS
+    'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing''). A '
+    'scoped role sees the agents within its scopes.';
+
+CREATE OR REPLACE VIEW maintmode.site_dashboard AS
+    SELECT s.id AS site_id, s.client_id, s.name,
+           coalesce(c.agents, 0) AS agents,
+           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.agents_error > 0
+                    OR s.id IN (SELECT site_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN c.agents_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM maintmode.site s
+      LEFT JOIN maintmode.site_counter c ON c.site_id = s.id
+     WHERE NOT (SELECT maintmode.caller_scoped())
+        OR maintmode.in_sorted(s.id, (SELECT maintmode.caller_sees('site')));
+COMMENT ON VIEW maintmode.site_dashboard IS
+    'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
+    '''error'', ''warning'' or ''ok''). A scoped role sees the sites within its scopes. '
+    'Its readers need EXECUTE on overdue_alerting_agents() too.';
+
+-- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
+-- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
+-- twice as long.  A stripe's counts stay far below 2^31.  A scoped role gets the second
+-- branch instead (each branch runs only if its once-per-statement test passes): its
+-- clients, each counted over the sites it sees, so a client it sees through some of its
+-- sites shows those sites only.
+CREATE OR REPLACE VIEW maintmode.client_dashboard AS
+    SELECT k.id AS client_id, k.name,
+           coalesce(c.agents, 0) AS agents,
+           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.sites_error > 0
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN c.sites_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM maintmode.client k
+      LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
+                        sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                        sum(sites_error::integer) AS sites_error,
+                        sum(sites_warning::integer) AS sites_warning
+                   FROM maintmode.client_counter
+                  GROUP BY client_id) c ON c.client_id = k.id
+     WHERE NOT (SELECT maintmode.caller_scoped())
+    UNION ALL
+    SELECT k.id, k.name,
+           coalesce(sum(s.agents), 0)::bigint,
+           coalesce(sum(s.agents_in_maintenance), 0)::bigint,
+           CASE
+               WHEN sum(s.agents) > 0 AND sum(s.agents_in_maintenance) = sum(s.agents)
+                   THEN 'maintenance'
+               WHEN bool_or(s.agents_error > 0)
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN bool_or(s.agents_warning > 0) THEN 'warning'
+               ELSE 'ok'
+           END
+      FROM maintmode.client k
+      LEFT JOIN maintmode.site_counter s
+             ON s.client_id = k.id
+            AND maintmode.in_sorted(s.site_id, (SELECT maintmode.caller_sees('site')))
+     WHERE (SELECT maintmode.caller_scoped())
+       AND maintmode.in_sorted(k.id, (SELECT maintmode.caller_sees('client')))
+     GROUP BY k.id;
+COMMENT ON VIEW maintmode.client_dashboard IS
+    'The dashboard''s clients: agents, agents in maintenance, and colour '
+    '(''maintenance'', ''error'', ''warning'' or ''ok''). A scoped role sees the clients '
+    'within its scopes, each over the sites it sees. Its readers need EXECUTE on '
+    'overdue_alerting_agents() too.';
+
+
+-- The recomputations read the tables as their caller: rebuild_counters(), as the owner,
+-- recomputes every counter; a scoped role the counters it sees.
+ALTER VIEW maintmode.agent_counter_recomputed SET (security_invoker = true);
+ALTER VIEW maintmode.site_counter_recomputed SET (security_invoker = true);
+ALTER VIEW maintmode.client_counter_recomputed SET (security_invoker = true);
+
+-- One row per stored counter value that differs from its recomputation; a missing row
+-- shows as null on its side.  stripe is set for client counters only.  Row-level
+-- security limits a scoped role to the counters it sees; of the clients, to those in its
+-- scopes (it would recompute a client it sees through some of its sites from those
+-- sites only).
+CREATE OR REPLACE FUNCTION maintmode.verify_counters(
+    OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
+    OUT stored bigint, OUT recomputed bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT 'agent', coalesce(s.agent_id, r.agent_id), NULL::integer, v.field, v.stored, v.recomputed
+      FROM maintmode.agent_counter s
+      FULL JOIN maintmode.agent_counter_recomputed r ON r.agent_id = s.agent_id
+     CROSS JOIN LATERAL (VALUES
+         ('failing_error', s.failing_error, r.failing_error),
+         ('failing_warning', s.failing_warning, r.failing_warning),
+         ('failing_info', s.failing_info, r.failing_info)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'site', coalesce(s.site_id, r.site_id), NULL, v.field, v.stored, v.recomputed
+      FROM maintmode.site_counter s
+      FULL JOIN maintmode.site_counter_recomputed r ON r.site_id = s.site_id
+     CROSS JOIN LATERAL (VALUES
+         ('client_id', s.client_id, r.client_id),
+         ('agents', s.agents, r.agents),
+         ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
+         ('agents_error', s.agents_error, r.agents_error),
+         ('agents_warning', s.agents_warning, r.agents_warning)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'client', coalesce(s.client_id, r.client_id), coalesce(s.stripe, r.stripe),
+           v.field, v.stored, v.recomputed
+      FROM maintmode.client_counter s
+      FULL JOIN maintmode.client_counter_recomputed r
+             ON r.client_id = s.client_id AND r.stripe = s.stripe
+     CROSS JOIN LATERAL (VALUES
+         ('agents', s.agents, r.agents),
+         ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
+         ('sites_error', s.sites_error, r.sites_error),
+         ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+       AND (NOT (SELECT maintmode.caller_scoped())
+            OR maintmode.in_sorted(coalesce(s.client_id, r.client_id),
+                                   (SELECT maintmode.caller_scopes('client'))))
+    ORDER BY 1, 2, 3, 4;
+END;
+COMMENT ON FUNCTION maintmode.verify_counters() IS
+    'One row per dashboard counter value that differs from its recomputation (counter, '
+    'id, stripe for client counters, field, stored, recomputed); no rows: every counter '
+    'is right; for a scoped role, of the counters within its scopes. Runs as the caller, '
+    'who needs SELECT on the counter and fleet tables; executable by PUBLIC (given USAGE '
+    'on the schema).';
+
+-- schema/60_alerts.sql
+-- Row-level security (15_scopes.sql).
+ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.alert
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.alert IS
+    'A scoped role reads and writes the alerts of the agents it sees.';
+
+-- schema/70_history.sql
+-- Row-level security (15_scopes.sql): the history of agents deleted since is for
+-- unscoped roles.
+ALTER TABLE maintmode.maintenance_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_history
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_history IS
+    'A scoped role reads the history of the agents it sees.';

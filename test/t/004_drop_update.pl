@@ -72,7 +72,8 @@ is($node->safe_psql('drop_test', 'SELECT count(*) FROM pg_namespace WHERE nspnam
 # attributes, settings and the body, also an SQL-standard one) and their privileges;
 # table and view columns with their position among the columns not dropped (what
 # INSERT ... SELECT * and SELECT * see), type, default and identity; constraints,
-# indexes, triggers, views' queries, relation kinds, options and privileges; sequences'
+# indexes, triggers, views' queries, relation kinds, options, privileges and row-level
+# security, and the policies; sequences'
 # options; statistics objects; comments; initial privileges; dumped tables and their
 # filter conditions.  A fragment of schema/ that differs from the update path shows
 # here as a line or two of the diff.
@@ -87,6 +88,7 @@ my $definition_sql = q{
 	         UNION ALL SELECT 'pg_trigger'::regclass, oid FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM rels)
 	         UNION ALL SELECT 'pg_statistic_ext'::regclass, oid FROM pg_statistic_ext
 	                    WHERE stxnamespace = 'maintmode'::regnamespace
+	         UNION ALL SELECT 'pg_policy'::regclass, oid FROM pg_policy WHERE polrelid IN (SELECT oid FROM rels)
 	         UNION ALL SELECT 'pg_extension'::regclass, oid FROM ext)
 	SELECT string_agg(x, E'\n' ORDER BY x) FROM (
 	    SELECT 'member ' || pg_describe_object(d.classid, d.objid, 0)
@@ -112,9 +114,15 @@ my $definition_sql = q{
 	    SELECT format('trigger %s enabled=%s', pg_get_triggerdef(oid), tgenabled) FROM pg_trigger
 	     WHERE tgrelid IN (SELECT oid FROM rels) AND NOT tgisinternal
 	    UNION ALL
-	    SELECT format('relation %s kind=%s persistence=%s options=%s acl=%s', oid::regclass, relkind,
-	                  relpersistence, reloptions, relacl)
+	    SELECT format('relation %s kind=%s persistence=%s options=%s acl=%s rowsecurity=%s force=%s',
+	                  oid::regclass, relkind, relpersistence, reloptions, relacl, relrowsecurity,
+	                  relforcerowsecurity)
 	      FROM pg_class WHERE oid IN (SELECT oid FROM rels)
+	    UNION ALL
+	    SELECT format('policy %s on %s for %s permissive=%s roles=%s using %s check %s', polname,
+	                  polrelid::regclass, polcmd, polpermissive, polroles::regrole[],
+	                  pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid))
+	      FROM pg_policy WHERE polrelid IN (SELECT oid FROM rels)
 	    UNION ALL
 	    SELECT format(E'view %s\n%s', oid::regclass, pg_get_viewdef(oid))
 	      FROM rels WHERE relkind IN ('v', 'm')
