@@ -43,7 +43,7 @@ typedef struct ScopeRow
 /* What one role's scopes, and those of the roles it is a member of, name. */
 typedef struct RoleScopes
 {
-	Oid			role;			/* hash key */
+	Oid			role;			/* hash key; the role whose scopes these are */
 	bool		scoped;
 	int			nclients;
 	int64	   *clients;		/* sorted, no duplicates */
@@ -255,11 +255,36 @@ scopes_of(FunctionCallInfo fcinfo, Oid role)
 	return entry;
 }
 
-/* The caller's scopes: the role the event log names (mm_caller_name()). */
+/*
+ * The caller's scopes: those of the role the event log names (mm_caller_name(),
+ * current_user after SET ROLE).  When that role has none, the session's login
+ * role's: a technician who may SET ROLE to a role without scopes (the operator
+ * role its own role is a member of, say) stays within its scopes.  A superuser
+ * after SET ROLE is unscoped; a superuser session that sets a scoped role is
+ * scoped.
+ */
 static const RoleScopes *
 caller_scopes(FunctionCallInfo fcinfo)
 {
-	return scopes_of(fcinfo, GetOuterUserId());
+	Oid			role = GetOuterUserId();
+	Oid			session = GetSessionUserId();
+	const RoleScopes *scopes;
+
+	if (superuser_arg(role))
+		return &unscoped;
+	scopes = scopes_of(fcinfo, role);
+	if (scopes->scoped || session == role)
+		return scopes;
+	return scopes_of(fcinfo, session);
+}
+
+/* The role's name for messages: its OID when it was dropped. */
+static char *
+role_name(Oid role)
+{
+	char	   *name = GetUserNameFromId(role, true);
+
+	return name != NULL ? name : psprintf("%u", role);
 }
 
 static Datum
@@ -406,7 +431,7 @@ mm_refuse_if_scoped(FunctionCallInfo fcinfo, const char *what)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s is for roles without scopes", what),
 				 errdetail("Role \"%s\" is limited to the clients and sites of its scopes.",
-						   mm_caller_name()),
+						   role_name(caller_scopes(fcinfo)->role)),
 				 errhint("maintmode.operator_scope lists the scopes.")));
 }
 
@@ -438,6 +463,7 @@ void
 mm_require_in_scope(FunctionCallInfo fcinfo, MMScope scope, int64 id, int64 window)
 {
 	const RoleScopes *scopes = caller_scopes(fcinfo);
+	Oid			role = scopes->role;
 	int64		site = 0;
 	int64		client = id;
 	char	   *place;
@@ -499,8 +525,8 @@ mm_require_in_scope(FunctionCallInfo fcinfo, MMScope scope, int64 id, int64 wind
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 window != 0 ?
 			 errmsg("window " INT64_FORMAT " covers %s, outside the scopes of role \"%s\"",
-					window, place, mm_caller_name()) :
-			 errmsg("%s is outside the scopes of role \"%s\"", place, mm_caller_name()),
+					window, place, role_name(role)) :
+			 errmsg("%s is outside the scopes of role \"%s\"", place, role_name(role)),
 			 sites_of_client ?
 			 errdetail("The role's scopes hold sites of client " INT64_FORMAT
 					   ", not the whole client: switch those sites.", client) : 0,
@@ -520,15 +546,6 @@ role_argument(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("role must name a role, not \"-\"")));
 	return PG_GETARG_OID(0);
-}
-
-/* The role's name for messages: its OID when it was dropped. */
-static char *
-role_name(Oid role)
-{
-	char	   *name = GetUserNameFromId(role, true);
-
-	return name != NULL ? name : psprintf("%u", role);
 }
 
 static MMStatement grant_stmt = {
@@ -587,12 +604,14 @@ maintmode_grant_scope(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("role with OID %u does not exist", role)));
 	if (((Form_pg_authid) GETSTRUCT(tuple))->rolsuper ||
-		((Form_pg_authid) GETSTRUCT(tuple))->rolbypassrls)
+		((Form_pg_authid) GETSTRUCT(tuple))->rolbypassrls ||
+		((Form_pg_authid) GETSTRUCT(tuple))->rolcreaterole)
 		ereport(WARNING,
-				(errmsg("role \"%s\" is a superuser or bypasses row-level security",
+				(errmsg("role \"%s\" is a superuser, bypasses row-level security or creates roles",
 						role_name(role)),
 				 errdetail("A superuser is never limited to its scopes; a role that bypasses "
-						   "row-level security reads and writes the tables beyond them.")));
+						   "row-level security reads and writes the tables beyond them; one "
+						   "that creates roles can leave the roles that limit it.")));
 	ReleaseSysCache(tuple);
 
 	args[0] = ObjectIdGetDatum(role);
@@ -618,7 +637,7 @@ maintmode_grant_scope(PG_FUNCTION_ARGS)
  * revoke_scope(role, scope, target): removes that scope of role; true when
  * removed, false (and a NOTICE) when it had none such.  The target need not
  * exist any more, nor the role (pass its OID).  A WARNING says when the role
- * is left without scopes, i.e. no longer limited.
+ * (one that still exists) is left without scopes, i.e. no longer limited.
  */
 PG_FUNCTION_INFO_V1(maintmode_revoke_scope);
 Datum
@@ -642,7 +661,8 @@ maintmode_revoke_scope(PG_FUNCTION_ARGS)
 					 scope_kinds[kind], target, true, 0, 0, 0);
 		/* The guard trigger's invalidation is processed here: the rows are read again. */
 		CommandCounterIncrement();
-		if (!superuser_arg(role) && !scopes_of(fcinfo, role)->scoped)
+		if (GetUserNameFromId(role, true) != NULL && !superuser_arg(role) &&
+			!scopes_of(fcinfo, role)->scoped)
 			ereport(WARNING,
 					(errmsg("role \"%s\" has no scopes left: it is no longer limited to clients and sites",
 							role_name(role)),
