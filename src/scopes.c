@@ -270,6 +270,8 @@ caller_scopes(FunctionCallInfo fcinfo)
 	Oid			session = GetSessionUserId();
 	const RoleScopes *scopes;
 
+	/* A scope revoked meanwhile counts from this statement on, also mid-transaction. */
+	AcceptInvalidationMessages();
 	if (superuser_arg(role))
 		return &unscoped;
 	scopes = scopes_of(fcinfo, role);
