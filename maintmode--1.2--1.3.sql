@@ -592,7 +592,7 @@ ALTER TABLE maintmode.saved_state
 -- ---------------------------------------------------------------------------------------
 -- Operators limited to clients and sites: the scope table, the caller_* functions,
 -- grant_scope() and revoke_scope() (schema/15_scopes.sql), the row-level security of
--- every table that holds fleet data, and the views that filter what a scoped role sees.
+-- every table that holds fleet data, and the views that read the tables as their caller.
 -- ---------------------------------------------------------------------------------------
 
 -- A role with a row here, or a member of a role with one, is scoped.  role is a regrole:
@@ -787,36 +787,6 @@ COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
     'A scoped role reads the windows of the agents, sites and clients it sees, and the '
     'server-wide ones.';
 
--- Agents in maintenance, one row per reason they are in it (set by hand, each window in
--- force), with who, why, since and until when (until NULL: no end set); longest in
--- maintenance first.  Read at the window clock.  A scoped role sees its own agents (the
--- view reads the tables as its owner, so it filters itself: 15_scopes.sql).
-CREATE OR REPLACE VIEW maintmode.agents_in_maintenance AS
-    SELECT a.id AS agent_id, a.hostname, a.site_id, s.client_id,
-           c.source, c.window_id, c.since, c.until, c.set_by, c.reason
-      FROM maintmode.agent a
-      JOIN maintmode.site s ON s.id = a.site_id
-     CROSS JOIN LATERAL (
-           SELECT 'hand'::text AS source, NULL::bigint AS window_id, a.hand_since AS since,
-                  a.hand_until AS until, a.hand_set_by AS set_by, a.hand_reason AS reason
-            WHERE a.hand_maintenance
-           UNION ALL
-           SELECT 'window', w.id, o.starts, o.ends, w.created_by, w.reason
-             FROM maintmode.maintenance_window w,
-                  maintmode.window_occurrence(w, maintmode.window_clock()) o
-            WHERE a.window_maintenance
-              AND (w.agent_id = a.id OR w.site_id = a.site_id OR w.client_id = s.client_id
-                   OR num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)) c
-     WHERE a.maintenance_mode
-       AND (NOT (SELECT maintmode.caller_scoped())
-            OR maintmode.in_sorted(a.site_id, (SELECT maintmode.caller_sees('site'))))
-     ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
-COMMENT ON VIEW maintmode.agents_in_maintenance IS
-    'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
-    'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
-    'current occurrence''s start and end); longest in maintenance first. Read at the '
-    'window clock. A scoped role sees the agents within its scopes.';
-
 -- schema/40_server_mode.sql
 -- Row-level security (15_scopes.sql) on the saved states; server_mode is the server's.
 ALTER TABLE maintmode.saved_state ENABLE ROW LEVEL SECURITY;
@@ -850,25 +820,127 @@ COMMENT ON POLICY within_scopes ON maintmode.client_counter IS
     'A scoped role reads the counters of the clients in its scopes, not of those it sees '
     'through some of their sites only.';
 
+-- schema/60_alerts.sql
+-- Row-level security (15_scopes.sql).
+ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.alert
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.alert IS
+    'A scoped role reads and writes the alerts of the agents it sees.';
+
+-- schema/70_history.sql
+-- Row-level security (15_scopes.sql): the history of agents deleted since is for
+-- unscoped roles.
+ALTER TABLE maintmode.maintenance_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_history
+    USING (NOT (SELECT maintmode.caller_scoped())
+           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_history IS
+    'A scoped role reads the history of the agents it sees.';
+
+-- The views read the tables as their caller, so that row-level security applies to them
+-- with its guarantees; a role that read them needs SELECT on the tables they read, which
+-- it is granted here (the owner read them for it before).
+DO $$
+DECLARE
+    grant_sql text;
+BEGIN
+    FOR grant_sql IN
+        SELECT DISTINCT pg_catalog.format('GRANT SELECT ON maintmode.%I TO %s', t.tab,
+                                          a.grantee::pg_catalog.regrole)
+          FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a,
+               (VALUES ('agent_dashboard', 'agent'), ('agent_dashboard', 'site'),
+                       ('agent_dashboard', 'agent_counter'),
+                       ('site_dashboard', 'site'), ('site_dashboard', 'site_counter'),
+                       ('client_dashboard', 'client'), ('client_dashboard', 'client_counter'),
+                       ('client_dashboard', 'site_counter'),
+                       ('agents_in_maintenance', 'agent'), ('agents_in_maintenance', 'site'),
+                       ('agents_in_maintenance', 'maintenance_window'),
+                       ('overdue_alerting_agent', 'agent'), ('overdue_alerting_agent', 'site'))
+                   AS t(view, tab)
+         WHERE c.oid = pg_catalog.to_regclass('maintmode.' OPERATOR(pg_catalog.||) t.view)
+           AND a.privilege_type = 'SELECT' AND a.grantee <> 0 AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE grant_sql;
+    END LOOP;
+END
+$$;
+
+-- Agents in maintenance, one row per reason they are in it (set by hand, each window in
+-- force), with who, why, since and until when (until NULL: no end set); longest in
+-- maintenance first.  Read at the window clock.  It reads the tables as its caller
+-- (security_invoker), so their row-level security applies: a scoped role sees its own
+-- agents (15_scopes.sql).
+CREATE OR REPLACE VIEW maintmode.agents_in_maintenance WITH (security_invoker = true) AS
+    SELECT a.id AS agent_id, a.hostname, a.site_id, s.client_id,
+           c.source, c.window_id, c.since, c.until, c.set_by, c.reason
+      FROM maintmode.agent a
+      JOIN maintmode.site s ON s.id = a.site_id
+     CROSS JOIN LATERAL (
+           SELECT 'hand'::text AS source, NULL::bigint AS window_id, a.hand_since AS since,
+                  a.hand_until AS until, a.hand_set_by AS set_by, a.hand_reason AS reason
+            WHERE a.hand_maintenance
+           UNION ALL
+           SELECT 'window', w.id, o.starts, o.ends, w.created_by, w.reason
+             FROM maintmode.maintenance_window w,
+                  maintmode.window_occurrence(w, maintmode.window_clock()) o
+            WHERE a.window_maintenance
+              AND (w.agent_id = a.id OR w.site_id = a.site_id OR w.client_id = s.client_id
+                   OR num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)) c
+     WHERE a.maintenance_mode
+     ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
+COMMENT ON VIEW maintmode.agents_in_maintenance IS
+    'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
+    'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
+    'current occurrence''s start and end); longest in maintenance first. Read at the '
+    'window clock. Reads the tables as its caller, who needs SELECT on agent, site and '
+    'maintenance_window: a scoped role sees the agents within its scopes.';
+
 -- Agents not in maintenance, overdue now, with an overdue alert flag on (uses the index).
 -- client_id by a lookup per overdue agent: the planner cannot know how few they are
--- (now() is not a constant), and must not join every site to find them.  The views below
--- read the tables as their owner, whom row-level security does not limit: each filters
--- what a scoped role sees itself (15_scopes.sql), once per statement.
-CREATE OR REPLACE VIEW maintmode.overdue_alerting_agent AS
+-- (now() is not a constant), and must not join every site to find them.  This view and
+-- the dashboard views read the tables as their caller (security_invoker), so the tables'
+-- row-level security applies (15_scopes.sql): a scoped role sees its own rows, with the
+-- guarantees of row-level security (its own functions in a query on a view never see
+-- the rows it may not), and the views are planned into the queries that use them.
+CREATE OR REPLACE VIEW maintmode.overdue_alerting_agent WITH (security_invoker = true) AS
     SELECT id AS agent_id, site_id,
            (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id
       FROM maintmode.agent a
      WHERE NOT maintenance_mode
        AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
-       AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now()
-       AND (NOT (SELECT maintmode.caller_scoped())
-            OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site'))));
+       AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
 COMMENT ON VIEW maintmode.overdue_alerting_agent IS
     'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
-    'site and client. A scoped role sees the agents within its scopes.';
+    'site and client. Reads the tables as its caller.';
 
-CREATE OR REPLACE VIEW maintmode.agent_dashboard AS
+-- The same, for the site and client views: a function, not inlined (SET), so that the
+-- planner of a dashboard read takes its ROWS estimate whatever the statistics say (a
+-- guess of a third of the fleet makes a read look costly enough to be JIT-compiled,
+-- which alone takes longer than the read), and its own query never reads every agent.
+-- SECURITY DEFINER: it reads the agents whatever the caller may read, so it is revoked
+-- from PUBLIC like every function that reads fleet data as its owner: a role that reads
+-- the site or client view needs EXECUTE on it too.  As the owner it is not limited by
+-- row-level security: it returns a scoped caller's agents only itself.
+CREATE OR REPLACE FUNCTION maintmode.overdue_alerting_agents(
+    OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE ROWS 10 SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+BEGIN ATOMIC
+    SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent
+     WHERE NOT (SELECT maintmode.caller_scoped())
+        OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site')));
+END;
+COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
+    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
+    'it: their readers need EXECUTE on it. A scoped caller gets the agents within its '
+    'scopes. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
+
+CREATE OR REPLACE VIEW maintmode.agent_dashboard WITH (security_invoker = true) AS
     SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
            maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) AS status,
            a.maintenance_mode,
@@ -887,15 +959,13 @@ CREATE OR REPLACE VIEW maintmode.agent_dashboard AS
            END AS colour
       FROM maintmode.agent a
       JOIN maintmode.site s ON s.id = a.site_id
-      LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id
-     WHERE NOT (SELECT maintmode.caller_scoped())
-        OR maintmode.in_sorted(a.site_id, (SELECT maintmode.caller_sees('site')));
+      LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id;
 COMMENT ON VIEW maintmode.agent_dashboard IS
     'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
-    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing''). A '
-    'scoped role sees the agents within its scopes.';
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing''). Reads '
+    'the tables as its caller, who needs SELECT on agent, site and agent_counter.';
 
-CREATE OR REPLACE VIEW maintmode.site_dashboard AS
+CREATE OR REPLACE VIEW maintmode.site_dashboard WITH (security_invoker = true) AS
     SELECT s.id AS site_id, s.client_id, s.name,
            coalesce(c.agents, 0) AS agents,
            coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
@@ -908,21 +978,19 @@ CREATE OR REPLACE VIEW maintmode.site_dashboard AS
                ELSE 'ok'
            END AS colour
       FROM maintmode.site s
-      LEFT JOIN maintmode.site_counter c ON c.site_id = s.id
-     WHERE NOT (SELECT maintmode.caller_scoped())
-        OR maintmode.in_sorted(s.id, (SELECT maintmode.caller_sees('site')));
+      LEFT JOIN maintmode.site_counter c ON c.site_id = s.id;
 COMMENT ON VIEW maintmode.site_dashboard IS
     'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
-    '''error'', ''warning'' or ''ok''). A scoped role sees the sites within its scopes. '
-    'Its readers need EXECUTE on overdue_alerting_agents() too.';
+    '''error'', ''warning'' or ''ok''). Reads the tables as its caller, who needs SELECT '
+    'on site and site_counter and EXECUTE on overdue_alerting_agents().';
 
 -- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
 -- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
 -- twice as long.  A stripe's counts stay far below 2^31.  A scoped role gets the second
 -- branch instead (each branch runs only if its once-per-statement test passes): its
--- clients, each counted over the sites it sees, so a client it sees through some of its
--- sites shows those sites only.
-CREATE OR REPLACE VIEW maintmode.client_dashboard AS
+-- clients, each summed over the site counters it sees, so a client it sees through
+-- some of its sites shows those sites only.
+CREATE OR REPLACE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
     SELECT k.id AS client_id, k.name,
            coalesce(c.agents, 0) AS agents,
            coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
@@ -956,18 +1024,14 @@ CREATE OR REPLACE VIEW maintmode.client_dashboard AS
                ELSE 'ok'
            END
       FROM maintmode.client k
-      LEFT JOIN maintmode.site_counter s
-             ON s.client_id = k.id
-            AND maintmode.in_sorted(s.site_id, (SELECT maintmode.caller_sees('site')))
+      LEFT JOIN maintmode.site_counter s ON s.client_id = k.id
      WHERE (SELECT maintmode.caller_scoped())
-       AND maintmode.in_sorted(k.id, (SELECT maintmode.caller_sees('client')))
      GROUP BY k.id;
 COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
-    '(''maintenance'', ''error'', ''warning'' or ''ok''). A scoped role sees the clients '
-    'within its scopes, each over the sites it sees. Its readers need EXECUTE on '
-    'overdue_alerting_agents() too.';
-
+    '(''maintenance'', ''error'', ''warning'' or ''ok''); a scoped role''s counted over '
+    'the sites it sees. Reads the tables as its caller, who needs SELECT on client, '
+    'client_counter and site_counter and EXECUTE on overdue_alerting_agents().';
 
 -- The recomputations read the tables as their caller: rebuild_counters(), as the owner,
 -- recomputes every counter; a scoped role the counters it sees.
@@ -1029,22 +1093,3 @@ COMMENT ON FUNCTION maintmode.verify_counters() IS
     'is right; for a scoped role, of the counters within its scopes. Runs as the caller, '
     'who needs SELECT on the counter and fleet tables; executable by PUBLIC (given USAGE '
     'on the schema).';
-
--- schema/60_alerts.sql
--- Row-level security (15_scopes.sql).
-ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
-CREATE POLICY within_scopes ON maintmode.alert
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
-COMMENT ON POLICY within_scopes ON maintmode.alert IS
-    'A scoped role reads and writes the alerts of the agents it sees.';
-
--- schema/70_history.sql
--- Row-level security (15_scopes.sql): the history of agents deleted since is for
--- unscoped roles.
-ALTER TABLE maintmode.maintenance_history ENABLE ROW LEVEL SECURITY;
-CREATE POLICY within_scopes ON maintmode.maintenance_history
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
-COMMENT ON POLICY within_scopes ON maintmode.maintenance_history IS
-    'A scoped role reads the history of the agents it sees.';

@@ -196,9 +196,10 @@ COMMENT ON FUNCTION maintmode.agent_joins_windows_trigger() IS
 
 -- Agents in maintenance, one row per reason they are in it (set by hand, each window in
 -- force), with who, why, since and until when (until NULL: no end set); longest in
--- maintenance first.  Read at the window clock.  A scoped role sees its own agents (the
--- view reads the tables as its owner, so it filters itself: 15_scopes.sql).
-CREATE VIEW maintmode.agents_in_maintenance AS
+-- maintenance first.  Read at the window clock.  It reads the tables as its caller
+-- (security_invoker), so their row-level security applies: a scoped role sees its own
+-- agents (15_scopes.sql).
+CREATE VIEW maintmode.agents_in_maintenance WITH (security_invoker = true) AS
     SELECT a.id AS agent_id, a.hostname, a.site_id, s.client_id,
            c.source, c.window_id, c.since, c.until, c.set_by, c.reason
       FROM maintmode.agent a
@@ -215,14 +216,13 @@ CREATE VIEW maintmode.agents_in_maintenance AS
               AND (w.agent_id = a.id OR w.site_id = a.site_id OR w.client_id = s.client_id
                    OR num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)) c
      WHERE a.maintenance_mode
-       AND (NOT (SELECT maintmode.caller_scoped())
-            OR maintmode.in_sorted(a.site_id, (SELECT maintmode.caller_sees('site'))))
      ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
 COMMENT ON VIEW maintmode.agents_in_maintenance IS
     'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
     'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
     'current occurrence''s start and end); longest in maintenance first. Read at the '
-    'window clock. A scoped role sees the agents within its scopes.';
+    'window clock. Reads the tables as its caller, who needs SELECT on agent, site and '
+    'maintenance_window: a scoped role sees the agents within its scopes.';
 
 REVOKE ALL ON FUNCTION maintmode.create_window(text, bigint, timestamptz, timestamptz, interval, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.end_window(bigint) FROM PUBLIC;

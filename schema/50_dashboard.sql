@@ -143,21 +143,21 @@ CREATE STATISTICS maintmode.agent_overdue_at_stats
 
 -- Agents not in maintenance, overdue now, with an overdue alert flag on (uses the index).
 -- client_id by a lookup per overdue agent: the planner cannot know how few they are
--- (now() is not a constant), and must not join every site to find them.  The views below
--- read the tables as their owner, whom row-level security does not limit: each filters
--- what a scoped role sees itself (15_scopes.sql), once per statement.
-CREATE VIEW maintmode.overdue_alerting_agent AS
+-- (now() is not a constant), and must not join every site to find them.  This view and
+-- the dashboard views read the tables as their caller (security_invoker), so the tables'
+-- row-level security applies (15_scopes.sql): a scoped role sees its own rows, with the
+-- guarantees of row-level security (its own functions in a query on a view never see
+-- the rows it may not), and the views are planned into the queries that use them.
+CREATE VIEW maintmode.overdue_alerting_agent WITH (security_invoker = true) AS
     SELECT id AS agent_id, site_id,
            (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id
       FROM maintmode.agent a
      WHERE NOT maintenance_mode
        AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
-       AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now()
-       AND (NOT (SELECT maintmode.caller_scoped())
-            OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site'))));
+       AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
 COMMENT ON VIEW maintmode.overdue_alerting_agent IS
     'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
-    'site and client. A scoped role sees the agents within its scopes.';
+    'site and client. Reads the tables as its caller.';
 
 -- The same, for the site and client views: a function, not inlined (SET), so that the
 -- planner of a dashboard read takes its ROWS estimate whatever the statistics say (a
@@ -165,7 +165,8 @@ COMMENT ON VIEW maintmode.overdue_alerting_agent IS
 -- which alone takes longer than the read), and its own query never reads every agent.
 -- SECURITY DEFINER: it reads the agents whatever the caller may read, so it is revoked
 -- from PUBLIC like every function that reads fleet data as its owner: a role that reads
--- the site or client view needs EXECUTE on it too.
+-- the site or client view needs EXECUTE on it too.  As the owner it is not limited by
+-- row-level security: it returns a scoped caller's agents only itself.
 CREATE FUNCTION maintmode.overdue_alerting_agents(
     OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
 RETURNS SETOF record
@@ -173,14 +174,17 @@ LANGUAGE sql STABLE ROWS 10 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET enable_seqscan = off
 BEGIN ATOMIC
-    SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent;
+    SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent
+     WHERE NOT (SELECT maintmode.caller_scoped())
+        OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site')));
 END;
 COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
     'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
-    'it: their readers need EXECUTE on it. Runs as the extension''s owner; revoked from '
-    'PUBLIC: superusers and roles granted EXECUTE may call it.';
+    'it: their readers need EXECUTE on it. A scoped caller gets the agents within its '
+    'scopes. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
 
-CREATE VIEW maintmode.agent_dashboard AS
+CREATE VIEW maintmode.agent_dashboard WITH (security_invoker = true) AS
     SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
            maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) AS status,
            a.maintenance_mode,
@@ -199,15 +203,13 @@ CREATE VIEW maintmode.agent_dashboard AS
            END AS colour
       FROM maintmode.agent a
       JOIN maintmode.site s ON s.id = a.site_id
-      LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id
-     WHERE NOT (SELECT maintmode.caller_scoped())
-        OR maintmode.in_sorted(a.site_id, (SELECT maintmode.caller_sees('site')));
+      LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id;
 COMMENT ON VIEW maintmode.agent_dashboard IS
     'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
-    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing''). A '
-    'scoped role sees the agents within its scopes.';
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing''). Reads '
+    'the tables as its caller, who needs SELECT on agent, site and agent_counter.';
 
-CREATE VIEW maintmode.site_dashboard AS
+CREATE VIEW maintmode.site_dashboard WITH (security_invoker = true) AS
     SELECT s.id AS site_id, s.client_id, s.name,
            coalesce(c.agents, 0) AS agents,
            coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
@@ -220,21 +222,19 @@ CREATE VIEW maintmode.site_dashboard AS
                ELSE 'ok'
            END AS colour
       FROM maintmode.site s
-      LEFT JOIN maintmode.site_counter c ON c.site_id = s.id
-     WHERE NOT (SELECT maintmode.caller_scoped())
-        OR maintmode.in_sorted(s.id, (SELECT maintmode.caller_sees('site')));
+      LEFT JOIN maintmode.site_counter c ON c.site_id = s.id;
 COMMENT ON VIEW maintmode.site_dashboard IS
     'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
-    '''error'', ''warning'' or ''ok''). A scoped role sees the sites within its scopes. '
-    'Its readers need EXECUTE on overdue_alerting_agents() too.';
+    '''error'', ''warning'' or ''ok''). Reads the tables as its caller, who needs SELECT '
+    'on site and site_counter and EXECUTE on overdue_alerting_agents().';
 
 -- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
 -- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
 -- twice as long.  A stripe's counts stay far below 2^31.  A scoped role gets the second
 -- branch instead (each branch runs only if its once-per-statement test passes): its
--- clients, each counted over the sites it sees, so a client it sees through some of its
--- sites shows those sites only.
-CREATE VIEW maintmode.client_dashboard AS
+-- clients, each summed over the site counters it sees, so a client it sees through
+-- some of its sites shows those sites only.
+CREATE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
     SELECT k.id AS client_id, k.name,
            coalesce(c.agents, 0) AS agents,
            coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
@@ -268,17 +268,14 @@ CREATE VIEW maintmode.client_dashboard AS
                ELSE 'ok'
            END
       FROM maintmode.client k
-      LEFT JOIN maintmode.site_counter s
-             ON s.client_id = k.id
-            AND maintmode.in_sorted(s.site_id, (SELECT maintmode.caller_sees('site')))
+      LEFT JOIN maintmode.site_counter s ON s.client_id = k.id
      WHERE (SELECT maintmode.caller_scoped())
-       AND maintmode.in_sorted(k.id, (SELECT maintmode.caller_sees('client')))
      GROUP BY k.id;
 COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
-    '(''maintenance'', ''error'', ''warning'' or ''ok''). A scoped role sees the clients '
-    'within its scopes, each over the sites it sees. Its readers need EXECUTE on '
-    'overdue_alerting_agents() too.';
+    '(''maintenance'', ''error'', ''warning'' or ''ok''); a scoped role''s counted over '
+    'the sites it sees. Reads the tables as its caller, who needs SELECT on client, '
+    'client_counter and site_counter and EXECUTE on overdue_alerting_agents().';
 
 -- The counters recomputed from the base tables: what verify_counters() compares with and
 -- rebuild_counters() writes.  They read the tables as their caller (security_invoker):

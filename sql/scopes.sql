@@ -186,7 +186,7 @@ SET ROLE regress_tech_acme;
 INSERT INTO maintmode.site (client_id, name) VALUES (1, 'annex') RETURNING id, client_id;
 RESET ROLE;
 
--- 8. The views filter themselves (they read the tables as their owner).
+-- 8. The views read the tables as their caller: the same rows.
 SET ROLE regress_tech_branch;
 SELECT agent_id, site_id, client_id, hostname, colour FROM maintmode.agent_dashboard ORDER BY agent_id;
 SELECT site_id, client_id, name, agents, agents_in_maintenance, colour FROM maintmode.site_dashboard ORDER BY site_id;
@@ -279,7 +279,21 @@ SELECT public.helpdesk_agents();
 SELECT public.helpdesk_switch(1); \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 DROP FUNCTION public.helpdesk_agents(), public.helpdesk_switch(bigint);
--- e. The caller_* functions tell an unscoped role nothing, and a scoped one its own ids.
+-- e. A function of its own in a query on the tables or the views (a temporary one: any
+--    role may create them) that shows what it is given, made cheap so that it would run
+--    first: it sees the branch's rows only (br1, br2, br3).
+SET ROLE regress_tech_branch;
+CREATE FUNCTION pg_temp.leak(text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001
+    AS $$BEGIN RAISE NOTICE 'seen %', $1; RETURN true; END$$;
+SELECT count(*) FROM maintmode.agent WHERE pg_temp.leak(hostname);
+SELECT count(*) FROM maintmode.agent_dashboard WHERE pg_temp.leak(hostname);
+SELECT count(*) FROM maintmode.agents_in_maintenance WHERE pg_temp.leak(hostname);
+SELECT count(*) FROM maintmode.site_dashboard WHERE pg_temp.leak(name);
+SELECT count(*) FROM maintmode.client_dashboard WHERE pg_temp.leak(name);
+SELECT count(*) FROM maintmode.alert WHERE pg_temp.leak(message);
+DROP FUNCTION pg_temp.leak(text);
+RESET ROLE;
+-- f. The caller_* functions tell an unscoped role nothing, and a scoped one its own ids.
 SET ROLE regress_unscoped;
 SELECT maintmode.caller_sees('agent') AS unscoped_sees;
 RESET ROLE;
