@@ -867,6 +867,25 @@ BEGIN
 END
 $$;
 
+-- A GRANT in an extension script makes the object's whole ACL the extension's initial
+-- privileges (pg_init_privs), which pg_dump leaves out: the grants above, the EXECUTE on
+-- overdue_alerting_agents() granted at the top of this script, and every grant the DBA
+-- had made on those objects would be lost by a dump and restore.  They are the DBA's:
+-- the extension's own are none on the tables, and its owner's EXECUTE on the function.
+DELETE FROM pg_catalog.pg_init_privs
+ WHERE classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND objoid IN ('maintmode.agent'::pg_catalog.regclass, 'maintmode.site'::pg_catalog.regclass,
+                  'maintmode.client'::pg_catalog.regclass,
+                  'maintmode.agent_counter'::pg_catalog.regclass,
+                  'maintmode.site_counter'::pg_catalog.regclass,
+                  'maintmode.client_counter'::pg_catalog.regclass,
+                  'maintmode.maintenance_window'::pg_catalog.regclass);
+UPDATE pg_catalog.pg_init_privs i
+   SET initprivs = ARRAY[pg_catalog.makeaclitem(p.proowner, p.proowner, 'EXECUTE', false)]
+  FROM pg_catalog.pg_proc p
+ WHERE i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objoid = p.oid
+   AND p.oid = 'maintmode.overdue_alerting_agents()'::pg_catalog.regprocedure;
+
 -- Agents in maintenance, one row per reason they are in it (set by hand, each window in
 -- force), with who, why, since and until when (until NULL: no end set); longest in
 -- maintenance first.  Read at the window clock.  It reads the tables as its caller
