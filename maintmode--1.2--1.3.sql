@@ -645,8 +645,8 @@ ALTER TABLE maintmode.operator_scope ENABLE ALWAYS TRIGGER operator_scope_guard;
 -- What the caller may see.  "The caller" is the role the event log records: current_user
 -- after SET ROLE, also inside SECURITY DEFINER functions.  The policies call them for
 -- every role that reads or writes the tables, so PUBLIC may execute them; they tell a
--- scoped role the ids within its own scopes, and any other role nothing.  They read the
--- tables as the extension's owner and pin search_path themselves (C).  PARALLEL
+-- scoped role the ids within its own scopes, and any other role nothing (NULL).  They
+-- read the tables as the extension's owner and pin search_path themselves (C).  PARALLEL
 -- RESTRICTED: the leader runs the sub-selects and passes the answers to the workers, so
 -- scans under a policy stay parallel.
 CREATE FUNCTION maintmode.caller_scoped()
@@ -664,8 +664,8 @@ AS 'MODULE_PATHNAME', 'maintmode_caller_scopes'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION maintmode.caller_scopes(text) IS
     'The ids the calling role''s scopes of kind scope (''client'' or ''site'') name, '
-    'sorted; empty for an unscoped role. Executable by PUBLIC (given USAGE on the '
-    'schema).';
+    'sorted; NULL for an unscoped role (no limit). Executable by PUBLIC (given USAGE on '
+    'the schema).';
 
 CREATE FUNCTION maintmode.caller_sees(what text)
 RETURNS bigint[]
@@ -674,17 +674,18 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION maintmode.caller_sees(text) IS
     'The ids of the clients, sites or agents (what: ''client'', ''site'' or ''agent'') '
     'within the calling role''s scopes, sorted: a client in them or with a site in them, '
-    'a site in them or of a client in them, the agents of those sites. Empty for an '
-    'unscoped role. Executable by PUBLIC (given USAGE on the schema).';
+    'a site in them or of a client in them, the agents of those sites. NULL for an '
+    'unscoped role (no limit). Executable by PUBLIC (given USAGE on the schema).';
 
-CREATE FUNCTION maintmode.in_sorted(id bigint, sorted_ids bigint[])
+CREATE FUNCTION maintmode.in_scope(id bigint, sorted_ids bigint[])
 RETURNS boolean
-AS 'MODULE_PATHNAME', 'maintmode_in_sorted'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION maintmode.in_sorted(bigint, bigint[]) IS
-    'Whether id is in sorted_ids, an array sorted ascending (as the caller_* functions '
-    'return them): a binary search. Computes from its arguments only; executable by '
-    'PUBLIC (given USAGE on the schema).';
+AS 'MODULE_PATHNAME', 'maintmode_in_scope'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.in_scope(bigint, bigint[]) IS
+    'True when sorted_ids is NULL (an unscoped caller''s answer: no limit), else whether '
+    'id is in sorted_ids, an array sorted ascending as the caller_* functions return '
+    'them (a binary search). Computes from its arguments only; executable by PUBLIC '
+    '(given USAGE on the schema).';
 
 -- Scope administration: superusers, and the roles granted EXECUTE (the documented
 -- maint_scope_admin); never a scoped role, which could widen its own scopes.
@@ -713,46 +714,41 @@ REVOKE ALL ON FUNCTION maintmode.grant_scope(regrole, text, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) FROM PUBLIC;
 
 -- Row-level security.  One policy per table, for every command and role (USING also
--- checks new rows): unscoped roles pass at the first, once-per-statement test.  The
--- extension's owner (a superuser) bypasses it: the triggers, counters, sweeps and
--- switches, which run as the owner, see and change every row.  A scoped role sees the
--- rows of its own scopes here; it writes none (the guard trigger).
+-- checks new rows): unscoped roles pass on the sub-select's NULL.  The extension's
+-- owner (a superuser) bypasses it: the triggers, counters, sweeps and switches, which
+-- run as the owner, see and change every row.  A scoped role sees the rows of its own
+-- scopes here; it writes none (the guard trigger).
 ALTER TABLE maintmode.operator_scope ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.operator_scope FOR SELECT
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(target, CASE scope
-                                              WHEN 'client' THEN (SELECT maintmode.caller_scopes('client'))
-                                              ELSE (SELECT maintmode.caller_scopes('site'))
-                                          END));
+    USING (maintmode.in_scope(target, CASE scope
+                                          WHEN 'client' THEN (SELECT maintmode.caller_scopes('client'))
+                                          ELSE (SELECT maintmode.caller_scopes('site'))
+                                      END));
 COMMENT ON POLICY within_scopes ON maintmode.operator_scope IS
     'A scoped role reads the scope rows of its own clients and sites.';
 
 ALTER TABLE maintmode.client ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.client
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(id, (SELECT maintmode.caller_sees('client'))));
+    USING (maintmode.in_scope(id, (SELECT maintmode.caller_sees('client'))));
 COMMENT ON POLICY within_scopes ON maintmode.client IS
     'A scoped role reads and writes the clients in its scopes and those of its sites.';
 
 ALTER TABLE maintmode.site ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.site
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client')))
-           OR maintmode.in_sorted(id, (SELECT maintmode.caller_scopes('site'))));
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(id, (SELECT maintmode.caller_scopes('site'))));
 COMMENT ON POLICY within_scopes ON maintmode.site IS
     'A scoped role reads and writes the sites in its scopes and those of its clients.';
 
 ALTER TABLE maintmode.agent ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.agent
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site'))));
+    USING (maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site'))));
 COMMENT ON POLICY within_scopes ON maintmode.agent IS
     'A scoped role reads and writes the agents of the sites it sees.';
 
 ALTER TABLE maintmode.check_result ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.check_result
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.check_result IS
     'A scoped role reads and writes the checks and tasks of the agents it sees.';
 
@@ -762,13 +758,12 @@ COMMENT ON POLICY within_scopes ON maintmode.check_result IS
 -- it may not see), and the server's.
 ALTER TABLE maintmode.event_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.event_log
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR CASE scope
-                  WHEN 'agent' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_sees('agent')))
-                  WHEN 'site' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_sees('site')))
-                  WHEN 'client' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_scopes('client')))
-                  ELSE true
-              END);
+    USING (CASE scope
+               WHEN 'agent' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('agent')))
+               WHEN 'site' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('site')))
+               WHEN 'client' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_scopes('client')))
+               ELSE true
+           END);
 COMMENT ON POLICY within_scopes ON maintmode.event_log IS
     'A scoped role reads the events of the agents and sites it sees, of the clients in its '
     'scopes, and those of the server.';
@@ -778,11 +773,10 @@ COMMENT ON POLICY within_scopes ON maintmode.event_log IS
 -- and the server-wide ones, which cover its agents too.
 ALTER TABLE maintmode.maintenance_window ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.maintenance_window
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR num_nonnulls(agent_id, site_id, client_id) = 0
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent')))
-           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site')))
-           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_sees('client'))));
+    USING (num_nonnulls(agent_id, site_id, client_id) = 0
+           OR maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))
+           OR maintmode.in_scope(client_id, (SELECT maintmode.caller_sees('client'))));
 COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
     'A scoped role reads the windows of the agents, sites and clients it sees, and the '
     'server-wide ones.';
@@ -791,8 +785,7 @@ COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
 -- Row-level security (15_scopes.sql) on the saved states; server_mode is the server's.
 ALTER TABLE maintmode.saved_state ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.saved_state
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.saved_state IS
     'A scoped role reads the saved states of the agents it sees.';
 
@@ -801,21 +794,18 @@ COMMENT ON POLICY within_scopes ON maintmode.saved_state IS
 -- whole, i.e. not the client counters of a client it sees through some of its sites.
 ALTER TABLE maintmode.agent_counter ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.agent_counter
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.agent_counter IS
     'A scoped role reads the counters of the agents it sees.';
 ALTER TABLE maintmode.site_counter ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.site_counter
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client')))
-           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_scopes('site'))));
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_scopes('site'))));
 COMMENT ON POLICY within_scopes ON maintmode.site_counter IS
     'A scoped role reads the counters of the sites it sees.';
 ALTER TABLE maintmode.client_counter ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.client_counter
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client'))));
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client'))));
 COMMENT ON POLICY within_scopes ON maintmode.client_counter IS
     'A scoped role reads the counters of the clients in its scopes, not of those it sees '
     'through some of their sites only.';
@@ -824,8 +814,7 @@ COMMENT ON POLICY within_scopes ON maintmode.client_counter IS
 -- Row-level security (15_scopes.sql).
 ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.alert
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.alert IS
     'A scoped role reads and writes the alerts of the agents it sees.';
 
@@ -834,8 +823,7 @@ COMMENT ON POLICY within_scopes ON maintmode.alert IS
 -- unscoped roles.
 ALTER TABLE maintmode.maintenance_history ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.maintenance_history
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.maintenance_history IS
     'A scoped role reads the history of the agents it sees.';
 
@@ -950,8 +938,7 @@ SET search_path = pg_catalog, pg_temp
 SET enable_seqscan = off
 BEGIN ATOMIC
     SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent
-     WHERE NOT (SELECT maintmode.caller_scoped())
-        OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site')));
+     WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')));
 END;
 COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
     'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
@@ -1101,9 +1088,8 @@ BEGIN ATOMIC
          ('sites_error', s.sites_error, r.sites_error),
          ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
      WHERE v.stored IS DISTINCT FROM v.recomputed
-       AND (NOT (SELECT maintmode.caller_scoped())
-            OR maintmode.in_sorted(coalesce(s.client_id, r.client_id),
-                                   (SELECT maintmode.caller_scopes('client'))))
+       AND maintmode.in_scope(coalesce(s.client_id, r.client_id),
+                              (SELECT maintmode.caller_scopes('client')))
     ORDER BY 1, 2, 3, 4;
 END;
 COMMENT ON FUNCTION maintmode.verify_counters() IS

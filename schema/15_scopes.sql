@@ -1,10 +1,11 @@
 -- Operators limited to clients and sites (src/scopes.c): the scope table, the functions
 -- that tell what the caller may see, grant_scope() and revoke_scope(), and the row-level
 -- security of the fleet tables.  The tables of the later fragments get their policies
--- there, and the views their filters, with the same functions.  Every policy and filter
--- calls them as uncorrelated sub-selects, which run once per statement, not per row: an
--- unscoped role's statement pays one cached lookup, and a scoped role's rows are tested
--- against sorted arrays of ids.
+-- there, with the same functions.  A policy is in_scope(column, (SELECT caller_*())):
+-- the sub-select is uncorrelated, so it runs once per statement, not per row, and
+-- answers NULL for an unscoped role (one cached lookup), which in_scope() passes at
+-- once, or the sorted ids a scoped role sees, which in_scope() searches.  One
+-- sub-select per policy: each is planned with every statement that is not prepared.
 
 -- A role with a row here, or a member of a role with one, is scoped.  role is a regrole:
 -- it follows a renamed role, and a dump writes its name, which a restore looks up (the
@@ -56,8 +57,8 @@ ALTER TABLE maintmode.operator_scope ENABLE ALWAYS TRIGGER operator_scope_guard;
 -- What the caller may see.  "The caller" is the role the event log records: current_user
 -- after SET ROLE, also inside SECURITY DEFINER functions.  The policies call them for
 -- every role that reads or writes the tables, so PUBLIC may execute them; they tell a
--- scoped role the ids within its own scopes, and any other role nothing.  They read the
--- tables as the extension's owner and pin search_path themselves (C).  PARALLEL
+-- scoped role the ids within its own scopes, and any other role nothing (NULL).  They
+-- read the tables as the extension's owner and pin search_path themselves (C).  PARALLEL
 -- RESTRICTED: the leader runs the sub-selects and passes the answers to the workers, so
 -- scans under a policy stay parallel.
 CREATE FUNCTION maintmode.caller_scoped()
@@ -75,8 +76,8 @@ AS 'MODULE_PATHNAME', 'maintmode_caller_scopes'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION maintmode.caller_scopes(text) IS
     'The ids the calling role''s scopes of kind scope (''client'' or ''site'') name, '
-    'sorted; empty for an unscoped role. Executable by PUBLIC (given USAGE on the '
-    'schema).';
+    'sorted; NULL for an unscoped role (no limit). Executable by PUBLIC (given USAGE on '
+    'the schema).';
 
 CREATE FUNCTION maintmode.caller_sees(what text)
 RETURNS bigint[]
@@ -85,17 +86,18 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION maintmode.caller_sees(text) IS
     'The ids of the clients, sites or agents (what: ''client'', ''site'' or ''agent'') '
     'within the calling role''s scopes, sorted: a client in them or with a site in them, '
-    'a site in them or of a client in them, the agents of those sites. Empty for an '
-    'unscoped role. Executable by PUBLIC (given USAGE on the schema).';
+    'a site in them or of a client in them, the agents of those sites. NULL for an '
+    'unscoped role (no limit). Executable by PUBLIC (given USAGE on the schema).';
 
-CREATE FUNCTION maintmode.in_sorted(id bigint, sorted_ids bigint[])
+CREATE FUNCTION maintmode.in_scope(id bigint, sorted_ids bigint[])
 RETURNS boolean
-AS 'MODULE_PATHNAME', 'maintmode_in_sorted'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION maintmode.in_sorted(bigint, bigint[]) IS
-    'Whether id is in sorted_ids, an array sorted ascending (as the caller_* functions '
-    'return them): a binary search. Computes from its arguments only; executable by '
-    'PUBLIC (given USAGE on the schema).';
+AS 'MODULE_PATHNAME', 'maintmode_in_scope'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.in_scope(bigint, bigint[]) IS
+    'True when sorted_ids is NULL (an unscoped caller''s answer: no limit), else whether '
+    'id is in sorted_ids, an array sorted ascending as the caller_* functions return '
+    'them (a binary search). Computes from its arguments only; executable by PUBLIC '
+    '(given USAGE on the schema).';
 
 -- Scope administration: superusers, and the roles granted EXECUTE (the documented
 -- maint_scope_admin); never a scoped role, which could widen its own scopes.
@@ -124,45 +126,40 @@ REVOKE ALL ON FUNCTION maintmode.grant_scope(regrole, text, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) FROM PUBLIC;
 
 -- Row-level security.  One policy per table, for every command and role (USING also
--- checks new rows): unscoped roles pass at the first, once-per-statement test.  The
--- extension's owner (a superuser) bypasses it: the triggers, counters, sweeps and
--- switches, which run as the owner, see and change every row.  A scoped role sees the
--- rows of its own scopes here; it writes none (the guard trigger).
+-- checks new rows): unscoped roles pass on the sub-select's NULL.  The extension's
+-- owner (a superuser) bypasses it: the triggers, counters, sweeps and switches, which
+-- run as the owner, see and change every row.  A scoped role sees the rows of its own
+-- scopes here; it writes none (the guard trigger).
 ALTER TABLE maintmode.operator_scope ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.operator_scope FOR SELECT
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(target, CASE scope
-                                              WHEN 'client' THEN (SELECT maintmode.caller_scopes('client'))
-                                              ELSE (SELECT maintmode.caller_scopes('site'))
-                                          END));
+    USING (maintmode.in_scope(target, CASE scope
+                                          WHEN 'client' THEN (SELECT maintmode.caller_scopes('client'))
+                                          ELSE (SELECT maintmode.caller_scopes('site'))
+                                      END));
 COMMENT ON POLICY within_scopes ON maintmode.operator_scope IS
     'A scoped role reads the scope rows of its own clients and sites.';
 
 ALTER TABLE maintmode.client ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.client
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(id, (SELECT maintmode.caller_sees('client'))));
+    USING (maintmode.in_scope(id, (SELECT maintmode.caller_sees('client'))));
 COMMENT ON POLICY within_scopes ON maintmode.client IS
     'A scoped role reads and writes the clients in its scopes and those of its sites.';
 
 ALTER TABLE maintmode.site ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.site
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client')))
-           OR maintmode.in_sorted(id, (SELECT maintmode.caller_scopes('site'))));
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(id, (SELECT maintmode.caller_scopes('site'))));
 COMMENT ON POLICY within_scopes ON maintmode.site IS
     'A scoped role reads and writes the sites in its scopes and those of its clients.';
 
 ALTER TABLE maintmode.agent ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.agent
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site'))));
+    USING (maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site'))));
 COMMENT ON POLICY within_scopes ON maintmode.agent IS
     'A scoped role reads and writes the agents of the sites it sees.';
 
 ALTER TABLE maintmode.check_result ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.check_result
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.check_result IS
     'A scoped role reads and writes the checks and tasks of the agents it sees.';

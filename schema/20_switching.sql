@@ -47,13 +47,12 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log_id_seq', '');
 -- it may not see), and the server's.
 ALTER TABLE maintmode.event_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.event_log
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR CASE scope
-                  WHEN 'agent' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_sees('agent')))
-                  WHEN 'site' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_sees('site')))
-                  WHEN 'client' THEN maintmode.in_sorted(target_id, (SELECT maintmode.caller_scopes('client')))
-                  ELSE true
-              END);
+    USING (CASE scope
+               WHEN 'agent' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('agent')))
+               WHEN 'site' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('site')))
+               WHEN 'client' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_scopes('client')))
+               ELSE true
+           END);
 COMMENT ON POLICY within_scopes ON maintmode.event_log IS
     'A scoped role reads the events of the agents and sites it sees, of the clients in its '
     'scopes, and those of the server.';

@@ -67,11 +67,10 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_window_id_seq'
 -- and the server-wide ones, which cover its agents too.
 ALTER TABLE maintmode.maintenance_window ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.maintenance_window
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR num_nonnulls(agent_id, site_id, client_id) = 0
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent')))
-           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site')))
-           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_sees('client'))));
+    USING (num_nonnulls(agent_id, site_id, client_id) = 0
+           OR maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))
+           OR maintmode.in_scope(client_id, (SELECT maintmode.caller_sees('client'))));
 COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
     'A scoped role reads the windows of the agents, sites and clients it sees, and the '
     'server-wide ones.';

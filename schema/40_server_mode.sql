@@ -41,8 +41,7 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.saved_state', '');
 -- Row-level security (15_scopes.sql) on the saved states; server_mode is the server's.
 ALTER TABLE maintmode.saved_state ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.saved_state
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.saved_state IS
     'A scoped role reads the saved states of the agents it sees.';
 

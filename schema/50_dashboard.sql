@@ -64,21 +64,18 @@ COMMENT ON TABLE maintmode.client_counter IS
 -- whole, i.e. not the client counters of a client it sees through some of its sites.
 ALTER TABLE maintmode.agent_counter ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.agent_counter
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.agent_counter IS
     'A scoped role reads the counters of the agents it sees.';
 ALTER TABLE maintmode.site_counter ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.site_counter
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client')))
-           OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_scopes('site'))));
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_scopes('site'))));
 COMMENT ON POLICY within_scopes ON maintmode.site_counter IS
     'A scoped role reads the counters of the sites it sees.';
 ALTER TABLE maintmode.client_counter ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.client_counter
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(client_id, (SELECT maintmode.caller_scopes('client'))));
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client'))));
 COMMENT ON POLICY within_scopes ON maintmode.client_counter IS
     'A scoped role reads the counters of the clients in its scopes, not of those it sees '
     'through some of their sites only.';
@@ -175,8 +172,7 @@ SET search_path = pg_catalog, pg_temp
 SET enable_seqscan = off
 BEGIN ATOMIC
     SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent
-     WHERE NOT (SELECT maintmode.caller_scoped())
-        OR maintmode.in_sorted(site_id, (SELECT maintmode.caller_sees('site')));
+     WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')));
 END;
 COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
     'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
@@ -372,9 +368,8 @@ BEGIN ATOMIC
          ('sites_error', s.sites_error, r.sites_error),
          ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
      WHERE v.stored IS DISTINCT FROM v.recomputed
-       AND (NOT (SELECT maintmode.caller_scoped())
-            OR maintmode.in_sorted(coalesce(s.client_id, r.client_id),
-                                   (SELECT maintmode.caller_scopes('client'))))
+       AND maintmode.in_scope(coalesce(s.client_id, r.client_id),
+                              (SELECT maintmode.caller_scopes('client')))
     ORDER BY 1, 2, 3, 4;
 END;
 COMMENT ON FUNCTION maintmode.verify_counters() IS

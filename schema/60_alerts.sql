@@ -80,8 +80,7 @@ SELECT pg_catalog.pg_extension_config_dump(
 -- Row-level security (15_scopes.sql).
 ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.alert
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.alert IS
     'A scoped role reads and writes the alerts of the agents it sees.';
 

@@ -35,8 +35,7 @@ SELECT pg_catalog.pg_extension_config_dump(
 -- unscoped roles.
 ALTER TABLE maintmode.maintenance_history ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.maintenance_history
-    USING (NOT (SELECT maintmode.caller_scoped())
-           OR maintmode.in_sorted(agent_id, (SELECT maintmode.caller_sees('agent'))));
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.maintenance_history IS
     'A scoped role reads the history of the agents it sees.';
 

@@ -209,7 +209,6 @@ static const RoleScopes *
 scopes_of(FunctionCallInfo fcinfo, Oid role)
 {
 	RoleScopes *entry;
-	bool		found;
 
 	if (superuser_arg(role))
 		return &unscoped;
@@ -230,14 +229,15 @@ scopes_of(FunctionCallInfo fcinfo, Oid role)
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		roles_valid = true;
 	}
-	entry = hash_search(roles, &role, HASH_ENTER, &found);
-	if (!found)
+	entry = hash_search(roles, &role, HASH_FIND, NULL);
+	if (entry == NULL)
 	{
 		int64	   *clients = MemoryContextAlloc(roles_context, Max(nrows, 1) * sizeof(int64));
 		int64	   *sites = MemoryContextAlloc(roles_context, Max(nrows, 1) * sizeof(int64));
 		int			nclients = 0;
 		int			nsites = 0;
 
+		/* Entered only once complete: an error on the way leaves no half entry. */
 		for (int i = 0; i < nrows; i++)
 			if (is_member_of_role(role, rows[i].role))
 			{
@@ -246,6 +246,7 @@ scopes_of(FunctionCallInfo fcinfo, Oid role)
 				else
 					clients[nclients++] = rows[i].target;
 			}
+		entry = hash_search(roles, &role, HASH_ENTER, NULL);
 		entry->scoped = nclients + nsites > 0;
 		entry->nclients = sort_unique(clients, nclients);
 		entry->clients = clients;
@@ -301,9 +302,9 @@ int64_array(const int64 *values, int count)
 }
 
 /*
- * caller_scoped(): whether the caller is limited to its scopes.  The policies
- * and views call it as an uncorrelated sub-select, so once per statement; for
- * an unscoped role the answer comes from the cache.
+ * caller_scoped(): whether the caller is limited to its scopes; from the cache
+ * for an unscoped role.  The client dashboard and verify_counters() call it as
+ * an uncorrelated sub-select, so once per statement.
  */
 PG_FUNCTION_INFO_V1(maintmode_caller_scoped);
 Datum
@@ -320,7 +321,8 @@ static const MMChoice scope_kind = {
 
 /*
  * caller_scopes(scope): the ids the caller's scopes of that kind name
- * ('client' or 'site'), sorted; empty for an unscoped caller.
+ * ('client' or 'site'), sorted; NULL for an unscoped caller, whom nothing
+ * limits (in_scope() passes it).
  */
 PG_FUNCTION_INFO_V1(maintmode_caller_scopes);
 Datum
@@ -329,6 +331,8 @@ maintmode_caller_scopes(PG_FUNCTION_ARGS)
 	bool		sites = mm_choose(fcinfo, 0, &scope_kind) == 1;
 	const RoleScopes *scopes = caller_scopes(fcinfo);
 
+	if (!scopes->scoped)
+		PG_RETURN_NULL();
 	PG_RETURN_DATUM(sites ? int64_array(scopes->sites, scopes->nsites)
 					: int64_array(scopes->clients, scopes->nclients));
 }
@@ -336,7 +340,7 @@ maintmode_caller_scopes(PG_FUNCTION_ARGS)
 /*
  * What a scoped caller sees, from $1 its client scopes and $2 its site scopes:
  * a client in its scopes or with a site in them; a site in its scopes or of a
- * client in them; the agents of those sites.  Sorted, for in_sorted().
+ * client in them; the agents of those sites.  Sorted, for in_scope().
  */
 static const char *const seen_kinds[] = {"client", "site", "agent"};
 static const MMChoice seen_kind = {
@@ -359,51 +363,69 @@ static MMStatement sees_stmts[] = {
 
 /*
  * caller_sees(what): the ids of the clients, sites or agents ('client',
- * 'site', 'agent') within the caller's scopes, sorted; empty for an unscoped
+ * 'site', 'agent') within the caller's scopes, sorted; NULL for an unscoped
  * caller.  Read as the extension's owner at the statement's snapshot.
  */
-PG_FUNCTION_INFO_V1(maintmode_caller_sees);
-Datum
-maintmode_caller_sees(PG_FUNCTION_ARGS)
+static Datum
+caller_sees(FunctionCallInfo fcinfo, int kind, bool *isnull)
 {
-	int			kind = mm_choose(fcinfo, 0, &seen_kind);
 	const RoleScopes *scopes = caller_scopes(fcinfo);
 	Datum		args[2];
 	Datum		result;
-	bool		isnull;
 	MMOwnerContext owner;
 
-	if (!scopes->scoped)
-		PG_RETURN_DATUM(int64_array(NULL, 0));
+	*isnull = !scopes->scoped;
+	if (*isnull)
+		return (Datum) 0;
 	args[0] = int64_array(scopes->clients, scopes->nclients);
 	args[1] = int64_array(scopes->sites, scopes->nsites);
 
 	mm_become_owner(fcinfo, &owner);
 	SPI_connect();
 	mm_execute(&sees_stmts[kind], args, NULL, true);
-	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
 	result = SPI_datumTransfer(result, false, -1);
 	SPI_finish();
 	mm_stop_being_owner(&owner);
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(maintmode_caller_sees);
+Datum
+maintmode_caller_sees(PG_FUNCTION_ARGS)
+{
+	bool		isnull;
+	Datum		result = caller_sees(fcinfo, mm_choose(fcinfo, 0, &seen_kind), &isnull);
+
+	if (isnull)
+		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
 }
 
 /*
- * in_sorted(id, ids): whether id is in ids, an array sorted ascending (the
- * caller_* functions return them so): a binary search, so that a policy tests
- * a row against thousands of ids cheaply.  An array with NULLs is searched
- * one by one.
+ * in_scope(id, ids): the row test of the policies.  ids is the statement's
+ * answer of a caller_* function: NULL for an unscoped caller, who passes at
+ * once; else the sorted ids it sees, searched by halves, so that a row is
+ * tested against thousands of ids cheaply.  A NULL id is in no scope.  An
+ * array with NULLs is searched one by one.
  */
-PG_FUNCTION_INFO_V1(maintmode_in_sorted);
+PG_FUNCTION_INFO_V1(maintmode_in_scope);
 Datum
-maintmode_in_sorted(PG_FUNCTION_ARGS)
+maintmode_in_scope(PG_FUNCTION_ARGS)
 {
-	int64		id = PG_GETARG_INT64(0);
-	ArrayType  *ids = PG_GETARG_ARRAYTYPE_P(1);
-	int			count = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
+	int64		id;
+	ArrayType  *ids;
+	int			count;
 
+	if (PG_ARGISNULL(1))
+		PG_RETURN_BOOL(true);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(false);
+	id = PG_GETARG_INT64(0);
+	ids = PG_GETARG_ARRAYTYPE_P(1);
+	count = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
 	if (ARR_ELEMTYPE(ids) != INT8OID)
-		elog(ERROR, "in_sorted expects a bigint array");
+		elog(ERROR, "in_scope expects a bigint array");
 	if (ARR_HASNULL(ids))
 	{
 		Datum	   *values;
