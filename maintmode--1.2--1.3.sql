@@ -643,12 +643,13 @@ CREATE TRIGGER operator_scope_guard
 ALTER TABLE maintmode.operator_scope ENABLE ALWAYS TRIGGER operator_scope_guard;
 
 -- What the caller may see.  "The caller" is the role the event log records: current_user
--- after SET ROLE, also inside SECURITY DEFINER functions.  The policies call them for
--- every role that reads or writes the tables, so PUBLIC may execute them; they tell a
--- scoped role the ids within its own scopes, and any other role nothing (NULL).  They
--- read the tables as the extension's owner and pin search_path themselves (C).  PARALLEL
--- RESTRICTED: the leader runs the sub-selects and passes the answers to the workers, so
--- scans under a policy stay parallel.
+-- after SET ROLE, also inside SECURITY DEFINER functions; when it has no scopes, the
+-- login role's count (a SET ROLE to a role without scopes lifts none).  The policies
+-- call them for every role that reads or writes the tables, so PUBLIC may execute them;
+-- they tell a scoped role the ids within its own scopes, and any other role nothing
+-- (NULL).  They read the tables as the extension's owner and pin search_path themselves
+-- (C).  PARALLEL RESTRICTED: the leader runs the sub-selects and passes the answers to
+-- the workers, so scans under a policy stay parallel.
 CREATE FUNCTION maintmode.caller_scoped()
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'maintmode_caller_scoped'

@@ -12,7 +12,9 @@
 # prepared statements (-M prepared) and with the simple protocol (-M simple: every
 # statement planned again, as most ORMs send them; the policy's sub-selects are planned
 # each time).  For scale, the technician's heartbeats on its own agents.  Prints the
-# median tps of each side, their ratio, and each side's lowest and highest round.
+# median tps of each side, their ratio, and each side's lowest and highest round.  On a
+# shared machine the rounds spread widely: test/bench/scopes_instructions.sh counts the
+# instructions of the same statements instead, which no load disturbs.
 # Usage: PG_CONFIG=... bash test/bench/scopes.sh [agents] [seconds per run] [rounds]
 # Not run by run_all.sh.
 set -euo pipefail
@@ -121,5 +123,6 @@ for work in heartbeat checks; do
 done
 read -r t t_low t_high < <(awk '$1 == "tech_heartbeat" { print $4 }' "$WORK/runs" | stats)
 printf '%-44s %22s\n' "technician of client 1, heartbeat, simple" "$t ($t_low-$t_high)"
+
 echo
 "${PSQL[@]}" -c "SELECT count(*) AS counters_that_differ FROM maintmode.verify_counters()"
