@@ -758,3 +758,514 @@ COMMENT ON VIEW maintmode.upcoming_windows IS
     'null for the server), the occurrence in force (in_force) or else the next one '
     '(starts, ends), repeat, time_zone, duration, reason and creator; soonest first. '
     'Read at the window clock.';
+
+-- ---------------------------------------------------------------------------------------
+-- Operators limited to clients and sites: the scope table, the caller_* functions,
+-- grant_scope() and revoke_scope() (schema/15_scopes.sql), the row-level security of
+-- every table that holds fleet data, and the views that read the tables as their caller.
+-- ---------------------------------------------------------------------------------------
+
+-- A role with a row here, or a member of a role with one, is scoped.  role is a regrole:
+-- it follows a renamed role, and a dump writes its name, which a restore looks up (the
+-- roles come first: pg_dumpall --roles-only).  No foreign key on target: deleting a
+-- client or site must not leave its technicians without scopes, i.e. unlimited.
+CREATE TABLE maintmode.operator_scope (
+    role       regrole NOT NULL,
+    scope      text NOT NULL CHECK (scope IN ('client', 'site')),
+    target     bigint NOT NULL,
+    granted_by text NOT NULL,
+    granted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (role, scope, target)
+);
+COMMENT ON TABLE maintmode.operator_scope IS
+    'The clients and sites roles are limited to: a role with a row here, or a member of a '
+    'role with one, is scoped. Written by grant_scope() and revoke_scope() (and '
+    'superusers); readable by viewers, a scoped role seeing the rows of its own scopes.';
+COMMENT ON COLUMN maintmode.operator_scope.role IS
+    'The role limited; its members are limited with it.';
+COMMENT ON COLUMN maintmode.operator_scope.scope IS
+    '''client'' or ''site''.';
+COMMENT ON COLUMN maintmode.operator_scope.target IS
+    'The id of the client or site. A client or site deleted since keeps its rows here: '
+    'the role stays limited.';
+COMMENT ON COLUMN maintmode.operator_scope.granted_by IS
+    'The role that called grant_scope() (the session role, after SET ROLE).';
+
+-- Dumped, but for the rows of roles dropped since: their OID would name another role,
+-- or none, in the database restored into.
+SELECT pg_catalog.pg_extension_config_dump('maintmode.operator_scope',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) role)');
+
+-- Only superusers write the table (grant_scope() and revoke_scope() run as the owner);
+-- every write makes every backend read the scopes again.  ENABLE ALWAYS: also when a
+-- replica applies the rows (session_replication_role = replica).
+CREATE FUNCTION maintmode.operator_scope_guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_operator_scope_guard'
+LANGUAGE C;
+COMMENT ON FUNCTION maintmode.operator_scope_guard() IS
+    'Trigger function of operator_scope_guard (BEFORE INSERT, UPDATE, DELETE or TRUNCATE '
+    'on operator_scope): refuses writers that are not superusers (42501), and makes every '
+    'session read the scopes again. Internal; revoked from PUBLIC.';
+CREATE TRIGGER operator_scope_guard
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON maintmode.operator_scope
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.operator_scope_guard();
+ALTER TABLE maintmode.operator_scope ENABLE ALWAYS TRIGGER operator_scope_guard;
+
+-- What the caller may see.  "The caller" is the role the event log records: current_user
+-- after SET ROLE, also inside SECURITY DEFINER functions; when it has no scopes, the
+-- login role's count (a SET ROLE to a role without scopes lifts none).  The policies
+-- call them for every role that reads or writes the tables, so PUBLIC may execute them;
+-- they tell a scoped role the ids within its own scopes, and any other role nothing
+-- (NULL).  They read the tables as the extension's owner and pin search_path themselves
+-- (C).  PARALLEL RESTRICTED: the leader runs the sub-selects and passes the answers to
+-- the workers, so scans under a policy stay parallel.
+CREATE FUNCTION maintmode.caller_scoped()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_caller_scoped'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_scoped() IS
+    'Whether the calling role (current_user after SET ROLE) is limited to scopes: it, or a '
+    'role it is a member of, has a row in operator_scope, and it is not a superuser. '
+    'Executable by PUBLIC (given USAGE on the schema).';
+
+CREATE FUNCTION maintmode.caller_scopes(scope text)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'maintmode_caller_scopes'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_scopes(text) IS
+    'The ids the calling role''s scopes of kind scope (''client'' or ''site'') name, '
+    'sorted; NULL for an unscoped role (no limit). Executable by PUBLIC (given USAGE on '
+    'the schema).';
+
+CREATE FUNCTION maintmode.caller_sees(what text)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'maintmode_caller_sees'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_sees(text) IS
+    'The ids of the clients, sites or agents (what: ''client'', ''site'' or ''agent'') '
+    'within the calling role''s scopes, sorted: a client in them or with a site in them, '
+    'a site in them or of a client in them, the agents of those sites. NULL for an '
+    'unscoped role (no limit). Executable by PUBLIC (given USAGE on the schema).';
+
+CREATE FUNCTION maintmode.in_scope(id bigint, sorted_ids bigint[])
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_in_scope'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.in_scope(bigint, bigint[]) IS
+    'True when sorted_ids is NULL (an unscoped caller''s answer: no limit), else whether '
+    'id is in sorted_ids, an array sorted ascending as the caller_* functions return '
+    'them (a binary search). Computes from its arguments only; executable by PUBLIC '
+    '(given USAGE on the schema).';
+
+-- Scope administration: superusers, and the roles granted EXECUTE (the documented
+-- maint_scope_admin); never a scoped role, which could widen its own scopes.
+CREATE FUNCTION maintmode.grant_scope(role regrole, scope text, target bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_grant_scope'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.grant_scope(regrole, text, bigint) IS
+    'Limits role (and its members) to the client or site target, with the other scopes '
+    'it has: scope ''client'' or ''site''. Returns true when added, false when it had it. '
+    'Logged in the event log. Refused to scoped roles. Runs as the extension''s owner; '
+    'revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+
+CREATE FUNCTION maintmode.revoke_scope(role regrole, scope text, target bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_revoke_scope'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) IS
+    'Removes the scope of role on the client or site target. Returns true when removed, '
+    'false when it had none such; a WARNING says when the role is left unlimited. Logged '
+    'in the event log. Refused to scoped roles. Runs as the extension''s owner; revoked '
+    'from PUBLIC: superusers and roles granted EXECUTE may call it.';
+
+REVOKE ALL ON FUNCTION maintmode.operator_scope_guard() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.grant_scope(regrole, text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) FROM PUBLIC;
+
+-- Row-level security.  One policy per table, for every command and role (USING also
+-- checks new rows): unscoped roles pass on the sub-select's NULL.  The extension's
+-- owner (a superuser) bypasses it: the triggers, counters, sweeps and switches, which
+-- run as the owner, see and change every row.  A scoped role sees the rows of its own
+-- scopes here; it writes none (the guard trigger).
+ALTER TABLE maintmode.operator_scope ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.operator_scope FOR SELECT
+    USING (maintmode.in_scope(target, CASE scope
+                                          WHEN 'client' THEN (SELECT maintmode.caller_scopes('client'))
+                                          ELSE (SELECT maintmode.caller_scopes('site'))
+                                      END));
+COMMENT ON POLICY within_scopes ON maintmode.operator_scope IS
+    'A scoped role reads the scope rows of its own clients and sites.';
+
+ALTER TABLE maintmode.client ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.client
+    USING (maintmode.in_scope(id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.client IS
+    'A scoped role reads and writes the clients in its scopes and those of its sites.';
+
+ALTER TABLE maintmode.site ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.site
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(id, (SELECT maintmode.caller_scopes('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.site IS
+    'A scoped role reads and writes the sites in its scopes and those of its clients.';
+
+ALTER TABLE maintmode.agent ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.agent
+    USING (maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.agent IS
+    'A scoped role reads and writes the agents of the sites it sees.';
+
+ALTER TABLE maintmode.check_result ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.check_result
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.check_result IS
+    'A scoped role reads and writes the checks and tasks of the agents it sees.';
+
+-- schema/20_switching.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the events of the agents and
+-- sites it sees, of the clients in its scopes (an event of a whole client counts agents
+-- it may not see), and the server's.
+ALTER TABLE maintmode.event_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.event_log
+    USING (CASE scope
+               WHEN 'agent' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('agent')))
+               WHEN 'site' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('site')))
+               WHEN 'client' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_scopes('client')))
+               ELSE true
+           END);
+COMMENT ON POLICY within_scopes ON maintmode.event_log IS
+    'A scoped role reads the events of the agents and sites it sees, of the clients in its '
+    'scopes, and those of the server.';
+
+-- schema/30_windows.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the windows of what it sees,
+-- and the server-wide ones, which cover its agents too.
+ALTER TABLE maintmode.maintenance_window ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_window
+    USING (num_nonnulls(agent_id, site_id, client_id) = 0
+           OR maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))
+           OR maintmode.in_scope(client_id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
+    'A scoped role reads the windows of the agents, sites and clients it sees, and the '
+    'server-wide ones.';
+
+-- schema/40_server_mode.sql
+-- Row-level security (15_scopes.sql) on the saved states; server_mode is the server's.
+ALTER TABLE maintmode.saved_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.saved_state
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.saved_state IS
+    'A scoped role reads the saved states of the agents it sees.';
+
+-- schema/50_dashboard.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the counters of what it sees
+-- whole, i.e. not the client counters of a client it sees through some of its sites.
+ALTER TABLE maintmode.agent_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.agent_counter
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.agent_counter IS
+    'A scoped role reads the counters of the agents it sees.';
+ALTER TABLE maintmode.site_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.site_counter
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_scopes('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.site_counter IS
+    'A scoped role reads the counters of the sites it sees.';
+ALTER TABLE maintmode.client_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.client_counter
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.client_counter IS
+    'A scoped role reads the counters of the clients in its scopes, not of those it sees '
+    'through some of their sites only.';
+
+-- schema/60_alerts.sql
+-- Row-level security (15_scopes.sql).
+ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.alert
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.alert IS
+    'A scoped role reads and writes the alerts of the agents it sees.';
+
+-- schema/70_history.sql
+-- Row-level security (15_scopes.sql): the history of agents deleted since is for
+-- unscoped roles.
+ALTER TABLE maintmode.maintenance_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_history
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_history IS
+    'A scoped role reads the history of the agents it sees.';
+
+-- The views read the tables as their caller, so that row-level security applies to them
+-- with its guarantees; a role that read them needs SELECT on the tables they read, which
+-- it is granted here (the owner read them for it before).
+DO $$
+DECLARE
+    grant_sql text;
+BEGIN
+    FOR grant_sql IN
+        SELECT DISTINCT pg_catalog.format('GRANT SELECT ON maintmode.%I TO %s', t.tab,
+                                          a.grantee::pg_catalog.regrole)
+          FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a,
+               (VALUES ('agent_dashboard', 'agent'), ('agent_dashboard', 'site'),
+                       ('agent_dashboard', 'agent_counter'),
+                       ('site_dashboard', 'site'), ('site_dashboard', 'site_counter'),
+                       ('client_dashboard', 'client'), ('client_dashboard', 'client_counter'),
+                       ('client_dashboard', 'site_counter'),
+                       ('agents_in_maintenance', 'agent'), ('agents_in_maintenance', 'site'),
+                       ('agents_in_maintenance', 'maintenance_window'),
+                       ('overdue_alerting_agent', 'agent'), ('overdue_alerting_agent', 'site'))
+                   AS t(view, tab)
+         WHERE c.oid = pg_catalog.to_regclass('maintmode.' OPERATOR(pg_catalog.||) t.view)
+           AND a.privilege_type = 'SELECT' AND a.grantee <> 0 AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE grant_sql;
+    END LOOP;
+END
+$$;
+
+-- A GRANT in an extension script makes the object's whole ACL the extension's initial
+-- privileges (pg_init_privs), which pg_dump leaves out: the grants above, the EXECUTE on
+-- overdue_alerting_agents() granted at the top of this script, and every grant the DBA
+-- had made on those objects would be lost by a dump and restore.  They are the DBA's:
+-- the extension's own are none on the tables, and its owner's EXECUTE on the function.
+DELETE FROM pg_catalog.pg_init_privs
+ WHERE classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND objoid IN ('maintmode.agent'::pg_catalog.regclass, 'maintmode.site'::pg_catalog.regclass,
+                  'maintmode.client'::pg_catalog.regclass,
+                  'maintmode.agent_counter'::pg_catalog.regclass,
+                  'maintmode.site_counter'::pg_catalog.regclass,
+                  'maintmode.client_counter'::pg_catalog.regclass,
+                  'maintmode.maintenance_window'::pg_catalog.regclass);
+UPDATE pg_catalog.pg_init_privs i
+   SET initprivs = ARRAY[pg_catalog.makeaclitem(p.proowner, p.proowner, 'EXECUTE', false)]
+  FROM pg_catalog.pg_proc p
+ WHERE i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objoid = p.oid
+   AND p.oid = 'maintmode.overdue_alerting_agents()'::pg_catalog.regprocedure;
+
+-- Agents in maintenance, one row per reason they are in it (set by hand, each window in
+-- force), with who, why, since and until when (until NULL: no end set); longest in
+-- maintenance first.  Read at the window clock.  It reads the tables as its caller
+-- (security_invoker), so their row-level security applies: a scoped role sees its own
+-- agents (15_scopes.sql).
+CREATE OR REPLACE VIEW maintmode.agents_in_maintenance WITH (security_invoker = true) AS
+    SELECT a.id AS agent_id, a.hostname, a.site_id, s.client_id,
+           c.source, c.window_id, c.since, c.until, c.set_by, c.reason
+      FROM maintmode.agent a
+      JOIN maintmode.site s ON s.id = a.site_id
+     CROSS JOIN LATERAL (
+           SELECT 'hand'::text AS source, NULL::bigint AS window_id, a.hand_since AS since,
+                  a.hand_until AS until, a.hand_set_by AS set_by, a.hand_reason AS reason
+            WHERE a.hand_maintenance
+           UNION ALL
+           SELECT 'window', w.id, o.starts, o.ends, w.created_by, w.reason
+             FROM maintmode.maintenance_window w,
+                  maintmode.window_occurrence(w, maintmode.window_clock()) o
+            WHERE a.window_maintenance
+              AND (w.agent_id = a.id OR w.site_id = a.site_id OR w.client_id = s.client_id
+                   OR num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)) c
+     WHERE a.maintenance_mode
+     ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
+COMMENT ON VIEW maintmode.agents_in_maintenance IS
+    'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
+    'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
+    'current occurrence''s start and end); longest in maintenance first. Read at the '
+    'window clock. Reads the tables as its caller, who needs SELECT on agent, site and '
+    'maintenance_window: a scoped role sees the agents within its scopes.';
+
+-- Agents not in maintenance, overdue now, with an overdue alert flag on (uses the index).
+-- client_id by a lookup per overdue agent: the planner cannot know how few they are
+-- (now() is not a constant), and must not join every site to find them.  This view and
+-- the dashboard views read the tables as their caller (security_invoker), so the tables'
+-- row-level security applies (15_scopes.sql): a scoped role sees its own rows, with the
+-- guarantees of row-level security (its own functions in a query on a view never see
+-- the rows it may not), and the views are planned into the queries that use them.
+CREATE OR REPLACE VIEW maintmode.overdue_alerting_agent WITH (security_invoker = true) AS
+    SELECT id AS agent_id, site_id,
+           (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id
+      FROM maintmode.agent a
+     WHERE NOT maintenance_mode
+       AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
+       AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
+COMMENT ON VIEW maintmode.overdue_alerting_agent IS
+    'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
+    'site and client. Reads the tables as its caller.';
+
+-- The same, for the site and client views: a function, not inlined (SET), so that the
+-- planner of a dashboard read takes its ROWS estimate whatever the statistics say (a
+-- guess of a third of the fleet makes a read look costly enough to be JIT-compiled,
+-- which alone takes longer than the read), and its own query never reads every agent.
+-- SECURITY DEFINER: it reads the agents whatever the caller may read, so it is revoked
+-- from PUBLIC like every function that reads fleet data as its owner: a role that reads
+-- the site or client view needs EXECUTE on it too.  As the owner it is not limited by
+-- row-level security: it returns a scoped caller's agents only itself.
+CREATE OR REPLACE FUNCTION maintmode.overdue_alerting_agents(
+    OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE ROWS 10 SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+BEGIN ATOMIC
+    SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent
+     WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')));
+END;
+COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
+    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
+    'it: their readers need EXECUTE on it. A scoped caller gets the agents within its '
+    'scopes. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
+
+CREATE OR REPLACE VIEW maintmode.agent_dashboard WITH (security_invoker = true) AS
+    SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
+           maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) AS status,
+           a.maintenance_mode,
+           coalesce(c.failing_error, 0) AS failing_error,
+           coalesce(c.failing_warning, 0) AS failing_warning,
+           coalesce(c.failing_info, 0) AS failing_info,
+           CASE
+               WHEN a.maintenance_mode THEN 'maintenance'
+               WHEN c.failing_error > 0
+                    OR ((a.overdue_email_alert OR a.overdue_text_alert OR a.overdue_dashboard_alert)
+                        AND maintmode.overdue_at(a.last_seen, a.overdue_time) < pg_catalog.now())
+                   THEN 'error'
+               WHEN c.failing_warning > 0 THEN 'warning'
+               WHEN c.failing_info > 0 THEN 'info'
+               ELSE 'passing'
+           END AS colour
+      FROM maintmode.agent a
+      JOIN maintmode.site s ON s.id = a.site_id
+      LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id;
+COMMENT ON VIEW maintmode.agent_dashboard IS
+    'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing''). Reads '
+    'the tables as its caller, who needs SELECT on agent, site and agent_counter.';
+
+CREATE OR REPLACE VIEW maintmode.site_dashboard WITH (security_invoker = true) AS
+    SELECT s.id AS site_id, s.client_id, s.name,
+           coalesce(c.agents, 0) AS agents,
+           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.agents_error > 0
+                    OR s.id IN (SELECT site_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN c.agents_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM maintmode.site s
+      LEFT JOIN maintmode.site_counter c ON c.site_id = s.id;
+COMMENT ON VIEW maintmode.site_dashboard IS
+    'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
+    '''error'', ''warning'' or ''ok''). Reads the tables as its caller, who needs SELECT '
+    'on site and site_counter and EXECUTE on overdue_alerting_agents().';
+
+-- The client view adds up 4 stripe rows per client (40,000 rows for 10,000 clients):
+-- summed as integer the totals accumulate in a bigint, as bigint in a numeric, which took
+-- twice as long.  A stripe's counts stay far below 2^31.  A scoped role gets the second
+-- branch instead (each branch runs only if its once-per-statement test passes): its
+-- clients, each summed over the site counters it sees, so a client it sees through
+-- some of its sites shows those sites only.
+CREATE OR REPLACE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
+    SELECT k.id AS client_id, k.name,
+           coalesce(c.agents, 0) AS agents,
+           coalesce(c.agents_in_maintenance, 0) AS agents_in_maintenance,
+           CASE
+               WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
+               WHEN c.sites_error > 0
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN c.sites_warning > 0 THEN 'warning'
+               ELSE 'ok'
+           END AS colour
+      FROM maintmode.client k
+      LEFT JOIN (SELECT client_id, sum(agents::integer) AS agents,
+                        sum(agents_in_maintenance::integer) AS agents_in_maintenance,
+                        sum(sites_error::integer) AS sites_error,
+                        sum(sites_warning::integer) AS sites_warning
+                   FROM maintmode.client_counter
+                  GROUP BY client_id) c ON c.client_id = k.id
+     WHERE NOT (SELECT maintmode.caller_scoped())
+    UNION ALL
+    SELECT k.id, k.name,
+           coalesce(sum(s.agents), 0)::bigint,
+           coalesce(sum(s.agents_in_maintenance), 0)::bigint,
+           CASE
+               WHEN sum(s.agents) > 0 AND sum(s.agents_in_maintenance) = sum(s.agents)
+                   THEN 'maintenance'
+               WHEN bool_or(s.agents_error > 0)
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN bool_or(s.agents_warning > 0) THEN 'warning'
+               ELSE 'ok'
+           END
+      FROM maintmode.client k
+      LEFT JOIN maintmode.site_counter s ON s.client_id = k.id
+     WHERE (SELECT maintmode.caller_scoped())
+     GROUP BY k.id;
+COMMENT ON VIEW maintmode.client_dashboard IS
+    'The dashboard''s clients: agents, agents in maintenance, and colour '
+    '(''maintenance'', ''error'', ''warning'' or ''ok''); a scoped role''s counted over '
+    'the sites it sees. Reads the tables as its caller, who needs SELECT on client, '
+    'client_counter and site_counter and EXECUTE on overdue_alerting_agents().';
+
+-- The recomputations read the tables as their caller: rebuild_counters(), as the owner,
+-- recomputes every counter; a scoped role the counters it sees.
+ALTER VIEW maintmode.agent_counter_recomputed SET (security_invoker = true);
+ALTER VIEW maintmode.site_counter_recomputed SET (security_invoker = true);
+ALTER VIEW maintmode.client_counter_recomputed SET (security_invoker = true);
+
+-- One row per stored counter value that differs from its recomputation; a missing row
+-- shows as null on its side.  stripe is set for client counters only.  Row-level
+-- security limits a scoped role to the counters it sees; of the clients, to those in its
+-- scopes (it would recompute a client it sees through some of its sites from those
+-- sites only).
+CREATE OR REPLACE FUNCTION maintmode.verify_counters(
+    OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
+    OUT stored bigint, OUT recomputed bigint)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT 'agent', coalesce(s.agent_id, r.agent_id), NULL::integer, v.field, v.stored, v.recomputed
+      FROM maintmode.agent_counter s
+      FULL JOIN maintmode.agent_counter_recomputed r ON r.agent_id = s.agent_id
+     CROSS JOIN LATERAL (VALUES
+         ('failing_error', s.failing_error, r.failing_error),
+         ('failing_warning', s.failing_warning, r.failing_warning),
+         ('failing_info', s.failing_info, r.failing_info)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'site', coalesce(s.site_id, r.site_id), NULL, v.field, v.stored, v.recomputed
+      FROM maintmode.site_counter s
+      FULL JOIN maintmode.site_counter_recomputed r ON r.site_id = s.site_id
+     CROSS JOIN LATERAL (VALUES
+         ('client_id', s.client_id, r.client_id),
+         ('agents', s.agents, r.agents),
+         ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
+         ('agents_error', s.agents_error, r.agents_error),
+         ('agents_warning', s.agents_warning, r.agents_warning)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+    UNION ALL
+    SELECT 'client', coalesce(s.client_id, r.client_id), coalesce(s.stripe, r.stripe),
+           v.field, v.stored, v.recomputed
+      FROM maintmode.client_counter s
+      FULL JOIN maintmode.client_counter_recomputed r
+             ON r.client_id = s.client_id AND r.stripe = s.stripe
+     CROSS JOIN LATERAL (VALUES
+         ('agents', s.agents, r.agents),
+         ('agents_in_maintenance', s.agents_in_maintenance, r.agents_in_maintenance),
+         ('sites_error', s.sites_error, r.sites_error),
+         ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
+     WHERE v.stored IS DISTINCT FROM v.recomputed
+       AND maintmode.in_scope(coalesce(s.client_id, r.client_id),
+                              (SELECT maintmode.caller_scopes('client')))
+    ORDER BY 1, 2, 3, 4;
+END;
+COMMENT ON FUNCTION maintmode.verify_counters() IS
+    'One row per dashboard counter value that differs from its recomputation (counter, '
+    'id, stripe for client counters, field, stored, recomputed); no rows: every counter '
+    'is right; for a scoped role, of the counters within its scopes. Runs as the caller, '
+    'who needs SELECT on the counter and fleet tables; executable by PUBLIC (given USAGE '
+    'on the schema).';

@@ -42,6 +42,21 @@ COMMENT ON TABLE maintmode.event_log IS
 SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log_id_seq', '');
 
+-- Row-level security (15_scopes.sql): a scoped role reads the events of the agents and
+-- sites it sees, of the clients in its scopes (an event of a whole client counts agents
+-- it may not see), and the server's.
+ALTER TABLE maintmode.event_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.event_log
+    USING (CASE scope
+               WHEN 'agent' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('agent')))
+               WHEN 'site' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('site')))
+               WHEN 'client' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_scopes('client')))
+               ELSE true
+           END);
+COMMENT ON POLICY within_scopes ON maintmode.event_log IS
+    'A scoped role reads the events of the agents and sites it sees, of the clients in its '
+    'scopes, and those of the server.';
+
 -- The switches.  SECURITY DEFINER so that a role granted EXECUTE needs no table
 -- privileges; search_path pinned, and every statement they run is schema-qualified.
 CREATE FUNCTION maintmode.set_agent_maintenance(agent bigint, enabled boolean,

@@ -67,6 +67,18 @@ COMMENT ON COLUMN maintmode.maintenance_window.ended_at IS
 SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_window', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_window_id_seq', '');
 
+-- Row-level security (15_scopes.sql): a scoped role reads the windows of what it sees,
+-- and the server-wide ones, which cover its agents too.
+ALTER TABLE maintmode.maintenance_window ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_window
+    USING (num_nonnulls(agent_id, site_id, client_id) = 0
+           OR maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))
+           OR maintmode.in_scope(client_id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
+    'A scoped role reads the windows of the agents, sites and clients it sees, and the '
+    'server-wide ones.';
+
 -- The sweep's two lookups: agents whose hand-set maintenance expires, agents a window
 -- covers now.  Both sets are small next to the fleet.
 CREATE INDEX agent_hand_until_idx ON maintmode.agent (hand_until)
@@ -190,8 +202,10 @@ COMMENT ON FUNCTION maintmode.agent_joins_windows_trigger() IS
 
 -- Agents in maintenance, one row per reason they are in it (set by hand, each window in
 -- force), with who, why, since and until when (until NULL: no end set); longest in
--- maintenance first.  Read at the window clock.
-CREATE VIEW maintmode.agents_in_maintenance AS
+-- maintenance first.  Read at the window clock.  It reads the tables as its caller
+-- (security_invoker), so their row-level security applies: a scoped role sees its own
+-- agents (15_scopes.sql).
+CREATE VIEW maintmode.agents_in_maintenance WITH (security_invoker = true) AS
     SELECT a.id AS agent_id, a.hostname, a.site_id, s.client_id,
            c.source, c.window_id, c.since, c.until, c.set_by, c.reason
       FROM maintmode.agent a
@@ -213,7 +227,8 @@ COMMENT ON VIEW maintmode.agents_in_maintenance IS
     'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
     'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
     'current occurrence''s start and end); longest in maintenance first. Read at the '
-    'window clock.';
+    'window clock. Reads the tables as its caller, who needs SELECT on agent, site and '
+    'maintenance_window: a scoped role sees the agents within its scopes.';
 
 -- Each window not over, with its occurrence in force or else its next one, soonest
 -- first.  Read at the window clock.

@@ -38,6 +38,13 @@ COMMENT ON TABLE maintmode.saved_state IS
 SELECT pg_catalog.pg_extension_config_dump('maintmode.server_mode', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.saved_state', '');
 
+-- Row-level security (15_scopes.sql) on the saved states; server_mode is the server's.
+ALTER TABLE maintmode.saved_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.saved_state
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.saved_state IS
+    'A scoped role reads the saved states of the agents it sees.';
+
 CREATE FUNCTION maintmode.server_maint_mode(option text,
     OUT action text, OUT agents_changed bigint, OUT states_saved bigint,
     OUT states_restored bigint, OUT server_in_maintenance boolean)

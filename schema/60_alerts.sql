@@ -87,6 +87,13 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.alert', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.alert', 'id'), '');
 
+-- Row-level security (15_scopes.sql).
+ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.alert
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.alert IS
+    'A scoped role reads and writes the alerts of the agents it sees.';
+
 -- Runs a query as the caller: search_path pinned, like agent_status(bigint).
 CREATE FUNCTION maintmode.alert_allowed(agent bigint)
 RETURNS boolean

@@ -42,8 +42,9 @@ SELECT count(*) > 0 AS has_security_definer FROM ext_function WHERE prosecdef;
 SELECT function, proconfig FROM ext_function
  WHERE prosecdef AND NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false);
 -- Functions that do not pin it: C functions that run no SQL as the caller
--- (check_counter_trigger pins it itself around the SQL it runs as owner), and SQL
--- functions with SQL-standard bodies, parsed at CREATE EXTENSION.
+-- (check_counter_trigger and the caller_* functions pin it themselves around the SQL
+-- they run as owner), and SQL functions with SQL-standard bodies, parsed at CREATE
+-- EXTENSION.
 SELECT function, lanname, preparsed FROM ext_function
  WHERE NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
  ORDER BY function::text COLLATE "C";

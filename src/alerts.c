@@ -147,9 +147,15 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-static MMStatement agent_maintenance_stmt = {
-	"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}
-};
+/*
+ * One agent's flag: read as the owner by the trigger below, as the caller by
+ * alert_allowed().  Two kept statements: row-level security makes a plan
+ * depend on the role it was made for, and one shared statement would be
+ * planned again at every change of role.
+ */
+#define AGENT_MAINTENANCE {"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}}
+static MMStatement agent_maintenance_stmt = AGENT_MAINTENANCE;
+static MMStatement caller_agent_maintenance_stmt = AGENT_MAINTENANCE;
 
 static bool
 column_is_null(HeapTuple tuple, TupleDesc desc, const char *name)
@@ -539,6 +545,8 @@ maintmode_take_notifications(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_count must be positive, not %d", max_count)));
 
+	/* A scoped sender would take the alerts of every client. */
+	mm_refuse_if_scoped(fcinfo, "take_notifications()");
 	InitMaterializedSRF(fcinfo, 0);
 	arg = Int32GetDatum(max_count);
 
@@ -564,7 +572,7 @@ maintmode_alert_allowed(PG_FUNCTION_ARGS)
 	bool		in_maintenance;
 
 	SPI_connect();
-	row = mm_agent_row(fcinfo, 0, &agent_maintenance_stmt);
+	row = mm_agent_row(fcinfo, 0, &caller_agent_maintenance_stmt);
 	in_maintenance = DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 

@@ -220,4 +220,5 @@ _PG_init(void)
 	mm_watch_schema();
 	mm_watch_change_path();
 	mm_watch_events();
+	mm_watch_scopes();
 }

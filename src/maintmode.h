@@ -54,6 +54,7 @@ extern int64 mm_count(MMStatement *stmt, Datum *values);
 extern int	mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls);
 extern int64 mm_count_latest(MMStatement *stmt, Datum *values);
 extern Portal mm_open_latest(MMStatement *stmt, Datum *values);
+extern int	mm_execute_read_latest(MMStatement *stmt, Datum *values);
 
 /* extension.c: the extension's schema, its version, lock order, trigger checks. */
 typedef enum MMSchemaVersion
@@ -121,6 +122,11 @@ extern bool mm_is_blank(const char *value);
  */
 #define MM_FIRST_INSTANT ((TimestampTz) (1721426 - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
 #define MM_AFTER_LAST_INSTANT ((TimestampTz) (5373485 - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
+/* scopes.c: operators limited to clients and sites. */
+extern void mm_watch_scopes(void);
+extern void mm_refuse_if_scoped(FunctionCallInfo fcinfo, const char *what);
+extern void mm_require_in_scope(FunctionCallInfo fcinfo, MMScope scope, int64 id,
+								int64 window);
 
 /* clock.c: the clock of windows and hand-set expiry. */
 extern TimestampTz mm_clock_now(void);

@@ -178,6 +178,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	mm_refuse_if_scoped(fcinfo, "server maintenance");
 
 	SPI_connect();
 

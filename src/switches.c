@@ -174,6 +174,7 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 
 	SPI_connect();
 	mm_lock_agents_for_switching();
+	mm_require_in_scope(fcinfo, scope->scope, id, 0);
 	mm_set_change_path(mm_scope_names[scope->scope]);
 	mm_set_change_target(id);
 	changed = mm_execute(&scope->update[mm_schema_version()], args, nulls, false);
@@ -270,18 +271,22 @@ moves_or_switches(TriggerData *trigdata, HeapTuple old, HeapTuple new,
  * Wait for the check writers that counted the agent under its old site or flag:
  * they hold its row FOR KEY SHARE (dashboard.c, check_counts_stmt), which
  * FOR UPDATE waits for.  A heartbeat's NO KEY UPDATE does not, so check writes
- * and heartbeats of one agent never wait for each other.
+ * and heartbeats of one agent never wait for each other.  As the owner: the
+ * lock must be taken whatever row-level security lets the writer see.
  */
 static void
-wait_for_check_writers(TriggerData *trigdata, HeapTuple old)
+wait_for_check_writers(FunctionCallInfo fcinfo, TriggerData *trigdata, HeapTuple old)
 {
 	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
 	bool		isnull;
 	Datum		id = heap_getattr(old, SPI_fnumber(desc, "id"), desc, &isnull);
+	MMOwnerContext owner;
 
+	mm_become_owner(fcinfo, &owner);
 	SPI_connect();
 	mm_execute(&lock_agent_stmt, &id, NULL, false);
 	SPI_finish();
+	mm_stop_being_owner(&owner);
 }
 
 /*
@@ -417,7 +422,7 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 
 	if (is_update && moves_or_switches(trigdata, old, tuple, hand || window,
 									   bool_column(old, desc, attnums[COL_EFFECTIVE])))
-		wait_for_check_writers(trigdata, old);
+		wait_for_check_writers(fcinfo, trigdata, old);
 	/* An application took the agent out, and a window keeps it in: say so. */
 	if (is_update && !effective && window && !mm_in_extension_change())
 	{

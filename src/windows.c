@@ -515,8 +515,13 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	mm_lock_agents_for_switching();
-	if (!is_server)
+	if (is_server)
+		mm_refuse_if_scoped(fcinfo, "a server-wide window");
+	else
+	{
 		mm_require_target(scope, PG_GETARG_INT64(1));
+		mm_require_in_scope(fcinfo, scope, PG_GETARG_INT64(1), 0);
+	}
 	mm_execute(&insert_window_stmt, args, nulls, false);
 	window = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 										 1, &isnull));
@@ -551,7 +556,10 @@ typedef struct WindowRow
 	bool		one_off;
 } WindowRow;
 
-/* Lock the window named by argument 0 and read it; unknown or over: an error. */
+/*
+ * Lock the window named by argument 0 and read it; unknown, outside the
+ * caller's scopes, or over: an error.
+ */
 static WindowRow
 lock_open_window(FunctionCallInfo fcinfo, Datum now)
 {
@@ -583,6 +591,9 @@ lock_open_window(FunctionCallInfo fcinfo, Datum now)
 	row.has_end = !isnull;
 	row.starts = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 5, &isnull));
 	row.one_off = DatumGetBool(SPI_getbinval(tuple, desc, 6, &isnull));
+	for (int scope = 0; scope < MM_SCOPE_COUNT; scope++)
+		if (strcmp(row.scope, mm_scope_names[scope]) == 0)
+			mm_require_in_scope(fcinfo, scope, row.target, window);
 	if (row.over)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -241,6 +241,25 @@ class EventLog(models.Model):
         db_table = maintmode_table("event_log")
 
 
+class OperatorScope(models.Model):
+    """A role limited to a client or a site, with its members (1.3).  Written by the
+    database functions grant_scope() and revoke_scope() only, so read-only here.  role
+    is the role's name.  A role has one row per scope, all with the same primary key
+    (the role): filter(role=...) them, don't get() one.  target is the client's or the
+    site's id, which may have been deleted since (the role stays limited)."""
+    SCOPES = [("client", "client"), ("site", "site")]
+
+    role = models.TextField(primary_key=True)
+    scope = models.TextField(choices=SCOPES)
+    target = models.BigIntegerField()
+    granted_by = models.TextField()
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("operator_scope")
+
+
 class MaintenanceHistory(models.Model):
     """One row per agent whose effective maintenance changed, by which path, who
     (session_role: the login; acting_role: after SET ROLE; actor: the application's

@@ -149,6 +149,20 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='OperatorScope',
+            fields=[
+                ('role', models.TextField(primary_key=True, serialize=False)),
+                ('scope', models.TextField(choices=[('client', 'client'), ('site', 'site')])),
+                ('target', models.BigIntegerField()),
+                ('granted_by', models.TextField()),
+                ('granted_at', models.DateTimeField()),
+            ],
+            options={
+                'db_table': 'maintmode"."operator_scope',
+                'managed': False,
+            },
+        ),
+        migrations.CreateModel(
             name='ServerMode',
             fields=[
                 ('singleton', models.BooleanField(default=True, primary_key=True, serialize=False)),
