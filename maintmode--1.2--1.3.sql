@@ -589,6 +589,137 @@ ALTER TABLE maintmode.saved_state
     ADD COLUMN hand_until  timestamptz;
 
 
+-- ==== Reminders of hand-set maintenance ================================================
+-- (Events about maintenance, NOTIFY maintmode_events, need no schema object.)
+
+-- Alerts of kind reminder: an agent in hand-set maintenance for longer than
+-- maintmode.remind_after.  A reminder, like an overdue alert, has no check.
+ALTER TABLE maintmode.alert
+    DROP CONSTRAINT alert_kind_check,
+    DROP CONSTRAINT alert_check_id_unless_overdue,
+    ADD CONSTRAINT alert_kind_check CHECK (kind IN ('overdue', 'check', 'task', 'reminder')),
+    ADD CONSTRAINT alert_check_id_unless_overdue_or_reminder
+        CHECK ((kind IN ('overdue', 'reminder')) = (check_id IS NULL));
+-- The open reminders, few: the reminder sweep asks which agents had one lately, and a
+-- switch that takes agents out resolves theirs.
+CREATE INDEX alert_open_reminder_idx ON maintmode.alert (agent_id)
+    WHERE kind = 'reminder' AND resolved_at IS NULL;
+COMMENT ON TABLE maintmode.alert IS
+    'Alerts raised for agents: check, task and overdue alerts, whether maintenance '
+    'suppressed them, and what was sent when; and reminders of hand-set maintenance. '
+    'Raised and resolved by triggers, sweep_overdue() and sweep_reminders(); senders '
+    'take them with take_notifications().';
+COMMENT ON COLUMN maintmode.alert.kind IS
+    '''check'', ''task'', ''overdue'', or ''reminder'' (an agent in hand-set '
+    'maintenance for longer than maintmode.remind_after; never suppressed).';
+COMMENT ON COLUMN maintmode.alert.check_id IS
+    'The check or task (check_result) alerted about; null for overdue alerts and '
+    'reminders.';
+COMMENT ON COLUMN maintmode.alert.severity IS
+    'The check''s alert_severity; ''error'' for overdue alerts, ''warning'' for '
+    'reminders.';
+COMMENT ON FUNCTION maintmode.alert_suppress_trigger() IS
+    'Trigger function of alert_suppressed_in_maintenance (BEFORE INSERT on alert): an '
+    'alert for an agent in maintenance is written suppressed, a reminder never. '
+    'Internal; revoked from PUBLIC.';
+COMMENT ON FUNCTION maintmode.maintenance_alert_trigger() IS
+    'Trigger function of agent_maintenance_alerts (AFTER UPDATE on agent): an agent '
+    'entering maintenance stops its queued alerts; leaving it alerts for the failures it '
+    'hid; an agent leaving hand-set maintenance has its reminders resolved. Internal; '
+    'revoked from PUBLIC.';
+
+-- maintmode.remind_after as an interval: a setting is read with SHOW, but SQL that
+-- compares with it (server_maint_status()) needs the value as the library parsed it.
+CREATE FUNCTION maintmode.remind_after()
+RETURNS interval
+AS 'MODULE_PATHNAME', 'maintmode_remind_after'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.remind_after() IS
+    'maintmode.remind_after: how long hand-set maintenance lasts before a reminder; '
+    'null when reminders are off (0). Reads the setting only; executable by PUBLIC '
+    '(given USAGE on the schema).';
+
+CREATE FUNCTION maintmode.sweep_reminders()
+RETURNS integer
+AS 'MODULE_PATHNAME', 'maintmode_sweep_reminders'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.sweep_reminders() IS
+    'Raises a reminder (an alert of kind reminder, e-mail wanted, never suppressed) for '
+    'each agent in maintenance by a switch or a plain UPDATE for longer than '
+    'maintmode.remind_after, once per that period, at the window clock; resolves the '
+    'reminders of agents no longer in it. Returns how many it raised. Run by the window '
+    'worker, or by a scheduler. Runs as the extension''s owner; revoked from PUBLIC: '
+    'superusers and roles granted EXECUTE may call it.';
+REVOKE ALL ON FUNCTION maintmode.sweep_reminders() FROM PUBLIC;
+
+-- server_maint_status() gains a column, reminder_due, so it is created anew; the
+-- privileges an installation gave the old one (the README grants it to maint_viewer,
+-- some revoke it from PUBLIC) are given to the new one.
+ALTER FUNCTION maintmode.server_maint_status() RENAME TO server_maint_status_1_2;
+-- The server is in maintenance also while a server-wide window is in force: since and by
+-- whom are then the window's.  reminder_due: server_maint_mode's maintenance (a window
+-- ends on its own) has lasted longer than maintmode.remind_after, on the window clock.
+CREATE FUNCTION maintmode.server_maint_status(
+    OUT in_maintenance boolean, OUT since timestamptz, OUT enabled_by text,
+    OUT saved_states bigint, OUT agents bigint, OUT agents_in_maintenance bigint,
+    OUT reminder_due boolean)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT coalesce(m.in_maintenance, false) OR w.starts IS NOT NULL,
+           coalesce(m.since, w.starts), coalesce(m.enabled_by, w.created_by),
+           (SELECT count(*) FROM maintmode.saved_state s
+             WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)),
+           a.agents, a.in_maintenance,
+           coalesce(m.since < maintmode.window_clock() - maintmode.remind_after(), false)
+      FROM (SELECT count(*) AS agents,
+                   count(*) FILTER (WHERE maintenance_mode) AS in_maintenance
+              FROM maintmode.agent) a
+      LEFT JOIN maintmode.server_mode m ON m.in_maintenance
+      LEFT JOIN LATERAL (
+            SELECT o.starts, w.created_by
+              FROM maintmode.maintenance_window w,
+                   maintmode.window_occurrence(w, maintmode.window_clock()) o
+             WHERE pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0
+             ORDER BY o.starts
+             LIMIT 1) w ON true;
+END;
+COMMENT ON FUNCTION maintmode.server_maint_status() IS
+    'Whether the server is in maintenance (by server_maint_mode or a server-wide window '
+    'in force), since when and enabled by whom, the saved states, the agents and the '
+    'agents in maintenance, and whether server_maint_mode''s maintenance has lasted '
+    'longer than maintmode.remind_after (reminder_due). Runs as the caller, who needs '
+    'SELECT on server_mode, saved_state, agent and maintenance_window; executable by '
+    'PUBLIC (given USAGE on the schema).';
+DO $$
+DECLARE
+    old_acl pg_catalog.aclitem[] := (SELECT p.proacl FROM pg_catalog.pg_proc p
+        WHERE p.oid = 'maintmode.server_maint_status_1_2()'::pg_catalog.regprocedure);
+    owner pg_catalog.oid := (SELECT p.proowner FROM pg_catalog.pg_proc p
+        WHERE p.oid = 'maintmode.server_maint_status_1_2()'::pg_catalog.regprocedure);
+    item record;
+BEGIN
+    IF old_acl IS NULL THEN
+        RETURN;                 -- the default: PUBLIC executes it, as it does the new one
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.aclexplode(old_acl) a WHERE a.grantee = 0) THEN
+        REVOKE EXECUTE ON FUNCTION maintmode.server_maint_status() FROM PUBLIC;
+    END IF;
+    FOR item IN
+        SELECT a.grantee::pg_catalog.regrole AS grantee, a.is_grantable
+          FROM pg_catalog.aclexplode(old_acl) a
+         WHERE a.grantee <> 0 AND a.grantee <> owner AND a.privilege_type = 'EXECUTE'
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION maintmode.server_maint_status() TO %s%s',
+                                  item.grantee,
+                                  CASE WHEN item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+DROP FUNCTION maintmode.server_maint_status_1_2();
+
+
 -- ---------------------------------------------------------------------------------------
 -- Operators limited to clients and sites: the scope table, the caller_* functions,
 -- grant_scope() and revoke_scope() (schema/15_scopes.sql), the row-level security of

@@ -95,6 +95,17 @@ COMMENT ON FUNCTION maintmode.set_client_maintenance(bigint, boolean, timestampt
     'Runs as the extension''s owner; revoked from PUBLIC: superusers and roles granted '
     'EXECUTE may call it.';
 
+-- maintmode.remind_after as an interval: a setting is read with SHOW, but SQL that
+-- compares with it (server_maint_status()) needs the value as the library parsed it.
+CREATE FUNCTION maintmode.remind_after()
+RETURNS interval
+AS 'MODULE_PATHNAME', 'maintmode_remind_after'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.remind_after() IS
+    'maintmode.remind_after: how long hand-set maintenance lasts before a reminder; '
+    'null when reminders are off (0). Reads the setting only; executable by PUBLIC '
+    '(given USAGE on the schema).';
+
 REVOKE ALL ON FUNCTION maintmode.agent_effective_maintenance_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.set_site_maintenance(bigint, boolean, timestamptz, text) FROM PUBLIC;

@@ -1,7 +1,8 @@
 /*
  * alerts.c
- *     Alerts: the triggers that raise, suppress and resolve them, the overdue
- *     sweep, take_notifications() for senders, and alert_allowed().
+ *     Alerts: the triggers that raise, suppress and resolve them (reminders
+ *     resolved as their hand-set maintenance ends; reminders.c raises them),
+ *     the overdue sweep, take_notifications() for senders, and alert_allowed().
  */
 #include "postgres.h"
 
@@ -63,12 +64,6 @@
 
 /* Whether the old and new values of a column differ in a way that matters. */
 typedef bool (*ValueChange) (Datum old_value, Datum new_value);
-
-static bool
-flag_changed(Datum old_value, Datum new_value)
-{
-	return DatumGetBool(old_value) != DatumGetBool(new_value);
-}
 
 static bool
 failing_changed(Datum old_value, Datum new_value)
@@ -187,6 +182,7 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	bool		isnull;
 	bool		in_maintenance = false;
+	Datum		kind;
 	int			columns[2];
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -202,7 +198,10 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 
 	columns[0] = SPI_fnumber(desc, "suppressed");
 	columns[1] = SPI_fnumber(desc, "suppressed_reason");
-	if (DatumGetBool(heap_getattr(tuple, columns[0], desc, &isnull)) ||
+	/* A reminder is about the maintenance itself: never suppressed. */
+	kind = heap_getattr(tuple, SPI_fnumber(desc, "kind"), desc, &isnull);
+	if ((!isnull && mm_text_equals(kind, "reminder")) ||
+		DatumGetBool(heap_getattr(tuple, columns[0], desc, &isnull)) ||
 		!column_is_null(tuple, desc, "email_sent_at") ||
 		!column_is_null(tuple, desc, "sms_sent_at"))
 		return PointerGetDatum(tuple);
@@ -264,13 +263,15 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 
 /*
  * Entering maintenance stops what is still queued for the agent, so that it is
- * not sent even if the agent has left again before a sender runs.
+ * not sent even if the agent has left again before a sender runs.  Reminders
+ * are about maintenance itself: never suppressed.
  */
 static MMStatement suppress_entered_stmt = {
 	"UPDATE maintmode.alert al"
 	"   SET suppressed = true, suppressed_reason = '" ENTERED_MAINTENANCE "'"
 	SWITCHED("false", "true")
 	" WHERE al.agent_id = a.id AND NOT al.suppressed AND al.resolved_at IS NULL"
+	"   AND al.kind <> 'reminder'"
 	"   AND ((al.email AND al.email_sent_at IS NULL)"
 	"        OR (al.sms AND al.sms_sent_at IS NULL))", 0, {0}
 };
@@ -295,6 +296,55 @@ static MMStatement raise_left_overdue_stmt = {
 	OVERDUE_ALERT_ONCE, 0, {0}
 };
 
+/*
+ * A reminder ends with the hand-set maintenance it is about: the agent's hand
+ * flag went off (it left maintenance, or a window alone holds it now).  Driven
+ * by the open reminders, which are few, through alert_open_reminder_idx; run
+ * only when there are some.
+ */
+static MMStatement open_reminders_stmt = {
+	"SELECT EXISTS (SELECT FROM maintmode.alert"
+	"                WHERE kind = 'reminder' AND resolved_at IS NULL)", 0, {0}
+};
+
+static MMStatement resolve_reminders_stmt = {
+	"UPDATE maintmode.alert al SET resolved_at = maintmode.window_clock()"
+	"  FROM new_agents a"
+	" WHERE al.agent_id = a.id AND NOT a.hand_maintenance"
+	"   AND al.kind = 'reminder' AND al.resolved_at IS NULL", 0, {0}
+};
+
+/*
+ * What an UPDATE of agents changed, read from the transition tables in one
+ * pass: whether any agent's maintenance_mode changed, and whether any agent's
+ * hand flag went off (schemas before 1.1 have none).
+ */
+static void
+agent_changes(TriggerData *trigdata, bool *maintenance_changed, bool *hand_left)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	AttrNumber	maintenance_att = SPI_fnumber(desc, "maintenance_mode");
+	AttrNumber	hand_att = SPI_fnumber(desc, "hand_maintenance");
+	MMRowPairs	pairs;
+	bool		isnull;
+
+	*maintenance_changed = false;
+	*hand_left = false;
+	mm_row_pairs_begin(&pairs, trigdata);
+	while (!(*maintenance_changed && (*hand_left || hand_att <= 0)) &&
+		   mm_row_pairs_next(&pairs))
+	{
+		if (DatumGetBool(slot_getattr(pairs.old_slot, maintenance_att, &isnull)) !=
+			DatumGetBool(slot_getattr(pairs.new_slot, maintenance_att, &isnull)))
+			*maintenance_changed = true;
+		if (hand_att > 0 &&
+			DatumGetBool(slot_getattr(pairs.old_slot, hand_att, &isnull)) &&
+			!DatumGetBool(slot_getattr(pairs.new_slot, hand_att, &isnull)))
+			*hand_left = true;
+	}
+	mm_row_pairs_end(&pairs);
+}
+
 /* AFTER UPDATE ON agent FOR EACH STATEMENT, as old_agents/new_agents. */
 PG_FUNCTION_INFO_V1(maintmode_maintenance_alert_trigger);
 Datum
@@ -302,15 +352,42 @@ maintmode_maintenance_alert_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent", "maintenance_alert_trigger",
 												   TRIGGER_EVENT_UPDATE, true);
+	bool		maintenance_changed;
+	bool		hand_left;
+	bool		isnull;
 
-	if (!column_changed(trigdata, "maintenance_mode", flag_changed))
+	agent_changes(trigdata, &maintenance_changed, &hand_left);
+	/* Reminders came with 1.3. */
+	if (hand_left && mm_schema_version() < MM_SCHEMA_1_3)
+		hand_left = false;
+	if (!maintenance_changed && !hand_left)
 		return PointerGetDatum(NULL);
 
 	/* The first suppresses what entering agents had queued; the others raise. */
-	run_on_transition_tables(trigdata,
-							 (MMStatement *[]) {&suppress_entered_stmt, &raise_left_checks_stmt,
-							 &raise_left_overdue_stmt},
-							 mm_alert_on_leave ? 3 : 1);
+	if (maintenance_changed)
+		run_on_transition_tables(trigdata,
+								 (MMStatement *[]) {&suppress_entered_stmt, &raise_left_checks_stmt,
+								 &raise_left_overdue_stmt},
+								 mm_alert_on_leave ? 3 : 1);
+	if (hand_left)
+	{
+		SPI_connect();
+		/*
+		 * Not read-only: at READ COMMITTED each statement reads the latest
+		 * commits, reminders a sweep committed while this UPDATE waited for it
+		 * among them.
+		 */
+		mm_execute(&open_reminders_stmt, NULL, NULL, false);
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									   &isnull)))
+		{
+			SPI_register_trigger_data(trigdata);
+			mm_execute_for_rows(&resolve_reminders_stmt, NULL, NULL,
+								tuplestore_tuple_count(trigdata->tg_newtable),
+								SMALL_TRANSITION_ROWS);
+		}
+		SPI_finish();
+	}
 	return PointerGetDatum(NULL);
 }
 
@@ -399,20 +476,26 @@ typedef struct Channel
  * Alerts still to send whose agent is in maintenance are kept, marked
  * suppressed: the switch's trigger cannot see alerts queued by transactions
  * that commit while it runs.  Ones another sender holds are left to it.
+ * Reminders are never suppressed.
  */
 #define SUPPRESS_PENDING(ch) \
 	"UPDATE maintmode.alert SET suppressed = true," \
 	"       suppressed_reason = '" ENTERED_MAINTENANCE "'" \
 	" WHERE id IN (SELECT q.id FROM maintmode.alert q" \
 	"                JOIN maintmode.agent a ON a.id = q.agent_id" \
-	"               WHERE" PENDING(ch) " AND a.maintenance_mode" \
+	"               WHERE" PENDING(ch) " AND a.maintenance_mode AND q.kind <> 'reminder'" \
 	"                 FOR UPDATE OF q SKIP LOCKED)"
 
-/* Oldest first; rows another sender has locked are skipped, not waited for. */
+/*
+ * Oldest first; rows another sender has locked are skipped, not waited for.
+ * A reminder goes out while its agent is in maintenance, the others while it
+ * is not.
+ */
 #define TAKE_PENDING(ch) \
 	"WITH taken AS (" \
 	"  SELECT q.id FROM maintmode.alert q JOIN maintmode.agent a ON a.id = q.agent_id" \
-	"   WHERE" PENDING(ch) " AND NOT a.maintenance_mode" \
+	"   WHERE" PENDING(ch) \
+	"     AND a.maintenance_mode = (q.kind = 'reminder')" \
 	"   ORDER BY q.created_at, q.id LIMIT $1" \
 	"     FOR UPDATE OF q SKIP LOCKED)," \
 	" marked AS (" \

@@ -20,6 +20,9 @@ extern char *mm_actor;				/* maintmode.actor */
 extern char *mm_reason;				/* maintmode.reason */
 extern char *mm_window_database;	/* maintmode.window_database */
 extern int	mm_window_sweep_interval;	/* maintmode.window_sweep_interval */
+extern char *mm_remind_after_text;	/* maintmode.remind_after, as set */
+extern Interval mm_remind_after;	/* maintmode.remind_after; zero: off */
+extern bool mm_notify_events;		/* maintmode.notify_events */
 
 /* statements.c: SQL the extension runs, kept across calls. */
 #define MM_MAX_ARGS 10
@@ -160,10 +163,34 @@ typedef struct MMOwnerContext
 extern void mm_become_owner(FunctionCallInfo fcinfo, MMOwnerContext *context);
 extern void mm_stop_being_owner(MMOwnerContext *context);
 
+/* events.c: NOTIFY maintmode_events. */
+#define EVENT_MAX_IDS 100		/* more agents: their number only */
+
+/* Maintenance that started or ended for some agents in one statement. */
+typedef struct MMEvent
+{
+	bool		started;
+	const char *path;			/* as in the history: agent, site, ..., sql */
+	const char *scope;			/* what the call named; NULL: nothing */
+	int64		target;
+	bool		has_target;
+	int64		window;
+	bool		has_window;
+	const char *reason;			/* NULL: none, or the agents' differ */
+	int64		agents;
+} MMEvent;
+
+extern void mm_watch_events(void);
+extern void mm_notify_maintenance_event(const MMEvent *event, int64 *ids);
+
 /* history.c */
 extern void mm_set_change_path(const char *path);
+extern void mm_set_change_target(int64 target);
 extern bool mm_in_extension_change(void);
 extern void mm_watch_change_path(void);
+
+/* server_mode.c: the hand reason of the agents server maintenance put in. */
+#define MM_SERVER_REASON "server maintenance"
 
 /* windows.c */
 extern int64 mm_end_server_windows(void);

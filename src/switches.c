@@ -176,6 +176,7 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 	mm_lock_agents_for_switching();
 	mm_require_in_scope(fcinfo, scope->scope, id, 0);
 	mm_set_change_path(mm_scope_names[scope->scope]);
+	mm_set_change_target(id);
 	changed = mm_execute(&scope->update[mm_schema_version()], args, nulls, false);
 	mm_set_change_path(NULL);
 	if (changed == 0)

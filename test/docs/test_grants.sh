@@ -96,6 +96,7 @@ check "application may not sweep" equals "$(as rmm_app 'SELECT maintmode.sweep_o
 # rmm_cron: the sweeps only.
 check "cron job sweeps overdue agents" equals "$(as rmm_cron 'SELECT maintmode.sweep_overdue()')" 00000
 check "cron job sweeps windows" equals "$(as rmm_cron 'SELECT maintmode.sweep_windows()')" 00000
+check "cron job sweeps reminders" equals "$(as rmm_cron 'SELECT maintmode.sweep_reminders()')" 00000
 check "cron job may not switch" \
     equals "$(as rmm_cron 'SELECT maintmode.set_agent_maintenance(1, false)')" 42501
 check "cron job may not read agents" equals "$(as rmm_cron 'SELECT count(*) FROM maintmode.agent')" 42501

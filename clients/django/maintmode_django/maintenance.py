@@ -12,8 +12,12 @@ A refused call raises a maintmode_django.exceptions.MaintmodeError subclass for 
 SQLSTATE (InvalidOption for 22023, NotFound for P0002, ...), which is also the Django
 database exception it would otherwise be; __cause__ is that Django exception.
 """
+import json
+import select
 from collections import namedtuple
 from functools import lru_cache
+
+import psycopg2
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
@@ -78,7 +82,8 @@ def server_maint_mode(option, using=DEFAULT_DB_ALIAS):
 
 def server_maint_status(using=DEFAULT_DB_ALIAS):
     """Returns ServerMaintStatus(in_maintenance, since, enabled_by, saved_states,
-    agents, agents_in_maintenance)."""
+    agents, agents_in_maintenance, reminder_due); reminder_due: server_maint_mode's
+    maintenance has lasted longer than maintmode.remind_after."""
     return _record("ServerMaintStatus", "SELECT * FROM maintmode.server_maint_status()",
                    [], using)
 
@@ -133,6 +138,37 @@ def sweep_overdue(using=DEFAULT_DB_ALIAS):
     agents seen again; meant to run every minute.  Returns
     OverdueSweep(raised, suppressed, resolved)."""
     return _record("OverdueSweep", "SELECT * FROM maintmode.sweep_overdue()", [], using)
+
+
+def sweep_reminders(using=DEFAULT_DB_ALIAS):
+    """Raises a reminder (an Alert of kind "reminder", e-mail wanted) for each agent
+    in maintenance by hand for longer than maintmode.remind_after, once per that
+    period (the window worker calls it); returns how many it raised."""
+    return _value("SELECT maintmode.sweep_reminders()", [], using)
+
+
+# -- events -------------------------------------------------------------------
+
+def events(timeout=None, using=DEFAULT_DB_ALIAS):
+    """Yields the events about maintenance (NOTIFY maintmode_events) as dicts
+    ({"event": "started", "path": "site", "agents": 3, "agent_ids": [...], ...}),
+    as the transactions that make them commit.  It listens on a connection of its
+    own, with the settings of the database alias, outside any transaction of the
+    caller's.  timeout: seconds to wait for the next event before it stops (None:
+    forever)."""
+    listener = psycopg2.connect(**connections[using].get_connection_params())
+    try:
+        listener.autocommit = True
+        with listener.cursor() as cursor:
+            cursor.execute("LISTEN maintmode_events")
+        while True:
+            listener.poll()
+            while listener.notifies:
+                yield json.loads(listener.notifies.pop(0).payload)
+            if select.select([listener], [], [], timeout) == ([], [], []):
+                return
+    finally:
+        listener.close()
 
 
 # -- history ------------------------------------------------------------------

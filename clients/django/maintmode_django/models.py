@@ -116,16 +116,19 @@ class CheckResult(models.Model):
 
 
 class Alert(models.Model):
-    """An overdue, check or task alert.  The extension raises, suppresses and
-    resolves them; senders take them with maintenance.take_notifications().  An
-    alert inserted for an agent in maintenance is stored suppressed, and create()
-    returns it so."""
-    KINDS = [("overdue", "overdue"), ("check", "check"), ("task", "task")]
+    """An overdue, check or task alert, or a reminder of maintenance set by hand and
+    forgotten.  The extension raises, suppresses and resolves them; senders take
+    them with maintenance.take_notifications().  An alert inserted for an agent in
+    maintenance is stored suppressed, and create() returns it so; a reminder is
+    never suppressed."""
+    KINDS = [("overdue", "overdue"), ("check", "check"), ("task", "task"),
+             ("reminder", "reminder")]
 
     id = models.BigAutoField(primary_key=True)
     agent = models.ForeignKey(Agent, models.DO_NOTHING, related_name="alerts")
     kind = models.TextField(choices=KINDS)
-    # null for overdue alerts; not named "check", which would hide Model.check()
+    # null for overdue alerts and reminders; not named "check", which would hide
+    # Model.check()
     check_result = models.ForeignKey(CheckResult, models.DO_NOTHING, null=True,
                                      db_column="check_id", related_name="alerts")
     severity = models.TextField(choices=SEVERITIES)

@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
             name='Alert',
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('kind', models.TextField(choices=[('overdue', 'overdue'), ('check', 'check'), ('task', 'task')])),
+                ('kind', models.TextField(choices=[('overdue', 'overdue'), ('check', 'check'), ('task', 'task'), ('reminder', 'reminder')])),
                 ('severity', models.TextField(choices=[('info', 'info'), ('warning', 'warning'), ('error', 'error')])),
                 ('message', models.TextField()),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
