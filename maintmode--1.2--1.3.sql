@@ -738,8 +738,9 @@ COMMENT ON FUNCTION maintmode.window_occurrences(bigint, timestamptz, timestampt
     'the schema).';
 
 -- Each window not over, with its occurrence in force or else its next one, soonest
--- first.  Read at the window clock.
-CREATE VIEW maintmode.upcoming_windows AS
+-- first.  Read at the window clock, as the caller (security_invoker), so that a scoped
+-- role sees the windows of its own clients and sites only.
+CREATE VIEW maintmode.upcoming_windows WITH (security_invoker = true) AS
     SELECT w.id AS window_id,
            CASE WHEN w.agent_id IS NOT NULL THEN 'agent' WHEN w.site_id IS NOT NULL THEN 'site'
                 WHEN w.client_id IS NOT NULL THEN 'client' ELSE 'server' END AS scope,
@@ -757,7 +758,9 @@ COMMENT ON VIEW maintmode.upcoming_windows IS
     'Windows not over, one row each: scope and target (its id and hostname or name; '
     'null for the server), the occurrence in force (in_force) or else the next one '
     '(starts, ends), repeat, time_zone, duration, reason and creator; soonest first. '
-    'Read at the window clock.';
+    'Read at the window clock. Reads the tables as its caller, who needs SELECT on '
+    'maintenance_window, agent, site and client: a scoped role sees the windows within '
+    'its scopes.';
 
 -- ---------------------------------------------------------------------------------------
 -- Operators limited to clients and sites: the scope table, the caller_* functions,

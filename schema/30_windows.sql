@@ -231,8 +231,9 @@ COMMENT ON VIEW maintmode.agents_in_maintenance IS
     'maintenance_window: a scoped role sees the agents within its scopes.';
 
 -- Each window not over, with its occurrence in force or else its next one, soonest
--- first.  Read at the window clock.
-CREATE VIEW maintmode.upcoming_windows AS
+-- first.  Read at the window clock, as the caller (security_invoker), so that a scoped
+-- role sees the windows of its own clients and sites only.
+CREATE VIEW maintmode.upcoming_windows WITH (security_invoker = true) AS
     SELECT w.id AS window_id,
            CASE WHEN w.agent_id IS NOT NULL THEN 'agent' WHEN w.site_id IS NOT NULL THEN 'site'
                 WHEN w.client_id IS NOT NULL THEN 'client' ELSE 'server' END AS scope,
@@ -250,7 +251,9 @@ COMMENT ON VIEW maintmode.upcoming_windows IS
     'Windows not over, one row each: scope and target (its id and hostname or name; '
     'null for the server), the occurrence in force (in_force) or else the next one '
     '(starts, ends), repeat, time_zone, duration, reason and creator; soonest first. '
-    'Read at the window clock.';
+    'Read at the window clock. Reads the tables as its caller, who needs SELECT on '
+    'maintenance_window, agent, site and client: a scoped role sees the windows within '
+    'its scopes.';
 
 REVOKE ALL ON FUNCTION maintmode.create_window(text, bigint, timestamptz, timestamptz, interval, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.end_window(bigint) FROM PUBLIC;

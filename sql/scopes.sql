@@ -151,6 +151,10 @@ SELECT maintmode.extend_window(:branch_window, now() + interval '3 hours') > now
 SELECT maintmode.end_window(:branch_window);
 -- It sees the windows of what it sees, and the server-wide ones.
 SELECT agent_id, site_id, client_id, reason FROM maintmode.maintenance_window ORDER BY id;
+-- So do the upcoming windows and the occurrences of a window (hq's is another site's).
+SELECT scope, target, reason FROM maintmode.upcoming_windows ORDER BY window_id;
+SELECT count(*) AS hq_occurrences
+  FROM maintmode.window_occurrences(:hq_window, now() - interval '1 day', now() + interval '1 day'); \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 SELECT maintmode.end_window(:hq_window) AS left_hq_window;
 
