@@ -1031,7 +1031,8 @@ $$;
 
 -- A GRANT in an extension script makes the object's whole ACL the extension's initial
 -- privileges (pg_init_privs), which pg_dump leaves out: the grants above, the EXECUTE on
--- overdue_alerting_agents() granted at the top of this script, and every grant the DBA
+-- overdue_alerting_agents() granted at the top of this script, those server_maint_status()
+-- took over from the function it replaces, and every grant the DBA
 -- had made on those objects would be lost by a dump and restore.  They are the DBA's:
 -- the extension's own are none on the tables, and its owner's EXECUTE on the function.
 DELETE FROM pg_catalog.pg_init_privs
@@ -1047,6 +1048,11 @@ UPDATE pg_catalog.pg_init_privs i
   FROM pg_catalog.pg_proc p
  WHERE i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objoid = p.oid
    AND p.oid = 'maintmode.overdue_alerting_agents()'::pg_catalog.regprocedure;
+-- server_maint_status(), created anew above with the privileges the old one had: those
+-- are the DBA's too, and a fresh install has none of its own (PUBLIC executes it).
+DELETE FROM pg_catalog.pg_init_privs
+ WHERE classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+   AND objoid = 'maintmode.server_maint_status()'::pg_catalog.regprocedure;
 
 -- Agents in maintenance, one row per reason they are in it (set by hand, each window in
 -- force), with who, why, since and until when (until NULL: no end set); longest in

@@ -254,6 +254,8 @@ $node->safe_psql(
 	                maintmode.client_dashboard TO regress_dashboard;
 	GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_agents() TO regress_dashboard;
 	GRANT SELECT ON maintmode.agent TO regress_agents;
+	REVOKE EXECUTE ON FUNCTION maintmode.server_maint_status() FROM PUBLIC;
+	GRANT EXECUTE ON FUNCTION maintmode.server_maint_status() TO regress_dashboard;
 	INSERT INTO maintmode.client (name) VALUES ('acme');
 	INSERT INTO maintmode.site (client_id, name) VALUES (1, 'hq');
 	INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'a1'), (1, 'a2');
@@ -282,6 +284,12 @@ $node->command_ok(
 is($node->safe_psql('grants_restored', $dashboards_sql), '2|1|1', 'restored, the role reads the dashboards');
 is($node->safe_psql('grants_restored', q{SET ROLE regress_agents; SELECT count(*) FROM maintmode.agent}),
 	'2', 'restored, a grant made before the update is kept');
+# server_maint_status() is created anew by the update, with the privileges it had.
+my $status_acl_sql = q{
+	SELECT has_function_privilege('regress_dashboard', 'maintmode.server_maint_status()', 'EXECUTE'),
+	       has_function_privilege('regress_agents', 'maintmode.server_maint_status()', 'EXECUTE')};
+is($node->safe_psql('grants_1_2', $status_acl_sql), 't|f', "updated, server_maint_status() keeps its grant and revoke");
+is($node->safe_psql('grants_restored', $status_acl_sql), 't|f', 'restored, so does it');
 for my $db ('grants_1_2', 'grants_restored')
 {
 	$node->safe_psql($db, 'DROP EXTENSION maintmode; DROP SCHEMA maintmode');
