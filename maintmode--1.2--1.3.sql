@@ -105,37 +105,6 @@ AS 'MODULE_PATHNAME', 'maintmode_rebuild_counters'
 LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 
--- A recurring window whose start is not finite has no occurrences (1.3 refuses such
--- windows; one created before must not break the views that list occurrences).
-CREATE OR REPLACE FUNCTION maintmode.window_occurrence(w maintmode.maintenance_window,
-                                                       at timestamptz,
-                                                       OUT starts timestamptz,
-                                                       OUT ends timestamptz)
-RETURNS SETOF record
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-    SELECT o.starts, o.ends
-      FROM (SELECT w.starts_at AS starts, least(w.ends_at, w.ended_at) AS ends
-             WHERE w.repeat IS NULL
-            UNION ALL
-            SELECT (r.local_start + k.n * r.period) AT TIME ZONE w.time_zone,
-                   least((r.local_start + k.n * r.period + w.duration) AT TIME ZONE w.time_zone,
-                         w.ends_at, w.ended_at)
-              FROM (SELECT w.starts_at AT TIME ZONE w.time_zone AS local_start,
-                           CASE w.repeat WHEN 'daily' THEN interval '1 day'
-                                ELSE interval '7 days' END AS period
-                     WHERE w.repeat IS NOT NULL AND isfinite(w.starts_at)) r,
-                   LATERAL (SELECT floor(extract(epoch FROM (at AT TIME ZONE w.time_zone)
-                                                            - r.local_start)
-                                         / extract(epoch FROM r.period))::bigint + d AS n
-                              FROM generate_series(-1, 1) d) k
-             WHERE k.n >= 0) o
-     WHERE o.starts <= at AND at < o.ends
-     ORDER BY o.ends DESC
-     LIMIT 1;
-END;
-
 -- The trigger function that starts new agents in server maintenance is named for what it
 -- does.  Its C function keeps its name: the library serves the older schemas too.
 ALTER FUNCTION maintmode.agent_insert_trigger() RENAME TO new_agent_server_maintenance_trigger;
@@ -242,8 +211,8 @@ COMMENT ON FUNCTION maintmode.set_client_maintenance(bigint, boolean, timestampt
 -- schema/30_windows.sql
 COMMENT ON TABLE maintmode.maintenance_window IS
     'Maintenance windows: one agent, site or client, or the whole server; one-off, or '
-    'recurring daily or weekly. Kept after they end, as history. Written by '
-    'create_window(), end_window() and extend_window().';
+    'recurring (daily, weekly, monthly or an RFC 5545 rule) in a time zone. Kept after '
+    'they end, as history. Written by create_window(), end_window() and extend_window().';
 COMMENT ON COLUMN maintmode.maintenance_window.agent_id IS
     'The agent the window covers (scope agent). agent_id, site_id and client_id all null: '
     'the whole server.';
@@ -252,17 +221,19 @@ COMMENT ON COLUMN maintmode.maintenance_window.site_id IS
 COMMENT ON COLUMN maintmode.maintenance_window.client_id IS
     'The client whose agents the window covers (scope client).';
 COMMENT ON COLUMN maintmode.maintenance_window.starts_at IS
-    'Start; of a recurring window, the first occurrence, whose local time of day (and '
-    'weekday) in time_zone every occurrence keeps.';
+    'Start; of a recurring window, the start of the series (RFC 5545 DTSTART): its '
+    'occurrences are the rule''s on or after it, at its local time of day in time_zone.';
 COMMENT ON COLUMN maintmode.maintenance_window.ends_at IS
     'End of a one-off window; of a recurring one, the end of the series (null: none).';
 COMMENT ON COLUMN maintmode.maintenance_window.repeat IS
-    '''daily'' or ''weekly''; null: one-off.';
+    '''daily'', ''weekly'', ''monthly'' or an RFC 5545 RRULE in upper case (as '
+    '''FREQ=MONTHLY;BYDAY=2TU''); null: one-off.';
 COMMENT ON COLUMN maintmode.maintenance_window.time_zone IS
-    'The time zone of a recurring window; null for a one-off.';
+    'The IANA time zone of a recurring window (the zone, never an abbreviation: CET '
+    'keeps summer time); null for a one-off.';
 COMMENT ON COLUMN maintmode.maintenance_window.duration IS
-    'The length of each occurrence of a recurring window, in local time; null for a '
-    'one-off.';
+    'The length of each occurrence of a recurring window: months and days in local '
+    'time, hours, minutes and seconds elapsed; null for a one-off.';
 COMMENT ON COLUMN maintmode.maintenance_window.created_by IS
     'The role that created the window (the session role, after SET ROLE).';
 COMMENT ON COLUMN maintmode.maintenance_window.ended_at IS
@@ -570,6 +541,443 @@ ALTER TABLE maintmode.saved_state
     ADD COLUMN hand_since  timestamptz,
     ADD COLUMN hand_until  timestamptz;
 
+
+-- ==== Reminders of hand-set maintenance ================================================
+-- (Events about maintenance, NOTIFY maintmode_events, need no schema object.)
+
+-- Alerts of kind reminder: an agent in hand-set maintenance for longer than
+-- maintmode.remind_after.  A reminder, like an overdue alert, has no check.
+ALTER TABLE maintmode.alert
+    DROP CONSTRAINT alert_kind_check,
+    DROP CONSTRAINT alert_check_id_unless_overdue,
+    ADD CONSTRAINT alert_kind_check CHECK (kind IN ('overdue', 'check', 'task', 'reminder')),
+    ADD CONSTRAINT alert_check_id_unless_overdue_or_reminder
+        CHECK ((kind IN ('overdue', 'reminder')) = (check_id IS NULL));
+-- The open reminders, few: the reminder sweep asks which agents had one lately, and a
+-- switch that takes agents out resolves theirs.
+CREATE INDEX alert_open_reminder_idx ON maintmode.alert (agent_id)
+    WHERE kind = 'reminder' AND resolved_at IS NULL;
+COMMENT ON TABLE maintmode.alert IS
+    'Alerts raised for agents: check, task and overdue alerts, whether maintenance '
+    'suppressed them, and what was sent when; and reminders of hand-set maintenance. '
+    'Raised and resolved by triggers, sweep_overdue() and sweep_reminders(); senders '
+    'take them with take_notifications().';
+COMMENT ON COLUMN maintmode.alert.kind IS
+    '''check'', ''task'', ''overdue'', or ''reminder'' (an agent in hand-set '
+    'maintenance for longer than maintmode.remind_after; never suppressed).';
+COMMENT ON COLUMN maintmode.alert.check_id IS
+    'The check or task (check_result) alerted about; null for overdue alerts and '
+    'reminders.';
+COMMENT ON COLUMN maintmode.alert.severity IS
+    'The check''s alert_severity; ''error'' for overdue alerts, ''warning'' for '
+    'reminders.';
+COMMENT ON FUNCTION maintmode.alert_suppress_trigger() IS
+    'Trigger function of alert_suppressed_in_maintenance (BEFORE INSERT on alert): an '
+    'alert for an agent in maintenance is written suppressed, a reminder never. '
+    'Internal; revoked from PUBLIC.';
+
+-- maintmode.remind_after as an interval: a setting is read with SHOW, but SQL that
+-- compares with it (server_maint_status()) needs the value as the library parsed it.
+CREATE FUNCTION maintmode.remind_after()
+RETURNS interval
+AS 'MODULE_PATHNAME', 'maintmode_remind_after'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.remind_after() IS
+    'maintmode.remind_after: how long hand-set maintenance lasts before a reminder; '
+    'null when reminders are off (0). Reads the setting only; executable by PUBLIC '
+    '(given USAGE on the schema).';
+
+CREATE FUNCTION maintmode.sweep_reminders()
+RETURNS integer
+AS 'MODULE_PATHNAME', 'maintmode_sweep_reminders'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.sweep_reminders() IS
+    'Raises a reminder (an alert of kind reminder, e-mail wanted, never suppressed) for '
+    'each agent in maintenance by a switch or a plain UPDATE for longer than '
+    'maintmode.remind_after, once per that period, at the window clock; resolves the '
+    'reminders of agents no longer in it. Returns how many it raised. Run by the window '
+    'worker, or by a scheduler. Runs as the extension''s owner; revoked from PUBLIC: '
+    'superusers and roles granted EXECUTE may call it.';
+REVOKE ALL ON FUNCTION maintmode.sweep_reminders() FROM PUBLIC;
+
+-- server_maint_status() gains a column, reminder_due, so it is created anew; the
+-- privileges an installation gave the old one (the README grants it to maint_viewer,
+-- some revoke it from PUBLIC) are given to the new one.
+ALTER FUNCTION maintmode.server_maint_status() RENAME TO server_maint_status_1_2;
+-- The server is in maintenance also while a server-wide window is in force: since and by
+-- whom are then the window's.  reminder_due: server_maint_mode's maintenance (a window
+-- ends on its own) has lasted longer than maintmode.remind_after, on the window clock.
+CREATE FUNCTION maintmode.server_maint_status(
+    OUT in_maintenance boolean, OUT since timestamptz, OUT enabled_by text,
+    OUT saved_states bigint, OUT agents bigint, OUT agents_in_maintenance bigint,
+    OUT reminder_due boolean)
+RETURNS record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT coalesce(m.in_maintenance, false) OR w.starts IS NOT NULL,
+           coalesce(m.since, w.starts), coalesce(m.enabled_by, w.created_by),
+           (SELECT count(*) FROM maintmode.saved_state s
+             WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)),
+           a.agents, a.in_maintenance,
+           coalesce(m.since < maintmode.window_clock() - maintmode.remind_after(), false)
+      FROM (SELECT count(*) AS agents,
+                   count(*) FILTER (WHERE maintenance_mode) AS in_maintenance
+              FROM maintmode.agent) a
+      LEFT JOIN maintmode.server_mode m ON m.in_maintenance
+      LEFT JOIN LATERAL (
+            SELECT o.starts, w.created_by
+              FROM maintmode.maintenance_window w,
+                   maintmode.window_occurrence(w, maintmode.window_clock()) o
+             WHERE pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0
+             ORDER BY o.starts
+             LIMIT 1) w ON true;
+END;
+COMMENT ON FUNCTION maintmode.server_maint_status() IS
+    'Whether the server is in maintenance (by server_maint_mode or a server-wide window '
+    'in force), since when and enabled by whom, the saved states, the agents and the '
+    'agents in maintenance, and whether server_maint_mode''s maintenance has lasted '
+    'longer than maintmode.remind_after (reminder_due). Runs as the caller, who needs '
+    'SELECT on server_mode, saved_state, agent and maintenance_window; executable by '
+    'PUBLIC (given USAGE on the schema).';
+DO $$
+DECLARE
+    old_acl pg_catalog.aclitem[] := (SELECT p.proacl FROM pg_catalog.pg_proc p
+        WHERE p.oid = 'maintmode.server_maint_status_1_2()'::pg_catalog.regprocedure);
+    owner pg_catalog.oid := (SELECT p.proowner FROM pg_catalog.pg_proc p
+        WHERE p.oid = 'maintmode.server_maint_status_1_2()'::pg_catalog.regprocedure);
+    item record;
+BEGIN
+    IF old_acl IS NULL THEN
+        RETURN;                 -- the default: PUBLIC executes it, as it does the new one
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.aclexplode(old_acl) a WHERE a.grantee = 0) THEN
+        REVOKE EXECUTE ON FUNCTION maintmode.server_maint_status() FROM PUBLIC;
+    END IF;
+    FOR item IN
+        SELECT a.grantee::pg_catalog.regrole AS grantee, a.is_grantable
+          FROM pg_catalog.aclexplode(old_acl) a
+         WHERE a.grantee <> 0 AND a.grantee <> owner AND a.privilege_type = 'EXECUTE'
+    LOOP
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION maintmode.server_maint_status() TO %s%s',
+                                  item.grantee,
+                                  CASE WHEN item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+DROP FUNCTION maintmode.server_maint_status_1_2();
+
+-- Recurrence rules (RFC 5545), the window length limit and upcoming windows: repeat also
+-- takes monthly and RRULE values, so its CHECK goes (create_window, the only writer,
+-- validates it with the engine that reads it); every occurrence is computed by the C
+-- engine (src/recurrence.c), which resolves time_zone as the IANA zone and local times
+-- as RFC 5545 section 3.3.5 says.  The daily and weekly windows of 1.2 keep their days
+-- and local times.
+ALTER TABLE maintmode.maintenance_window DROP CONSTRAINT maintenance_window_repeat_check;
+
+-- The occurrence of window w in force at "at" (no row when none is), from the row's own
+-- columns, by the occurrence engine (src/recurrence.c) that every reader of occurrences
+-- uses.  A recurring window whose start is not finite has no occurrences (create_window
+-- refuses one, but 1.2 accepted it; it must not break the views that list occurrences).
+CREATE OR REPLACE FUNCTION maintmode.window_occurrence(w maintmode.maintenance_window,
+                                                       at timestamptz,
+                                                       OUT starts timestamptz,
+                                                       OUT ends timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'maintmode_window_occurrence'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 1;
+
+-- The occurrence in force at "at", else the next one: "next maintenance" on a dashboard.
+CREATE FUNCTION maintmode.window_next_occurrence(w maintmode.maintenance_window,
+                                                 at timestamptz,
+                                                 OUT starts timestamptz,
+                                                 OUT ends timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'maintmode_window_next_occurrence'
+LANGUAGE C STABLE PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION maintmode.window_next_occurrence(maintmode.maintenance_window, timestamptz) IS
+    'The occurrence (starts, ends) of window w in force at the instant at, or else the '
+    'first to start after it; no row when there is none. Computes from its arguments '
+    'only; executable by PUBLIC (given USAGE on the schema).';
+
+-- Runs a query as the caller: search_path pinned, so that an operator or table named
+-- like ours earlier in the caller's path is not used.
+CREATE FUNCTION maintmode.window_occurrences("window" bigint, "from" timestamptz,
+                                             "to" timestamptz)
+RETURNS TABLE (starts timestamptz, ends timestamptz)
+AS 'MODULE_PATHNAME', 'maintmode_window_occurrences'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.window_occurrences(bigint, timestamptz, timestamptz) IS
+    'The occurrences (starts, ends) of window window that overlap the range from to to '
+    '(starts < to and ends > from), in order, as the sweep applies them. Runs as the '
+    'caller, who needs SELECT on maintenance_window; executable by PUBLIC (given USAGE on '
+    'the schema).';
+
+-- Each window not over, with its occurrence in force or else its next one, soonest
+-- first.  Read at the window clock, as the caller (security_invoker), so that a scoped
+-- role sees the windows of its own clients and sites only.
+CREATE VIEW maintmode.upcoming_windows WITH (security_invoker = true) AS
+    SELECT w.id AS window_id,
+           CASE WHEN w.agent_id IS NOT NULL THEN 'agent' WHEN w.site_id IS NOT NULL THEN 'site'
+                WHEN w.client_id IS NOT NULL THEN 'client' ELSE 'server' END AS scope,
+           coalesce(w.agent_id, w.site_id, w.client_id) AS target,
+           coalesce(a.hostname, s.name, c.name) AS target_name,
+           o.starts, o.ends, o.starts <= maintmode.window_clock() AS in_force,
+           w.repeat, w.time_zone, w.duration, w.reason, w.created_by
+      FROM maintmode.maintenance_window w
+      LEFT JOIN maintmode.agent a ON a.id = w.agent_id
+      LEFT JOIN maintmode.site s ON s.id = w.site_id
+      LEFT JOIN maintmode.client c ON c.id = w.client_id
+     CROSS JOIN LATERAL maintmode.window_next_occurrence(w, maintmode.window_clock()) o
+     ORDER BY o.starts, w.id;
+COMMENT ON VIEW maintmode.upcoming_windows IS
+    'Windows not over, one row each: scope and target (its id and hostname or name; '
+    'null for the server), the occurrence in force (in_force) or else the next one '
+    '(starts, ends), repeat, time_zone, duration, reason and creator; soonest first. '
+    'Read at the window clock. Reads the tables as its caller, who needs SELECT on '
+    'maintenance_window, agent, site and client: a scoped role sees the windows within '
+    'its scopes.';
+
+-- ---------------------------------------------------------------------------------------
+-- Operators limited to clients and sites: the scope table, the caller_* functions,
+-- grant_scope() and revoke_scope() (schema/15_scopes.sql), the row-level security of
+-- every table that holds fleet data, and the views that read the tables as their caller.
+-- ---------------------------------------------------------------------------------------
+
+-- A role with a row here, or a member of a role with one, is scoped.  role is a regrole:
+-- it follows a renamed role, and a dump writes its name, which a restore looks up (the
+-- roles come first: pg_dumpall --roles-only).  No foreign key on target: deleting a
+-- client or site must not leave its technicians without scopes, i.e. unlimited.
+CREATE TABLE maintmode.operator_scope (
+    role       regrole NOT NULL,
+    scope      text NOT NULL CHECK (scope IN ('client', 'site')),
+    target     bigint NOT NULL,
+    granted_by text NOT NULL,
+    granted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (role, scope, target)
+);
+COMMENT ON TABLE maintmode.operator_scope IS
+    'The clients and sites roles are limited to: a role with a row here, or a member of a '
+    'role with one, is scoped. Written by grant_scope() and revoke_scope() (and '
+    'superusers); readable by viewers, a scoped role seeing the rows of its own scopes.';
+COMMENT ON COLUMN maintmode.operator_scope.role IS
+    'The role limited; its members are limited with it.';
+COMMENT ON COLUMN maintmode.operator_scope.scope IS
+    '''client'' or ''site''.';
+COMMENT ON COLUMN maintmode.operator_scope.target IS
+    'The id of the client or site. A client or site deleted since keeps its rows here: '
+    'the role stays limited.';
+COMMENT ON COLUMN maintmode.operator_scope.granted_by IS
+    'The role that called grant_scope() (the session role, after SET ROLE).';
+
+-- Dumped, but for the rows of roles dropped since: their OID would name another role,
+-- or none, in the database restored into.
+SELECT pg_catalog.pg_extension_config_dump('maintmode.operator_scope',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) role)');
+
+-- Only superusers write the table (grant_scope() and revoke_scope() run as the owner);
+-- every write makes every backend read the scopes again.  ENABLE ALWAYS: also when a
+-- replica applies the rows (session_replication_role = replica).
+CREATE FUNCTION maintmode.operator_scope_guard()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_operator_scope_guard'
+LANGUAGE C;
+COMMENT ON FUNCTION maintmode.operator_scope_guard() IS
+    'Trigger function of operator_scope_guard (BEFORE INSERT, UPDATE, DELETE or TRUNCATE '
+    'on operator_scope): refuses writers that are not superusers (42501), and makes every '
+    'session read the scopes again. Internal; revoked from PUBLIC.';
+CREATE TRIGGER operator_scope_guard
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON maintmode.operator_scope
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.operator_scope_guard();
+ALTER TABLE maintmode.operator_scope ENABLE ALWAYS TRIGGER operator_scope_guard;
+
+-- What the caller may see.  "The caller" is the role the event log records: current_user
+-- after SET ROLE, also inside SECURITY DEFINER functions; when it has no scopes, the
+-- login role's count (a SET ROLE to a role without scopes lifts none).  The policies
+-- call them for every role that reads or writes the tables, so PUBLIC may execute them;
+-- they tell a scoped role the ids within its own scopes, and any other role nothing
+-- (NULL).  They read the tables as the extension's owner and pin search_path themselves
+-- (C).  PARALLEL RESTRICTED: the leader runs the sub-selects and passes the answers to
+-- the workers, so scans under a policy stay parallel.
+CREATE FUNCTION maintmode.caller_scoped()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_caller_scoped'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_scoped() IS
+    'Whether the calling role (current_user after SET ROLE) is limited to scopes: it, or a '
+    'role it is a member of, has a row in operator_scope, and it is not a superuser. '
+    'Executable by PUBLIC (given USAGE on the schema).';
+
+CREATE FUNCTION maintmode.caller_scopes(scope text)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'maintmode_caller_scopes'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_scopes(text) IS
+    'The ids the calling role''s scopes of kind scope (''client'' or ''site'') name, '
+    'sorted; NULL for an unscoped role (no limit). Executable by PUBLIC (given USAGE on '
+    'the schema).';
+
+CREATE FUNCTION maintmode.caller_sees(what text)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'maintmode_caller_sees'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION maintmode.caller_sees(text) IS
+    'The ids of the clients, sites or agents (what: ''client'', ''site'' or ''agent'') '
+    'within the calling role''s scopes, sorted: a client in them or with a site in them, '
+    'a site in them or of a client in them, the agents of those sites. NULL for an '
+    'unscoped role (no limit). Executable by PUBLIC (given USAGE on the schema).';
+
+CREATE FUNCTION maintmode.in_scope(id bigint, sorted_ids bigint[])
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_in_scope'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.in_scope(bigint, bigint[]) IS
+    'True when sorted_ids is NULL (an unscoped caller''s answer: no limit), else whether '
+    'id is in sorted_ids, an array sorted ascending as the caller_* functions return '
+    'them (a binary search). Computes from its arguments only; executable by PUBLIC '
+    '(given USAGE on the schema).';
+
+-- Scope administration: superusers, and the roles granted EXECUTE (the documented
+-- maint_scope_admin); never a scoped role, which could widen its own scopes.
+CREATE FUNCTION maintmode.grant_scope(role regrole, scope text, target bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_grant_scope'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.grant_scope(regrole, text, bigint) IS
+    'Limits role (and its members) to the client or site target, with the other scopes '
+    'it has: scope ''client'' or ''site''. Returns true when added, false when it had it. '
+    'Logged in the event log. Refused to scoped roles. Runs as the extension''s owner; '
+    'revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+
+CREATE FUNCTION maintmode.revoke_scope(role regrole, scope text, target bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_revoke_scope'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) IS
+    'Removes the scope of role on the client or site target. Returns true when removed, '
+    'false when it had none such; a WARNING says when the role is left unlimited. Logged '
+    'in the event log. Refused to scoped roles. Runs as the extension''s owner; revoked '
+    'from PUBLIC: superusers and roles granted EXECUTE may call it.';
+
+REVOKE ALL ON FUNCTION maintmode.operator_scope_guard() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.grant_scope(regrole, text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) FROM PUBLIC;
+
+-- Row-level security.  One policy per table, for every command and role (USING also
+-- checks new rows): unscoped roles pass on the sub-select's NULL.  The extension's
+-- owner (a superuser) bypasses it: the triggers, counters, sweeps and switches, which
+-- run as the owner, see and change every row.  A scoped role sees the rows of its own
+-- scopes here; it writes none (the guard trigger).
+ALTER TABLE maintmode.operator_scope ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.operator_scope FOR SELECT
+    USING (maintmode.in_scope(target, CASE scope
+                                          WHEN 'client' THEN (SELECT maintmode.caller_scopes('client'))
+                                          ELSE (SELECT maintmode.caller_scopes('site'))
+                                      END));
+COMMENT ON POLICY within_scopes ON maintmode.operator_scope IS
+    'A scoped role reads the scope rows of its own clients and sites.';
+
+ALTER TABLE maintmode.client ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.client
+    USING (maintmode.in_scope(id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.client IS
+    'A scoped role reads and writes the clients in its scopes and those of its sites.';
+
+ALTER TABLE maintmode.site ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.site
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(id, (SELECT maintmode.caller_scopes('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.site IS
+    'A scoped role reads and writes the sites in its scopes and those of its clients.';
+
+ALTER TABLE maintmode.agent ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.agent
+    USING (maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.agent IS
+    'A scoped role reads and writes the agents of the sites it sees.';
+
+ALTER TABLE maintmode.check_result ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.check_result
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.check_result IS
+    'A scoped role reads and writes the checks and tasks of the agents it sees.';
+
+-- schema/20_switching.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the events of the agents and
+-- sites it sees, of the clients in its scopes (an event of a whole client counts agents
+-- it may not see), and the server's.
+ALTER TABLE maintmode.event_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.event_log
+    USING (CASE scope
+               WHEN 'agent' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('agent')))
+               WHEN 'site' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('site')))
+               WHEN 'client' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_scopes('client')))
+               ELSE true
+           END);
+COMMENT ON POLICY within_scopes ON maintmode.event_log IS
+    'A scoped role reads the events of the agents and sites it sees, of the clients in its '
+    'scopes, and those of the server.';
+
+-- schema/30_windows.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the windows of what it sees,
+-- and the server-wide ones, which cover its agents too.
+ALTER TABLE maintmode.maintenance_window ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_window
+    USING (num_nonnulls(agent_id, site_id, client_id) = 0
+           OR maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))
+           OR maintmode.in_scope(client_id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_window IS
+    'A scoped role reads the windows of the agents, sites and clients it sees, and the '
+    'server-wide ones.';
+
+-- schema/40_server_mode.sql
+-- Row-level security (15_scopes.sql) on the saved states; server_mode is the server's.
+ALTER TABLE maintmode.saved_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.saved_state
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.saved_state IS
+    'A scoped role reads the saved states of the agents it sees.';
+
+-- schema/50_dashboard.sql
+-- Row-level security (15_scopes.sql): a scoped role reads the counters of what it sees
+-- whole, i.e. not the client counters of a client it sees through some of its sites.
+ALTER TABLE maintmode.agent_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.agent_counter
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.agent_counter IS
+    'A scoped role reads the counters of the agents it sees.';
+ALTER TABLE maintmode.site_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.site_counter
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_scopes('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.site_counter IS
+    'A scoped role reads the counters of the sites it sees.';
+ALTER TABLE maintmode.client_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.client_counter
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.client_counter IS
+    'A scoped role reads the counters of the clients in its scopes, not of those it sees '
+    'through some of their sites only.';
+
+-- schema/60_alerts.sql
+-- Row-level security (15_scopes.sql).
+ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.alert
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.alert IS
+    'A scoped role reads and writes the alerts of the agents it sees.';
+
+-- schema/70_history.sql
+-- Row-level security (15_scopes.sql): the history of agents deleted since is for
+-- unscoped roles.
+ALTER TABLE maintmode.maintenance_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_history
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_history IS
+    'A scoped role reads the history of the agents it sees.';
+
 -- Performance: the trigger functions that fire for every check result reported or every
 -- heartbeat are not SECURITY DEFINER; they become their owner only around the SQL they
 -- run (setting and restoring search_path on every call costs more than the rest of
@@ -600,7 +1008,8 @@ CREATE TRIGGER agent_effective_maintenance
 -- for every row of every UPDATE, heartbeats included, and which a trigger naming columns
 -- may not have): agent_changes_begin opens a set for the statement,
 -- agent_effective_maintenance (20_switching.sql) records in it each row whose site or
--- maintenance_mode it leaves changed, and agent_changes applies it.  The two statement
+-- maintenance_mode it leaves changed, or whose hand flag it leaves off (its reminders
+-- end), and agent_changes applies it.  The two statement
 -- triggers work as a pair: enable or disable them together.  A BEFORE row trigger of your
 -- own on agent that runs after agent_effective_maintenance must not change site_id or the
 -- maintenance columns.
@@ -624,8 +1033,8 @@ CREATE TRIGGER agent_changes
 COMMENT ON FUNCTION maintmode.agent_changes_trigger() IS
     'Trigger function of agent_changes_begin and agent_changes (BEFORE and AFTER UPDATE of '
     'the maintenance columns or site_id on agent): applies the changes of site and '
-    'maintenance to the alerts, the dashboard counters and the history. Internal; revoked '
-    'from PUBLIC.';
+    'maintenance to the alerts (reminders included), the dashboard counters and the '
+    'history. Internal; revoked from PUBLIC.';
 
 REVOKE ALL ON FUNCTION maintmode.agent_changes_trigger() FROM PUBLIC;
 
@@ -668,8 +1077,9 @@ AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_sites'
 LANGUAGE C STABLE ROWS 10;
 COMMENT ON FUNCTION maintmode.overdue_alerting_sites() IS
     'The sites of the rows of overdue_alerting_agent (once per agent), for the site '
-    'dashboard, which calls it: its readers need EXECUTE on it. Runs as the extension''s '
-    'owner; revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+    'dashboard, which calls it: its readers need EXECUTE on it. A scoped caller gets the '
+    'sites of the agents within its scopes. Runs as the extension''s owner; revoked from '
+    'PUBLIC: superusers and roles granted EXECUTE may call it.';
 REVOKE ALL ON FUNCTION maintmode.overdue_alerting_sites() FROM PUBLIC;
 DO $$
 DECLARE
@@ -686,30 +1096,142 @@ BEGIN
     END LOOP;
 END
 $$;
-CREATE OR REPLACE VIEW maintmode.site_counter_recomputed AS
-    SELECT s.id AS site_id, s.client_id,
-           count(a.id) AS agents,
-           count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
-           coalesce(sum(maintmode.counts_as_error(a.maintenance_mode, f.failing_error)), 0)
-               AS agents_error,
-           coalesce(sum(maintmode.counts_as_warning(a.maintenance_mode, f.failing_error,
-                                                    f.failing_warning)), 0) AS agents_warning,
-           s.name
-      FROM maintmode.site s
-      LEFT JOIN maintmode.agent a ON a.site_id = s.id
-      LEFT JOIN maintmode.agent_counter_recomputed f ON f.agent_id = a.id
-     GROUP BY s.id;
-CREATE OR REPLACE VIEW maintmode.client_counter_recomputed AS
-    SELECT k.id AS client_id, 0 AS stripe,
-           coalesce(sum(s.agents), 0)::bigint AS agents,
-           coalesce(sum(s.agents_in_maintenance), 0)::bigint AS agents_in_maintenance,
-           count(*) FILTER (WHERE s.agents_error > 0) AS sites_error,
-           count(*) FILTER (WHERE s.agents_warning > 0) AS sites_warning,
-           k.name
-      FROM maintmode.client k
-      LEFT JOIN maintmode.site_counter_recomputed s ON s.client_id = k.id
-     GROUP BY k.id;
-CREATE OR REPLACE VIEW maintmode.site_dashboard AS
+
+-- The views read the tables as their caller, so that row-level security applies to them
+-- with its guarantees; a role that read them needs SELECT on the tables they read, which
+-- it is granted here (the owner read them for it before).
+DO $$
+DECLARE
+    grant_sql text;
+BEGIN
+    FOR grant_sql IN
+        SELECT DISTINCT pg_catalog.format('GRANT SELECT ON maintmode.%I TO %s', t.tab,
+                                          a.grantee::pg_catalog.regrole)
+          FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a,
+               (VALUES ('agent_dashboard', 'agent'), ('agent_dashboard', 'site'),
+                       ('agent_dashboard', 'agent_counter'),
+                       ('site_dashboard', 'site_counter'),
+                       ('client_dashboard', 'client'), ('client_dashboard', 'client_counter'),
+                       ('client_dashboard', 'site_counter'),
+                       ('agents_in_maintenance', 'agent'), ('agents_in_maintenance', 'site'),
+                       ('agents_in_maintenance', 'maintenance_window'),
+                       ('overdue_alerting_agent', 'agent'), ('overdue_alerting_agent', 'site'))
+                   AS t(view, tab)
+         WHERE c.oid = pg_catalog.to_regclass('maintmode.' OPERATOR(pg_catalog.||) t.view)
+           AND a.privilege_type = 'SELECT' AND a.grantee <> 0 AND a.grantee <> c.relowner
+    LOOP
+        EXECUTE grant_sql;
+    END LOOP;
+END
+$$;
+
+-- A GRANT in an extension script makes the object's whole ACL the extension's initial
+-- privileges (pg_init_privs), which pg_dump leaves out: the grants above, the EXECUTE on
+-- overdue_alerting_agents() granted at the top of this script (and on
+-- overdue_alerting_sites() to the same roles), those server_maint_status()
+-- took over from the function it replaces, and every grant the DBA
+-- had made on those objects would be lost by a dump and restore.  They are the DBA's:
+-- the extension's own are none on the tables, and its owner's EXECUTE on the function.
+DELETE FROM pg_catalog.pg_init_privs
+ WHERE classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND objoid IN ('maintmode.agent'::pg_catalog.regclass, 'maintmode.site'::pg_catalog.regclass,
+                  'maintmode.client'::pg_catalog.regclass,
+                  'maintmode.agent_counter'::pg_catalog.regclass,
+                  'maintmode.site_counter'::pg_catalog.regclass,
+                  'maintmode.client_counter'::pg_catalog.regclass,
+                  'maintmode.maintenance_window'::pg_catalog.regclass);
+UPDATE pg_catalog.pg_init_privs i
+   SET initprivs = ARRAY[pg_catalog.makeaclitem(p.proowner, p.proowner, 'EXECUTE', false)]
+  FROM pg_catalog.pg_proc p
+ WHERE i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objoid = p.oid
+   AND p.oid IN ('maintmode.overdue_alerting_agents()'::pg_catalog.regprocedure,
+                 'maintmode.overdue_alerting_sites()'::pg_catalog.regprocedure);
+-- server_maint_status(), created anew above with the privileges the old one had: those
+-- are the DBA's too, and a fresh install has none of its own (PUBLIC executes it).
+DELETE FROM pg_catalog.pg_init_privs
+ WHERE classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+   AND objoid = 'maintmode.server_maint_status()'::pg_catalog.regprocedure;
+
+-- Agents in maintenance, one row per reason they are in it (set by hand, each window in
+-- force), with who, why, since and until when (until NULL: no end set); longest in
+-- maintenance first.  Read at the window clock.  It reads the tables as its caller
+-- (security_invoker), so their row-level security applies: a scoped role sees its own
+-- agents (15_scopes.sql).
+CREATE OR REPLACE VIEW maintmode.agents_in_maintenance WITH (security_invoker = true) AS
+    SELECT a.id AS agent_id, a.hostname, a.site_id, s.client_id,
+           c.source, c.window_id, c.since, c.until, c.set_by, c.reason
+      FROM maintmode.agent a
+      JOIN maintmode.site s ON s.id = a.site_id
+     CROSS JOIN LATERAL (
+           SELECT 'hand'::text AS source, NULL::bigint AS window_id, a.hand_since AS since,
+                  a.hand_until AS until, a.hand_set_by AS set_by, a.hand_reason AS reason
+            WHERE a.hand_maintenance
+           UNION ALL
+           SELECT 'window', w.id, o.starts, o.ends, w.created_by, w.reason
+             FROM maintmode.maintenance_window w,
+                  maintmode.window_occurrence(w, maintmode.window_clock()) o
+            WHERE a.window_maintenance
+              AND (w.agent_id = a.id OR w.site_id = a.site_id OR w.client_id = s.client_id
+                   OR num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)) c
+     WHERE a.maintenance_mode
+     ORDER BY c.since NULLS FIRST, a.id, c.window_id NULLS FIRST;
+COMMENT ON VIEW maintmode.agents_in_maintenance IS
+    'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
+    'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
+    'current occurrence''s start and end); longest in maintenance first. Read at the '
+    'window clock. Reads the tables as its caller, who needs SELECT on agent, site and '
+    'maintenance_window: a scoped role sees the agents within its scopes.';
+
+-- Agents not in maintenance, overdue now, with an overdue alert flag on (uses the index).
+-- client_id by a lookup per overdue agent: the planner cannot know how few they are
+-- (now() is not a constant), and must not join every site to find them.  This view and
+-- the dashboard views read the tables as their caller (security_invoker), so the tables'
+-- row-level security applies (15_scopes.sql): a scoped role sees its own rows, with the
+-- guarantees of row-level security (its own functions in a query on a view never see
+-- the rows it may not), and the views are planned into the queries that use them.
+CREATE OR REPLACE VIEW maintmode.overdue_alerting_agent WITH (security_invoker = true) AS
+    SELECT id AS agent_id, site_id,
+           (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id
+      FROM maintmode.agent a
+     WHERE NOT maintenance_mode
+       AND (overdue_email_alert OR overdue_text_alert OR overdue_dashboard_alert)
+       AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
+COMMENT ON VIEW maintmode.overdue_alerting_agent IS
+    'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
+    'site and client. Reads the tables as its caller.';
+
+COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
+    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
+    'it: their readers need EXECUTE on it. A scoped caller gets the agents within its '
+    'scopes. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
+
+CREATE OR REPLACE VIEW maintmode.agent_dashboard WITH (security_invoker = true) AS
+    SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
+           maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) AS status,
+           a.maintenance_mode,
+           coalesce(c.failing_error, 0) AS failing_error,
+           coalesce(c.failing_warning, 0) AS failing_warning,
+           coalesce(c.failing_info, 0) AS failing_info,
+           CASE
+               WHEN a.maintenance_mode THEN 'maintenance'
+               WHEN c.failing_error > 0
+                    OR ((a.overdue_email_alert OR a.overdue_text_alert OR a.overdue_dashboard_alert)
+                        AND maintmode.overdue_at(a.last_seen, a.overdue_time) < pg_catalog.now())
+                   THEN 'error'
+               WHEN c.failing_warning > 0 THEN 'warning'
+               WHEN c.failing_info > 0 THEN 'info'
+               ELSE 'passing'
+           END AS colour
+      FROM maintmode.agent a
+      JOIN maintmode.site s ON s.id = a.site_id
+      LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id;
+COMMENT ON VIEW maintmode.agent_dashboard IS
+    'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing''). Reads '
+    'the tables as its caller, who needs SELECT on agent, site and agent_counter.';
+
+CREATE OR REPLACE VIEW maintmode.site_dashboard WITH (security_invoker = true) AS
     SELECT c.site_id, c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
@@ -720,7 +1242,16 @@ CREATE OR REPLACE VIEW maintmode.site_dashboard AS
                ELSE 'ok'
            END AS colour
       FROM maintmode.site_counter c;
-CREATE OR REPLACE VIEW maintmode.client_dashboard AS
+COMMENT ON VIEW maintmode.site_dashboard IS
+    'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
+    '''error'', ''warning'' or ''ok''). Reads the tables as its caller, who needs SELECT '
+    'on site_counter and EXECUTE on overdue_alerting_sites().';
+
+-- The client view adds up a client's rows: its own and the overflow rows, which are few.
+-- A scoped role gets the second branch instead (each branch runs only if its
+-- once-per-statement test passes): its clients, each summed over the site counters it
+-- sees, so a client it sees through some of its sites shows those sites only.
+CREATE OR REPLACE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
     SELECT c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
@@ -735,7 +1266,63 @@ CREATE OR REPLACE VIEW maintmode.client_dashboard AS
                    sum(sites_error::integer) AS sites_error,
                    sum(sites_warning::integer) AS sites_warning
               FROM maintmode.client_counter
-             GROUP BY client_id) c;
+             GROUP BY client_id) c
+     WHERE NOT (SELECT maintmode.caller_scoped())
+    UNION ALL
+    SELECT k.id, k.name,
+           coalesce(sum(s.agents), 0)::bigint,
+           coalesce(sum(s.agents_in_maintenance), 0)::bigint,
+           CASE
+               WHEN sum(s.agents) > 0 AND sum(s.agents_in_maintenance) = sum(s.agents)
+                   THEN 'maintenance'
+               WHEN bool_or(s.agents_error > 0)
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN bool_or(s.agents_warning > 0) THEN 'warning'
+               ELSE 'ok'
+           END
+      FROM maintmode.client k
+      LEFT JOIN maintmode.site_counter s ON s.client_id = k.id
+     WHERE (SELECT maintmode.caller_scoped())
+     GROUP BY k.id;
+COMMENT ON VIEW maintmode.client_dashboard IS
+    'The dashboard''s clients: agents, agents in maintenance, and colour '
+    '(''maintenance'', ''error'', ''warning'' or ''ok''); a scoped role''s counted over '
+    'the sites it sees. Reads the tables as its caller, who needs SELECT on client, '
+    'client_counter and site_counter and EXECUTE on overdue_alerting_agents().';
+
+-- The recomputations read the tables as their caller: rebuild_counters(), as the owner,
+-- recomputes every counter; a scoped role the counters it sees.
+ALTER VIEW maintmode.agent_counter_recomputed SET (security_invoker = true);
+CREATE OR REPLACE VIEW maintmode.site_counter_recomputed WITH (security_invoker = true) AS
+    SELECT s.id AS site_id, s.client_id,
+           count(a.id) AS agents,
+           count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
+           coalesce(sum(maintmode.counts_as_error(a.maintenance_mode, f.failing_error)), 0)
+               AS agents_error,
+           coalesce(sum(maintmode.counts_as_warning(a.maintenance_mode, f.failing_error,
+                                                    f.failing_warning)), 0) AS agents_warning,
+           s.name
+      FROM maintmode.site s
+      LEFT JOIN maintmode.agent a ON a.site_id = s.id
+      LEFT JOIN maintmode.agent_counter_recomputed f ON f.agent_id = a.id
+     GROUP BY s.id;
+CREATE OR REPLACE VIEW maintmode.client_counter_recomputed WITH (security_invoker = true) AS
+    SELECT k.id AS client_id, 0 AS stripe,
+           coalesce(sum(s.agents), 0)::bigint AS agents,
+           coalesce(sum(s.agents_in_maintenance), 0)::bigint AS agents_in_maintenance,
+           count(*) FILTER (WHERE s.agents_error > 0) AS sites_error,
+           count(*) FILTER (WHERE s.agents_warning > 0) AS sites_warning,
+           k.name
+      FROM maintmode.client k
+      LEFT JOIN maintmode.site_counter_recomputed s ON s.client_id = k.id
+     GROUP BY k.id;
+
+-- One row per stored counter value that differs from its recomputation; a missing row
+-- shows as null on its side.  stripe is set for client counters only: 0, for the client's
+-- row and its overflow rows added up.  Row-level security limits a scoped role to the
+-- counters it sees; of the clients, to those in its scopes (it would recompute a client
+-- it sees through some of its sites from those sites only).
 CREATE OR REPLACE FUNCTION maintmode.verify_counters(
     OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
     OUT stored bigint, OUT recomputed bigint)
@@ -776,6 +1363,8 @@ BEGIN ATOMIC
          ('sites_error', s.sites_error, r.sites_error),
          ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
      WHERE v.stored IS DISTINCT FROM v.recomputed
+       AND maintmode.in_scope(coalesce(s.client_id, r.client_id),
+                              (SELECT maintmode.caller_scopes('client')))
     UNION ALL
     SELECT 'site', s.site_id, NULL, 'name', NULL, NULL
       FROM maintmode.site_counter s JOIN maintmode.site t ON t.id = s.site_id
@@ -786,6 +1375,15 @@ BEGIN ATOMIC
      WHERE s.name IS DISTINCT FROM CASE WHEN s.stripe = 0 THEN k.name END
     ORDER BY 1, 2, 3, 4;
 END;
+COMMENT ON FUNCTION maintmode.verify_counters() IS
+    'One row per dashboard counter value that differs from its recomputation (counter, '
+    'id, stripe for client counters, field, stored, recomputed; for the names the '
+    'counter rows carry, field name and stored and recomputed null); no rows: every '
+    'counter is right; for a scoped role, of the counters within its scopes. Runs as the '
+    'caller, who needs SELECT on the counter and fleet tables; executable by PUBLIC (given '
+    'USAGE on the schema).';
+
+-- The client counters anew: one row per client, with its name.
 TRUNCATE maintmode.client_counter;
 INSERT INTO maintmode.client_counter SELECT * FROM maintmode.client_counter_recomputed;
 CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.client

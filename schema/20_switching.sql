@@ -47,6 +47,21 @@ COMMENT ON TABLE maintmode.event_log IS
 SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.event_log_id_seq', '');
 
+-- Row-level security (15_scopes.sql): a scoped role reads the events of the agents and
+-- sites it sees, of the clients in its scopes (an event of a whole client counts agents
+-- it may not see), and the server's.
+ALTER TABLE maintmode.event_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.event_log
+    USING (CASE scope
+               WHEN 'agent' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('agent')))
+               WHEN 'site' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_sees('site')))
+               WHEN 'client' THEN maintmode.in_scope(target_id, (SELECT maintmode.caller_scopes('client')))
+               ELSE true
+           END);
+COMMENT ON POLICY within_scopes ON maintmode.event_log IS
+    'A scoped role reads the events of the agents and sites it sees, of the clients in its '
+    'scopes, and those of the server.';
+
 -- The switches.  SECURITY DEFINER so that a role granted EXECUTE needs no table
 -- privileges; search_path pinned, and every statement they run is schema-qualified.
 CREATE FUNCTION maintmode.set_agent_maintenance(agent bigint, enabled boolean,
@@ -84,6 +99,17 @@ COMMENT ON FUNCTION maintmode.set_client_maintenance(bigint, boolean, timestampt
     'it expires, reason: why) or takes them out (false); returns how many agents changed. '
     'Runs as the extension''s owner; revoked from PUBLIC: superusers and roles granted '
     'EXECUTE may call it.';
+
+-- maintmode.remind_after as an interval: a setting is read with SHOW, but SQL that
+-- compares with it (server_maint_status()) needs the value as the library parsed it.
+CREATE FUNCTION maintmode.remind_after()
+RETURNS interval
+AS 'MODULE_PATHNAME', 'maintmode_remind_after'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION maintmode.remind_after() IS
+    'maintmode.remind_after: how long hand-set maintenance lasts before a reminder; '
+    'null when reminders are off (0). Reads the setting only; executable by PUBLIC '
+    '(given USAGE on the schema).';
 
 REVOKE ALL ON FUNCTION maintmode.agent_effective_maintenance_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text) FROM PUBLIC;

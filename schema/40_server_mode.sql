@@ -38,6 +38,13 @@ COMMENT ON TABLE maintmode.saved_state IS
 SELECT pg_catalog.pg_extension_config_dump('maintmode.server_mode', '');
 SELECT pg_catalog.pg_extension_config_dump('maintmode.saved_state', '');
 
+-- Row-level security (15_scopes.sql) on the saved states; server_mode is the server's.
+ALTER TABLE maintmode.saved_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.saved_state
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.saved_state IS
+    'A scoped role reads the saved states of the agents it sees.';
+
 CREATE FUNCTION maintmode.server_maint_mode(option text,
     OUT action text, OUT agents_changed bigint, OUT states_saved bigint,
     OUT states_restored bigint, OUT server_in_maintenance boolean)
@@ -54,10 +61,12 @@ COMMENT ON FUNCTION maintmode.server_maint_mode(text) IS
     'roles granted EXECUTE may call it.';
 
 -- The server is in maintenance also while a server-wide window is in force: since and by
--- whom are then the window's.
+-- whom are then the window's.  reminder_due: server_maint_mode's maintenance (a window
+-- ends on its own) has lasted longer than maintmode.remind_after, on the window clock.
 CREATE FUNCTION maintmode.server_maint_status(
     OUT in_maintenance boolean, OUT since timestamptz, OUT enabled_by text,
-    OUT saved_states bigint, OUT agents bigint, OUT agents_in_maintenance bigint)
+    OUT saved_states bigint, OUT agents bigint, OUT agents_in_maintenance bigint,
+    OUT reminder_due boolean)
 RETURNS record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -66,7 +75,8 @@ BEGIN ATOMIC
            coalesce(m.since, w.starts), coalesce(m.enabled_by, w.created_by),
            (SELECT count(*) FROM maintmode.saved_state s
              WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)),
-           a.agents, a.in_maintenance
+           a.agents, a.in_maintenance,
+           coalesce(m.since < maintmode.window_clock() - maintmode.remind_after(), false)
       FROM (SELECT count(*) AS agents,
                    count(*) FILTER (WHERE maintenance_mode) AS in_maintenance
               FROM maintmode.agent) a
@@ -82,9 +92,10 @@ END;
 COMMENT ON FUNCTION maintmode.server_maint_status() IS
     'Whether the server is in maintenance (by server_maint_mode or a server-wide window '
     'in force), since when and enabled by whom, the saved states, the agents and the '
-    'agents in maintenance. Runs as the caller, who needs SELECT on server_mode, '
-    'saved_state, agent and maintenance_window; executable by PUBLIC (given USAGE on the '
-    'schema).';
+    'agents in maintenance, and whether server_maint_mode''s maintenance has lasted '
+    'longer than maintmode.remind_after (reminder_due). Runs as the caller, who needs '
+    'SELECT on server_mode, saved_state, agent and maintenance_window; executable by '
+    'PUBLIC (given USAGE on the schema).';
 
 -- Agents created while the server is in maintenance start in it.  The C function keeps
 -- the name it had when this was agent_insert_trigger() (until 1.2): the library serves

@@ -74,6 +74,26 @@ COMMENT ON COLUMN maintmode.client_counter.name IS
     'The client''s name on stripe 0 (null on the overflow rows), copied by the triggers for '
     'client_dashboard.';
 
+-- Row-level security (15_scopes.sql): a scoped role reads the counters of what it sees
+-- whole, i.e. not the client counters of a client it sees through some of its sites.
+ALTER TABLE maintmode.agent_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.agent_counter
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.agent_counter IS
+    'A scoped role reads the counters of the agents it sees.';
+ALTER TABLE maintmode.site_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.site_counter
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client')))
+           OR maintmode.in_scope(site_id, (SELECT maintmode.caller_scopes('site'))));
+COMMENT ON POLICY within_scopes ON maintmode.site_counter IS
+    'A scoped role reads the counters of the sites it sees.';
+ALTER TABLE maintmode.client_counter ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.client_counter
+    USING (maintmode.in_scope(client_id, (SELECT maintmode.caller_scopes('client'))));
+COMMENT ON POLICY within_scopes ON maintmode.client_counter IS
+    'A scoped role reads the counters of the clients in its scopes, not of those it sees '
+    'through some of their sites only.';
+
 -- These small functions have SQL-standard bodies: parsed here, so no operator from a
 -- caller's search_path can stand in, and still inlined into the triggers' statements.
 CREATE FUNCTION maintmode.client_stripes() RETURNS integer
@@ -136,8 +156,12 @@ CREATE STATISTICS maintmode.agent_overdue_at_stats
 
 -- Agents not in maintenance, overdue now, with an overdue alert flag on (uses the index).
 -- client_id by a lookup per overdue agent: the planner cannot know how few they are
--- (now() is not a constant), and must not join every site to find them.
-CREATE VIEW maintmode.overdue_alerting_agent AS
+-- (now() is not a constant), and must not join every site to find them.  This view and
+-- the dashboard views read the tables as their caller (security_invoker), so the tables'
+-- row-level security applies (15_scopes.sql): a scoped role sees its own rows, with the
+-- guarantees of row-level security (its own functions in a query on a view never see
+-- the rows it may not), and the views are planned into the queries that use them.
+CREATE VIEW maintmode.overdue_alerting_agent WITH (security_invoker = true) AS
     SELECT id AS agent_id, site_id,
            (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id
       FROM maintmode.agent a
@@ -146,7 +170,7 @@ CREATE VIEW maintmode.overdue_alerting_agent AS
        AND maintmode.overdue_at(last_seen, overdue_time) < pg_catalog.now();
 COMMENT ON VIEW maintmode.overdue_alerting_agent IS
     'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
-    'site and client.';
+    'site and client. Reads the tables as its caller.';
 
 -- The same, for the site and client views: a function, not inlined, so that the planner
 -- of a dashboard read takes its ROWS estimate whatever the statistics say (a guess of a
@@ -155,7 +179,8 @@ COMMENT ON VIEW maintmode.overdue_alerting_agent IS
 -- plan kept across calls (an SQL function is planned at every read of the views), which
 -- it reads as the extension's owner: it is revoked from PUBLIC like every function that
 -- reads fleet data as its owner, and a role that reads the site or client view needs
--- EXECUTE on it too.
+-- EXECUTE on it too.  As the owner it is not limited by row-level security: it returns a
+-- scoped caller's agents only itself.
 CREATE FUNCTION maintmode.overdue_alerting_agents(
     OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
 RETURNS SETOF record
@@ -163,8 +188,9 @@ AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_agents'
 LANGUAGE C STABLE ROWS 10;
 COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
     'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
-    'it: their readers need EXECUTE on it. Runs as the extension''s owner; revoked from '
-    'PUBLIC: superusers and roles granted EXECUTE may call it.';
+    'it: their readers need EXECUTE on it. A scoped caller gets the agents within its '
+    'scopes. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
+    'granted EXECUTE may call it.';
 
 -- Their sites (once per agent), for the site view: without each agent's client, which
 -- costs four times the rest of the lookup.  The same as overdue_alerting_agents()
@@ -175,10 +201,11 @@ AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_sites'
 LANGUAGE C STABLE ROWS 10;
 COMMENT ON FUNCTION maintmode.overdue_alerting_sites() IS
     'The sites of the rows of overdue_alerting_agent (once per agent), for the site '
-    'dashboard, which calls it: its readers need EXECUTE on it. Runs as the extension''s '
-    'owner; revoked from PUBLIC: superusers and roles granted EXECUTE may call it.';
+    'dashboard, which calls it: its readers need EXECUTE on it. A scoped caller gets the '
+    'sites of the agents within its scopes. Runs as the extension''s owner; revoked from '
+    'PUBLIC: superusers and roles granted EXECUTE may call it.';
 
-CREATE VIEW maintmode.agent_dashboard AS
+CREATE VIEW maintmode.agent_dashboard WITH (security_invoker = true) AS
     SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
            maintmode.agent_status(a.last_seen, a.offline_time, a.overdue_time) AS status,
            a.maintenance_mode,
@@ -200,9 +227,10 @@ CREATE VIEW maintmode.agent_dashboard AS
       LEFT JOIN maintmode.agent_counter c ON c.agent_id = a.id;
 COMMENT ON VIEW maintmode.agent_dashboard IS
     'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
-    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing'').';
+    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing''). Reads '
+    'the tables as its caller, who needs SELECT on agent, site and agent_counter.';
 
-CREATE VIEW maintmode.site_dashboard AS
+CREATE VIEW maintmode.site_dashboard WITH (security_invoker = true) AS
     SELECT c.site_id, c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
@@ -215,14 +243,16 @@ CREATE VIEW maintmode.site_dashboard AS
       FROM maintmode.site_counter c;
 COMMENT ON VIEW maintmode.site_dashboard IS
     'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
-    '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
-    'overdue_alerting_sites() too.';
+    '''error'', ''warning'' or ''ok''). Reads the tables as its caller, who needs SELECT '
+    'on site_counter and EXECUTE on overdue_alerting_sites().';
 
 -- The client view adds up a client's rows: its own and the overflow rows, which are few
 -- (summed as integer the totals accumulate in a bigint, as bigint in a numeric; a row's
 -- counts stay far below 2^31).  The name is on stripe 0 only: max() takes it without
--- comparing.
-CREATE VIEW maintmode.client_dashboard AS
+-- comparing.  A scoped role gets the second branch instead (each branch runs only if its
+-- once-per-statement test passes): its clients, each summed over the site counters it
+-- sees, so a client it sees through some of its sites shows those sites only.
+CREATE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
     SELECT c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
@@ -237,15 +267,36 @@ CREATE VIEW maintmode.client_dashboard AS
                    sum(sites_error::integer) AS sites_error,
                    sum(sites_warning::integer) AS sites_warning
               FROM maintmode.client_counter
-             GROUP BY client_id) c;
+             GROUP BY client_id) c
+     WHERE NOT (SELECT maintmode.caller_scoped())
+    UNION ALL
+    SELECT k.id, k.name,
+           coalesce(sum(s.agents), 0)::bigint,
+           coalesce(sum(s.agents_in_maintenance), 0)::bigint,
+           CASE
+               WHEN sum(s.agents) > 0 AND sum(s.agents_in_maintenance) = sum(s.agents)
+                   THEN 'maintenance'
+               WHEN bool_or(s.agents_error > 0)
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN bool_or(s.agents_warning > 0) THEN 'warning'
+               ELSE 'ok'
+           END
+      FROM maintmode.client k
+      LEFT JOIN maintmode.site_counter s ON s.client_id = k.id
+     WHERE (SELECT maintmode.caller_scoped())
+     GROUP BY k.id;
 COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
-    '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
-    'overdue_alerting_agents() too.';
+    '(''maintenance'', ''error'', ''warning'' or ''ok''); a scoped role''s counted over '
+    'the sites it sees. Reads the tables as its caller, who needs SELECT on client, '
+    'client_counter and site_counter and EXECUTE on overdue_alerting_agents().';
 
 -- The counters recomputed from the base tables: what verify_counters() compares with and
--- rebuild_counters() writes.
-CREATE VIEW maintmode.agent_counter_recomputed AS
+-- rebuild_counters() writes.  They read the tables as their caller (security_invoker):
+-- a scoped role recomputes the rows it sees, rebuild_counters(), as the owner, all of
+-- them.
+CREATE VIEW maintmode.agent_counter_recomputed WITH (security_invoker = true) AS
     SELECT a.id AS agent_id,
            coalesce(f.failing_error, 0) AS failing_error,
            coalesce(f.failing_warning, 0) AS failing_warning,
@@ -262,7 +313,7 @@ COMMENT ON VIEW maintmode.agent_counter_recomputed IS
     'agent_counter recomputed from the fleet tables: what verify_counters() compares with '
     'and rebuild_counters() writes.';
 
-CREATE VIEW maintmode.site_counter_recomputed AS
+CREATE VIEW maintmode.site_counter_recomputed WITH (security_invoker = true) AS
     SELECT s.id AS site_id, s.client_id,
            count(a.id) AS agents,
            count(a.id) FILTER (WHERE a.maintenance_mode) AS agents_in_maintenance,
@@ -279,7 +330,7 @@ COMMENT ON VIEW maintmode.site_counter_recomputed IS
     'site_counter recomputed from the fleet tables: what verify_counters() compares with '
     'and rebuild_counters() writes.';
 
-CREATE VIEW maintmode.client_counter_recomputed AS
+CREATE VIEW maintmode.client_counter_recomputed WITH (security_invoker = true) AS
     SELECT k.id AS client_id, 0 AS stripe,
            coalesce(sum(s.agents), 0)::bigint AS agents,
            coalesce(sum(s.agents_in_maintenance), 0)::bigint AS agents_in_maintenance,
@@ -295,7 +346,9 @@ COMMENT ON VIEW maintmode.client_counter_recomputed IS
 
 -- One row per stored counter value that differs from its recomputation; a missing row
 -- shows as null on its side.  stripe is set for client counters only: 0, for the client's
--- row and its overflow rows added up.
+-- row and its overflow rows added up.  Row-level security limits a scoped role to the
+-- counters it sees; of the clients, to those in its scopes (it would recompute a client
+-- it sees through some of its sites from those sites only).
 CREATE FUNCTION maintmode.verify_counters(
     OUT counter text, OUT id bigint, OUT stripe integer, OUT field text,
     OUT stored bigint, OUT recomputed bigint)
@@ -336,6 +389,8 @@ BEGIN ATOMIC
          ('sites_error', s.sites_error, r.sites_error),
          ('sites_warning', s.sites_warning, r.sites_warning)) AS v(field, stored, recomputed)
      WHERE v.stored IS DISTINCT FROM v.recomputed
+       AND maintmode.in_scope(coalesce(s.client_id, r.client_id),
+                              (SELECT maintmode.caller_scopes('client')))
     UNION ALL
     SELECT 'site', s.site_id, NULL, 'name', NULL, NULL
       FROM maintmode.site_counter s JOIN maintmode.site t ON t.id = s.site_id
@@ -350,8 +405,9 @@ COMMENT ON FUNCTION maintmode.verify_counters() IS
     'One row per dashboard counter value that differs from its recomputation (counter, '
     'id, stripe for client counters, field, stored, recomputed; for the names the '
     'counter rows carry, field name and stored and recomputed null); no rows: every '
-    'counter is right. Runs as the caller, who needs SELECT on the counter and fleet '
-    'tables; executable by PUBLIC (given USAGE on the schema).';
+    'counter is right; for a scoped role, of the counters within its scopes. Runs as the '
+    'caller, who needs SELECT on the counter and fleet tables; executable by PUBLIC (given '
+    'USAGE on the schema).';
 
 -- Recomputes every counter from the base tables, in C (src/dashboard.c): TRUNCATE cannot
 -- be in an SQL-standard body.  TRUNCATE takes the counters' ACCESS EXCLUSIVE lock before

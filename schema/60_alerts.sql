@@ -1,12 +1,13 @@
 -- Alerts: the alert table, the triggers that raise, suppress and resolve alerts, the
--- overdue sweep, the queue senders take from (take_notifications) and alert_allowed().
+-- overdue sweep, the reminder sweep, the queue senders take from (take_notifications)
+-- and alert_allowed().
 
 -- What was raised for which agent, whether maintenance suppressed it, and the
 -- notification queue senders take from (take_notifications).
 CREATE TABLE maintmode.alert (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     agent_id          bigint NOT NULL REFERENCES maintmode.agent ON DELETE CASCADE,
-    kind              text NOT NULL CHECK (kind IN ('overdue', 'check', 'task')),
+    kind              text NOT NULL CHECK (kind IN ('overdue', 'check', 'task', 'reminder')),
     check_id          bigint REFERENCES maintmode.check_result ON DELETE CASCADE,
     severity          text NOT NULL CHECK (severity IN ('info', 'warning', 'error')),
     message           text NOT NULL,
@@ -20,21 +21,26 @@ CREATE TABLE maintmode.alert (
     resolved_at       timestamptz,
     -- Overdue alerts: the agent's last_seen when raised, which names the outage.
     last_seen         timestamptz,
-    CONSTRAINT alert_check_id_unless_overdue CHECK ((kind = 'overdue') = (check_id IS NULL)),
+    CONSTRAINT alert_check_id_unless_overdue_or_reminder
+        CHECK ((kind IN ('overdue', 'reminder')) = (check_id IS NULL)),
     CONSTRAINT alert_suppressed_has_reason CHECK (suppressed = (suppressed_reason IS NOT NULL)),
     CONSTRAINT alert_email_sent_if_wanted CHECK (email_sent_at IS NULL OR email),
     CONSTRAINT alert_sms_sent_if_wanted CHECK (sms_sent_at IS NULL OR sms)
 );
 COMMENT ON TABLE maintmode.alert IS
     'Alerts raised for agents: check, task and overdue alerts, whether maintenance '
-    'suppressed them, and what was sent when. Raised and resolved by triggers and '
-    'sweep_overdue(); senders take them with take_notifications().';
+    'suppressed them, and what was sent when; and reminders of hand-set maintenance. '
+    'Raised and resolved by triggers, sweep_overdue() and sweep_reminders(); senders '
+    'take them with take_notifications().';
 COMMENT ON COLUMN maintmode.alert.kind IS
-    '''check'', ''task'' or ''overdue''.';
+    '''check'', ''task'', ''overdue'', or ''reminder'' (an agent in hand-set '
+    'maintenance for longer than maintmode.remind_after; never suppressed).';
 COMMENT ON COLUMN maintmode.alert.check_id IS
-    'The check or task (check_result) alerted about; null for overdue alerts.';
+    'The check or task (check_result) alerted about; null for overdue alerts and '
+    'reminders.';
 COMMENT ON COLUMN maintmode.alert.severity IS
-    'The check''s alert_severity; ''error'' for overdue alerts.';
+    'The check''s alert_severity; ''error'' for overdue alerts, ''warning'' for '
+    'reminders.';
 COMMENT ON COLUMN maintmode.alert.email IS
     'An e-mail is wanted.';
 COMMENT ON COLUMN maintmode.alert.sms IS
@@ -60,6 +66,10 @@ CREATE INDEX alert_open_overdue_idx ON maintmode.alert (agent_id)
     WHERE kind = 'overdue' AND resolved_at IS NULL;
 CREATE INDEX alert_outage_idx ON maintmode.alert (agent_id, last_seen)
     WHERE kind = 'overdue';
+-- The open reminders, few: the reminder sweep asks which agents had one lately, and a
+-- switch that takes agents out resolves theirs.
+CREATE INDEX alert_open_reminder_idx ON maintmode.alert (agent_id)
+    WHERE kind = 'reminder' AND resolved_at IS NULL;
 -- At most one live alert per failing check, and per outage of an agent: concurrent
 -- raisers meet here (ON CONFLICT DO NOTHING).  Suppressed rows are records only.
 CREATE UNIQUE INDEX alert_one_open_per_check ON maintmode.alert (check_id)
@@ -76,6 +86,13 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.alert', '');
 -- Its identity sequence too: restored ids must not be handed out again.
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.alert', 'id'), '');
+
+-- Row-level security (15_scopes.sql).
+ALTER TABLE maintmode.alert ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.alert
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.alert IS
+    'A scoped role reads and writes the alerts of the agents it sees.';
 
 -- Runs a query as the caller: search_path pinned, like agent_status(bigint).
 CREATE FUNCTION maintmode.alert_allowed(agent bigint)
@@ -108,6 +125,18 @@ COMMENT ON FUNCTION maintmode.sweep_overdue() IS
     'as the extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE '
     'may call it.';
 
+CREATE FUNCTION maintmode.sweep_reminders()
+RETURNS integer
+AS 'MODULE_PATHNAME', 'maintmode_sweep_reminders'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION maintmode.sweep_reminders() IS
+    'Raises a reminder (an alert of kind reminder, e-mail wanted, never suppressed) for '
+    'each agent in maintenance by a switch or a plain UPDATE for longer than '
+    'maintmode.remind_after, once per that period, at the window clock; resolves the '
+    'reminders of agents no longer in it. Returns how many it raised. Run by the window '
+    'worker, or by a scheduler. Runs as the extension''s owner; revoked from PUBLIC: '
+    'superusers and roles granted EXECUTE may call it.';
+
 -- An alert inserted for an agent in maintenance is written suppressed, before the row is
 -- stored, so that INSERT ... RETURNING (an ORM's create) reads back what is stored.
 CREATE FUNCTION maintmode.alert_suppress_trigger()
@@ -120,8 +149,8 @@ CREATE TRIGGER alert_suppressed_in_maintenance
     FOR EACH ROW EXECUTE FUNCTION maintmode.alert_suppress_trigger();
 COMMENT ON FUNCTION maintmode.alert_suppress_trigger() IS
     'Trigger function of alert_suppressed_in_maintenance (BEFORE INSERT on alert): an '
-    'alert for an agent in maintenance is written suppressed. Internal; revoked from '
-    'PUBLIC.';
+    'alert for an agent in maintenance is written suppressed, a reminder never. '
+    'Internal; revoked from PUBLIC.';
 
 -- A check or task turning failing raises an alert; turning not failing resolves it.
 -- Fires for every check result reported and mostly runs no SQL: not SECURITY DEFINER,
@@ -145,5 +174,6 @@ COMMENT ON FUNCTION maintmode.check_alert_trigger() IS
 
 REVOKE ALL ON FUNCTION maintmode.take_notifications(text, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.sweep_overdue() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.sweep_reminders() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.alert_suppress_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.check_alert_trigger() FROM PUBLIC;

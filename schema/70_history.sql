@@ -31,6 +31,14 @@ SELECT pg_catalog.pg_extension_config_dump('maintmode.maintenance_history', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('maintmode.maintenance_history', 'id'), '');
 
+-- Row-level security (15_scopes.sql): the history of agents deleted since is for
+-- unscoped roles.
+ALTER TABLE maintmode.maintenance_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY within_scopes ON maintmode.maintenance_history
+    USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
+COMMENT ON POLICY within_scopes ON maintmode.maintenance_history IS
+    'A scoped role reads the history of the agents it sees.';
+
 -- The rows are written by agent_changes (80_agent_changes.sql), for the UPDATEs that
 -- change an agent's maintenance_mode.  An INSERT of an agent is not a change (a restore
 -- inserts every agent); new agents that server maintenance or a window takes in are, by

@@ -8,7 +8,8 @@
 -- for every row of every UPDATE, heartbeats included, and which a trigger naming columns
 -- may not have): agent_changes_begin opens a set for the statement,
 -- agent_effective_maintenance (20_switching.sql) records in it each row whose site or
--- maintenance_mode it leaves changed, and agent_changes applies it.  The two statement
+-- maintenance_mode it leaves changed, or whose hand flag it leaves off (its reminders
+-- end), and agent_changes applies it.  The two statement
 -- triggers work as a pair: enable or disable them together.  A BEFORE row trigger of your
 -- own on agent that runs after agent_effective_maintenance must not change site_id or the
 -- maintenance columns.
@@ -32,7 +33,7 @@ CREATE TRIGGER agent_changes
 COMMENT ON FUNCTION maintmode.agent_changes_trigger() IS
     'Trigger function of agent_changes_begin and agent_changes (BEFORE and AFTER UPDATE of '
     'the maintenance columns or site_id on agent): applies the changes of site and '
-    'maintenance to the alerts, the dashboard counters and the history. Internal; revoked '
-    'from PUBLIC.';
+    'maintenance to the alerts (reminders included), the dashboard counters and the '
+    'history. Internal; revoked from PUBLIC.';
 
 REVOKE ALL ON FUNCTION maintmode.agent_changes_trigger() FROM PUBLIC;

@@ -206,13 +206,20 @@ SELECT * FROM maintmode.rebuild_counters();
 SELECT * FROM maintmode.verify_counters();
 SELECT * FROM dash;
 
--- A role granted SELECT on the views (and USAGE on the schema) and EXECUTE on the
--- overdue lookups the site and client views call reads them; it needs no privilege on
--- the tables behind them.  Without EXECUTE, the site view is refused.
+-- A role granted SELECT on the views and on the tables they read (and USAGE on the
+-- schema), and EXECUTE on the overdue lookups the site and client views call, reads
+-- them: the views read the tables as their caller (since 1.3, so that row-level
+-- security applies).  Without the tables, or without EXECUTE, the views are refused;
+-- it may not write.
 CREATE ROLE regress_dashboard_reader;
 GRANT USAGE ON SCHEMA maintmode TO regress_dashboard_reader;
 GRANT SELECT ON maintmode.agent_dashboard, maintmode.site_dashboard,
     maintmode.client_dashboard TO regress_dashboard_reader;
+SET ROLE regress_dashboard_reader;
+SELECT count(*) FROM maintmode.agent_dashboard; \echo SQLSTATE :SQLSTATE
+RESET ROLE;
+GRANT SELECT ON maintmode.client, maintmode.site, maintmode.agent, maintmode.agent_counter,
+    maintmode.site_counter, maintmode.client_counter TO regress_dashboard_reader;
 SET ROLE regress_dashboard_reader;
 SELECT name, colour FROM maintmode.site_dashboard ORDER BY name; \echo SQLSTATE :SQLSTATE
 RESET ROLE;
@@ -222,11 +229,13 @@ SET ROLE regress_dashboard_reader;
 SELECT (SELECT count(*) FROM maintmode.agent_dashboard) AS agents,
        (SELECT count(*) FROM maintmode.site_dashboard WHERE colour = 'error') AS error_sites,
        (SELECT count(*) FROM maintmode.client_dashboard) AS clients;
-SELECT count(*) FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
+UPDATE maintmode.agent SET maintenance_mode = true; \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 REVOKE ALL ON SCHEMA maintmode FROM regress_dashboard_reader;
 REVOKE ALL ON maintmode.agent_dashboard, maintmode.site_dashboard,
-    maintmode.client_dashboard FROM regress_dashboard_reader;
+    maintmode.client_dashboard, maintmode.client, maintmode.site, maintmode.agent,
+    maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter
+    FROM regress_dashboard_reader;
 REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents(), maintmode.overdue_alerting_sites()
     FROM regress_dashboard_reader;
 DROP ROLE regress_dashboard_reader;

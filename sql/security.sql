@@ -42,9 +42,9 @@ SELECT count(*) > 0 AS has_security_definer FROM ext_function WHERE prosecdef;
 SELECT function, proconfig FROM ext_function
  WHERE prosecdef AND NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false);
 -- Functions that do not pin it: C functions that run no SQL as the caller (those that
--- run SQL as their owner, the trigger functions that fire on every write and the
--- dashboards' overdue lookup, pin it themselves around it), and SQL functions with
--- SQL-standard bodies, parsed at CREATE EXTENSION.
+-- run SQL as their owner, the trigger functions that fire on every write, the dashboards'
+-- overdue lookups and the caller_* functions, pin it themselves around it), and SQL
+-- functions with SQL-standard bodies, parsed at CREATE EXTENSION.
 SELECT function, lanname, preparsed FROM ext_function
  WHERE NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
  ORDER BY function::text COLLATE "C";
@@ -79,6 +79,16 @@ GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, times
                           maintmode.server_maint_mode(text)
     TO regress_switch_only;
 
+-- Two windows, not yet in force, by the operator: the readers below list their
+-- occurrences.
+SET ROLE maint_operator;
+SELECT maintmode.create_window('site', 3, date_trunc('hour', now()) + interval '1 day',
+                               duration => '1 hour', reason => 'security check') AS sec_window,
+       date_trunc('hour', now()) + interval '1 day' AS sec_starts \gset
+SELECT maintmode.create_window('site', 2, date_trunc('hour', now()) + interval '2 days',
+                               duration => '1 hour', reason => 'other window') IS NOT NULL AS created;
+RESET ROLE;
+
 SELECT digest AS before FROM state_digest \gset
 
 -- A role without grants: 42501 for everything, nothing changed.
@@ -87,6 +97,8 @@ SELECT * FROM maintmode.server_maint_mode('enable'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.set_agent_maintenance(1, true); \echo SQLSTATE :SQLSTATE
 SELECT * FROM maintmode.server_maint_status(); \echo SQLSTATE :SQLSTATE
 SELECT count(*) FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
+SELECT count(*) FROM maintmode.upcoming_windows; \echo SQLSTATE :SQLSTATE
+SELECT count(*) FROM maintmode.window_occurrences(:sec_window, now(), now() + interval '3 days'); \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 
 -- The viewer reads, and may change nothing.
@@ -96,6 +108,9 @@ SELECT count(*) AS agents, count(*) FILTER (WHERE maintenance_mode) AS in_mainte
 SELECT in_maintenance, agents, agents_in_maintenance FROM maintmode.server_maint_status();
 SELECT maintmode.agent_status(1);
 SELECT count(*) AS events FROM maintmode.event_log;
+SELECT reason, in_force FROM maintmode.upcoming_windows ORDER BY starts;
+SELECT starts = :'sec_starts' AS own_window
+  FROM maintmode.window_occurrences(:sec_window, now(), now() + interval '3 days');
 SELECT * FROM maintmode.server_maint_mode('enable'); \echo SQLSTATE :SQLSTATE
 SELECT * FROM maintmode.server_maint_mode('force-disable'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.set_agent_maintenance(1, true); \echo SQLSTATE :SQLSTATE
@@ -114,6 +129,8 @@ SELECT action, agents_changed FROM maintmode.server_maint_mode('enable'); \echo 
 SELECT count(*) FROM maintmode.agent; \echo SQLSTATE :SQLSTATE
 UPDATE maintmode.agent SET maintenance_mode = false; \echo SQLSTATE :SQLSTATE
 SELECT maintmode.set_site_maintenance(1, false); \echo SQLSTATE :SQLSTATE
+-- window_occurrences() runs as its caller, who needs SELECT on the windows.
+SELECT count(*) FROM maintmode.window_occurrences(:sec_window, now(), now() + interval '3 days'); \echo SQLSTATE :SQLSTATE
 RESET ROLE;
 SELECT * FROM fleet;
 
@@ -166,6 +183,9 @@ SELECT set_agent_maintenance(1, true);		-- 1: only agent 1
 SELECT set_agent_maintenance(1, true);		-- 0: already in
 SELECT set_site_maintenance(3, false);
 SELECT agent_status(1) AS agent1, agent_status(2) AS agent2;
+-- window_occurrences() reads its own window, not the one a hostile = would pick.
+SELECT starts OPERATOR(pg_catalog.=) :'sec_starts' AS own_window
+  FROM window_occurrences(:sec_window, pg_catalog.now(), pg_catalog.now() + interval '3 days');
 SELECT action, agents_changed, states_saved FROM server_maint_mode('enable');
 SELECT in_maintenance, since > '2001-01-01' AS real_since, saved_states, agents,
        agents_in_maintenance FROM server_maint_status();

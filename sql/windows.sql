@@ -233,7 +233,7 @@ SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '-
 SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '1 hour', repeat => 'daily', time_zone => 'Mars/Olympus_Mons', reason => 'x'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '1 hour', repeat => 'daily', reason => 'x'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '25 hours', repeat => 'daily', time_zone => 'UTC', reason => 'x'); \echo SQLSTATE :SQLSTATE
-SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '1 hour', repeat => 'monthly', time_zone => 'UTC', reason => 'x'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '1 hour', repeat => 'hourly', time_zone => 'UTC', reason => 'x'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.create_window('site', 1, '2026-04-01 10:00 UTC', duration => '1 hour', time_zone => 'UTC', reason => 'x'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.create_window('site', 99, '2026-04-01 10:00 UTC', duration => '1 hour', reason => 'x'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.create_window('agent', 99, '2026-04-01 10:00 UTC', duration => '1 hour', reason => 'x'); \echo SQLSTATE :SQLSTATE

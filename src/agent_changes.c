@@ -1,6 +1,7 @@
 /*
  * agent_changes.c
- *     What an UPDATE of agents changed (a site or the maintenance flag), and
+ *     What an UPDATE of agents changed (a site, the maintenance flag, or the
+ *     hand flag going off), and
  *     the trigger that hands it to the dashboard counters, the alerts and the
  *     history once the statement is done.
  *
@@ -51,7 +52,8 @@ static OpenSet *open_sets = NULL;
 /* Add one agent's change; reason is copied (a flag change only; NULL: none). */
 void
 mm_agent_changes_add(MMAgentChanges *changes, int64 id, int64 old_site, int64 site,
-					 bool old_flag, bool flag, Datum reason, bool reason_null)
+					 bool old_flag, bool flag, bool hand_ended, Datum reason,
+					 bool reason_null)
 {
 	MemoryContext old_context = MemoryContextSwitchTo(changes->context);
 
@@ -67,6 +69,7 @@ mm_agent_changes_add(MMAgentChanges *changes, int64 id, int64 old_site, int64 si
 		GROW(sites);
 		GROW(old_flags);
 		GROW(flags);
+		GROW(hand_ended);
 		GROW(reasons);
 		GROW(reason_nulls);
 #undef GROW
@@ -77,6 +80,7 @@ mm_agent_changes_add(MMAgentChanges *changes, int64 id, int64 old_site, int64 si
 	changes->sites[changes->count] = site;
 	changes->old_flags[changes->count] = old_flag;
 	changes->flags[changes->count] = flag;
+	changes->hand_ended[changes->count] = hand_ended;
 	changes->reason_nulls[changes->count] = reason_null;
 	changes->reasons[changes->count] = reason_null ? (Datum) 0 : datumCopy(reason, false, -1);
 	changes->count++;
@@ -94,7 +98,10 @@ mm_agent_changes_open(void)
 	return open_sets == NULL ? NULL : &open_sets->changes;
 }
 
-/* The changes of an UPDATE read from its transition tables (the schemas before 1.3). */
+/*
+ * The changes of an UPDATE read from its transition tables (the schemas before
+ * 1.3, which have no reminders to end).
+ */
 void
 mm_agent_changes_from_transitions(TriggerData *trigdata, MMAgentChanges *changes)
 {
@@ -118,7 +125,7 @@ mm_agent_changes_from_transitions(TriggerData *trigdata, MMAgentChanges *changes
 			mm_agent_changes_add(changes,
 								 DatumGetInt64(slot_getattr(pairs.new_slot, pairs.id_att,
 															&isnull)),
-								 old_site, site, old_flag, flag, (Datum) 0, true);
+								 old_site, site, old_flag, flag, false, (Datum) 0, true);
 	}
 	mm_row_pairs_end(&pairs);
 }

@@ -1,7 +1,8 @@
 /*
  * alerts.c
- *     Alerts: the triggers that raise, suppress and resolve them, the overdue
- *     sweep, take_notifications() for senders, and alert_allowed().
+ *     Alerts: the triggers that raise, suppress and resolve them (reminders
+ *     resolved as their hand-set maintenance ends; reminders.c raises them),
+ *     the overdue sweep, take_notifications() for senders, and alert_allowed().
  */
 #include "postgres.h"
 
@@ -107,9 +108,15 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-static MMStatement agent_maintenance_stmt = {
-	"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}
-};
+/*
+ * One agent's flag: read as the owner by the trigger below, as the caller by
+ * alert_allowed().  Two kept statements: row-level security makes a plan
+ * depend on the role it was made for, and one shared statement would be
+ * planned again at every change of role.
+ */
+#define AGENT_MAINTENANCE {"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}}
+static MMStatement agent_maintenance_stmt = AGENT_MAINTENANCE;
+static MMStatement caller_agent_maintenance_stmt = AGENT_MAINTENANCE;
 
 static bool
 column_is_null(HeapTuple tuple, TupleDesc desc, const char *name)
@@ -136,6 +143,7 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	bool		isnull;
 	bool		in_maintenance = false;
+	Datum		kind;
 	int			columns[2];
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -151,7 +159,10 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 
 	columns[0] = SPI_fnumber(desc, "suppressed");
 	columns[1] = SPI_fnumber(desc, "suppressed_reason");
-	if (DatumGetBool(heap_getattr(tuple, columns[0], desc, &isnull)) ||
+	/* A reminder is about the maintenance itself: never suppressed. */
+	kind = heap_getattr(tuple, SPI_fnumber(desc, "kind"), desc, &isnull);
+	if ((!isnull && mm_text_equals(kind, "reminder")) ||
+		DatumGetBool(heap_getattr(tuple, columns[0], desc, &isnull)) ||
 		!column_is_null(tuple, desc, "email_sent_at") ||
 		!column_is_null(tuple, desc, "sms_sent_at"))
 		return PointerGetDatum(tuple);
@@ -293,13 +304,15 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 
 /*
  * Entering maintenance stops what is still queued for the agent, so that it is
- * not sent even if the agent has left again before a sender runs.
+ * not sent even if the agent has left again before a sender runs.  Reminders
+ * are about maintenance itself: never suppressed.
  */
 static MMStatement suppress_entered_stmt = {
 	"UPDATE maintmode.alert al"
 	"   SET suppressed = true, suppressed_reason = '" ENTERED_MAINTENANCE "'"
 	"  FROM pg_catalog.unnest($1::bigint[]) AS entered(id)"
 	" WHERE al.agent_id = entered.id AND NOT al.suppressed AND al.resolved_at IS NULL"
+	"   AND al.kind <> 'reminder'"
 	"   AND ((al.email AND al.email_sent_at IS NULL)"
 	"        OR (al.sms AND al.sms_sent_at IS NULL))", 1, {INT8ARRAYOID}
 };
@@ -325,21 +338,45 @@ static MMStatement raise_left_overdue_stmt = {
 };
 
 /*
- * The alerts of agents that entered or left maintenance (SPI not connected; run
- * as the extension's owner).  Agents that only moved to another site ask
- * nothing of them.
+ * A reminder ends with the hand-set maintenance it is about: the agent's hand
+ * flag went off (it left maintenance, or a window alone holds it now).  Driven
+ * by the open reminders, which are few, through alert_open_reminder_idx; run
+ * only when there are some.
+ */
+static MMStatement open_reminders_stmt = {
+	"SELECT EXISTS (SELECT FROM maintmode.alert"
+	"                WHERE kind = 'reminder' AND resolved_at IS NULL)", 0, {0}
+};
+
+static MMStatement resolve_reminders_stmt = {
+	"UPDATE maintmode.alert al SET resolved_at = maintmode.window_clock()"
+	"  FROM pg_catalog.unnest($1::bigint[]) AS ended(id)"
+	" WHERE al.agent_id = ended.id"
+	"   AND al.kind = 'reminder' AND al.resolved_at IS NULL", 1, {INT8ARRAYOID}
+};
+
+/*
+ * The alerts of agents that entered or left maintenance, and the reminders of
+ * those whose hand flag went off (SPI not connected; run as the extension's
+ * owner).  Agents that only moved to another site ask nothing of them.
  */
 void
 mm_alert_agent_changes(const MMAgentChanges *changes)
 {
 	DatumList	entered = {0};
 	DatumList	left = {0};
+	DatumList	hand_ended = {0};
 
 	for (int i = 0; i < changes->count; i++)
+	{
 		if (changes->flags[i] != changes->old_flags[i])
 			mm_datum_list_add(changes->flags[i] ? &entered : &left,
 							  Int64GetDatum(changes->ids[i]));
-	if (entered.count == 0 && (left.count == 0 || !mm_alert_on_leave))
+		if (changes->hand_ended[i])
+			mm_datum_list_add(&hand_ended, Int64GetDatum(changes->ids[i]));
+	}
+	if (entered.count == 0 && (left.count == 0 || !mm_alert_on_leave) &&
+		hand_ended.count == 0)
 		return;
 
 	SPI_connect();
@@ -358,6 +395,25 @@ mm_alert_agent_changes(const MMAgentChanges *changes)
 							SMALL_TRANSITION_ROWS);
 		mm_execute_for_rows(&raise_left_overdue_stmt, &ids, NULL, left.count,
 							SMALL_TRANSITION_ROWS);
+	}
+	if (hand_ended.count > 0)
+	{
+		bool		isnull;
+
+		/*
+		 * Not read-only: at READ COMMITTED each statement reads the latest
+		 * commits, reminders a sweep committed while this UPDATE waited for it
+		 * among them.
+		 */
+		mm_execute(&open_reminders_stmt, NULL, NULL, false);
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									   &isnull)))
+		{
+			Datum		ids = mm_datum_list_array(&hand_ended, INT8OID);
+
+			mm_execute_for_rows(&resolve_reminders_stmt, &ids, NULL, hand_ended.count,
+								SMALL_TRANSITION_ROWS);
+		}
 	}
 	SPI_finish();
 }
@@ -465,20 +521,26 @@ typedef struct Channel
  * Alerts still to send whose agent is in maintenance are kept, marked
  * suppressed: the switch's trigger cannot see alerts queued by transactions
  * that commit while it runs.  Ones another sender holds are left to it.
+ * Reminders are never suppressed.
  */
 #define SUPPRESS_PENDING(ch) \
 	"UPDATE maintmode.alert SET suppressed = true," \
 	"       suppressed_reason = '" ENTERED_MAINTENANCE "'" \
 	" WHERE id IN (SELECT q.id FROM maintmode.alert q" \
 	"                JOIN maintmode.agent a ON a.id = q.agent_id" \
-	"               WHERE" PENDING(ch) " AND a.maintenance_mode" \
+	"               WHERE" PENDING(ch) " AND a.maintenance_mode AND q.kind <> 'reminder'" \
 	"                 FOR UPDATE OF q SKIP LOCKED)"
 
-/* Oldest first; rows another sender has locked are skipped, not waited for. */
+/*
+ * Oldest first; rows another sender has locked are skipped, not waited for.
+ * A reminder goes out while its agent is in maintenance, the others while it
+ * is not.
+ */
 #define TAKE_PENDING(ch) \
 	"WITH taken AS (" \
 	"  SELECT q.id FROM maintmode.alert q JOIN maintmode.agent a ON a.id = q.agent_id" \
-	"   WHERE" PENDING(ch) " AND NOT a.maintenance_mode" \
+	"   WHERE" PENDING(ch) \
+	"     AND a.maintenance_mode = (q.kind = 'reminder')" \
 	"   ORDER BY q.created_at, q.id LIMIT $1" \
 	"     FOR UPDATE OF q SKIP LOCKED)," \
 	" marked AS (" \
@@ -528,6 +590,8 @@ maintmode_take_notifications(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("max_count must be positive, not %d", max_count)));
 
+	/* A scoped sender would take the alerts of every client. */
+	mm_refuse_if_scoped(fcinfo, "take_notifications()");
 	InitMaterializedSRF(fcinfo, 0);
 	arg = Int32GetDatum(max_count);
 
@@ -553,7 +617,7 @@ maintmode_alert_allowed(PG_FUNCTION_ARGS)
 	bool		in_maintenance;
 
 	SPI_connect();
-	row = mm_agent_row(fcinfo, 0, &agent_maintenance_stmt);
+	row = mm_agent_row(fcinfo, 0, &caller_agent_maintenance_stmt);
 	in_maintenance = DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 

@@ -11,7 +11,6 @@
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
@@ -42,10 +41,7 @@ mm_quoted(const char *value)
 void
 mm_check_instant(TimestampTz value, const char *argument)
 {
-	TimestampTz first = (TimestampTz) (date2j(1, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
-	TimestampTz after_last = (TimestampTz) (date2j(10000, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
-
-	if (value < first || value >= after_last)
+	if (value < MM_FIRST_INSTANT || value >= MM_AFTER_LAST_INSTANT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a finite time in the years 1 to 9999, not %s",

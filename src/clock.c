@@ -1,8 +1,8 @@
 /*
  * clock.c
- *     The clock of windows and of hand-set maintenance expiry ("until"):
- *     now(), or maintmode.test_now when a superuser fixed it for tests.  Agent
- *     status and alerts use now() only.
+ *     The clock of windows, of hand-set maintenance expiry ("until") and of
+ *     reminders: now(), or maintmode.test_now when a superuser fixed it for
+ *     tests.  Agent status and the other alerts use now() only.
  */
 #include "postgres.h"
 

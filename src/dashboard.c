@@ -808,37 +808,42 @@ void
 mm_count_agent_changes(const MMAgentChanges *changes)
 {
 	DatumList	ids = {0};
+	DatumList	sites = {0};
+	DatumList	flags = {0};
+	int		   *moved = palloc(Max(changes->count, 1) * sizeof(int));
 	Datum		ids_arg;
 	HTAB	   *counts;
 	HTAB	   *site_deltas;
 
-	if (changes->count == 0)
-		return;
+	/* An agent whose hand flag alone went off counts where it did. */
 	for (int i = 0; i < changes->count; i++)
-		mm_datum_list_add(&ids, Int64GetDatum(changes->ids[i]));
+		if (changes->sites[i] != changes->old_sites[i] ||
+			changes->flags[i] != changes->old_flags[i])
+		{
+			moved[ids.count] = i;
+			mm_datum_list_add(&ids, Int64GetDatum(changes->ids[i]));
+			mm_datum_list_add(&sites, Int64GetDatum(changes->sites[i]));
+			mm_datum_list_add(&flags, BoolGetDatum(changes->flags[i]));
+		}
+	if (ids.count == 0)
+		return;
 	SPI_connect();
 	ids_arg = mm_datum_list_array(&ids, INT8OID);
 	if (counters_mirror_agents())
 	{
-		DatumList	sites = {0};
-		DatumList	flags = {0};
 		Datum		mirror_args[3];
 
-		for (int i = 0; i < changes->count; i++)
-		{
-			mm_datum_list_add(&sites, Int64GetDatum(changes->sites[i]));
-			mm_datum_list_add(&flags, BoolGetDatum(changes->flags[i]));
-		}
 		mirror_args[0] = ids_arg;
 		mirror_args[1] = mm_datum_list_array(&sites, INT8OID);
 		mirror_args[2] = mm_datum_list_array(&flags, BOOLOID);
-		mm_execute_for_rows(&agent_mirror_stmt, mirror_args, NULL, changes->count,
+		mm_execute_for_rows(&agent_mirror_stmt, mirror_args, NULL, ids.count,
 							KEPT_PLAN_MAX_ROWS);
 	}
-	counts = colour_counts(changes->count, ids_arg);
+	counts = colour_counts(ids.count, ids_arg);
 	site_deltas = mm_int64_keyed_hash("maintmode site deltas", sizeof(SiteDelta));
-	for (int i = 0; i < changes->count; i++)
+	for (int m = 0; m < ids.count; m++)
 	{
+		int			i = moved[m];
 		ColourCounts *agent_counts = hash_search(counts, &changes->ids[i], HASH_FIND, NULL);
 
 		add_agent_to_site(site_deltas, changes->old_sites[i], changes->old_flags[i],
@@ -1163,7 +1168,9 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 
 /*
  * The overdue lookups of the site and client views, read as the function's
- * owner (their readers need no privilege on agents), returned as a set.  In C
+ * owner (their readers need no privilege on agents), returned as a set; a
+ * scoped caller's within its scopes (caller_sees() knows the caller whatever
+ * role runs the lookup).  In C
  * with kept plans: an SQL function is planned again at every read of the
  * views, which cost one client's tree more than the rest of it.  The plans are
  * made with sequential scans off, so that they are the range scan of the
@@ -1196,7 +1203,8 @@ overdue_lookup(FunctionCallInfo fcinfo, MMStatement *stmt)
 
 /* overdue_alerting_agents(): the rows of overdue_alerting_agent, with their client. */
 static MMStatement overdue_agents_stmt = {
-	"SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent", 0, {0}
+	"SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent"
+	" WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))", 0, {0}
 };
 
 PG_FUNCTION_INFO_V1(maintmode_overdue_alerting_agents);
@@ -1212,7 +1220,8 @@ maintmode_overdue_alerting_agents(PG_FUNCTION_ARGS)
  * times the rest.
  */
 static MMStatement overdue_sites_stmt = {
-	"SELECT site_id FROM maintmode.overdue_alerting_agent", 0, {0}
+	"SELECT site_id FROM maintmode.overdue_alerting_agent"
+	" WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))", 0, {0}
 };
 
 PG_FUNCTION_INFO_V1(maintmode_overdue_alerting_sites);

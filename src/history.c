@@ -3,13 +3,15 @@
  *     The maintenance history: one row in maintmode.maintenance_history per agent
  *     whose effective maintenance (agent.maintenance_mode) changed, whatever
  *     changed it, with the path it came by, the reason, the database roles and
- *     the application's own user (maintmode.actor); the triggers that keep it
- *     append-only; purge_history().
+ *     the application's own user (maintmode.actor); the same changes as events
+ *     (events.c), one per statement and direction; the triggers that keep the
+ *     history append-only; purge_history().
  *
  * The path is what the extension's own code running at the time says it is
- * doing (mm_set_change_path()): a switch, server maintenance, a window, an
- * expiry.  A change nobody announced is a plain UPDATE: "sql".  An INSERT of an
- * agent is no change (a restore inserts every agent).
+ * doing (mm_set_change_path()): a switch (and the id it named), server
+ * maintenance, a window, an expiry.  A change nobody announced is a plain
+ * UPDATE: "sql".  An INSERT of an agent is no change (a restore inserts every
+ * agent).
  */
 #include "postgres.h"
 
@@ -29,11 +31,24 @@
 /* What the extension is doing now; NULL: a statement of the caller's own. */
 static const char *change_path = NULL;
 
+/* The agent, site or client a switch named. */
+static int64 change_target;
+static bool has_change_target = false;
+
 /* Announce the path of the changes the following statements make (NULL: none). */
 void
 mm_set_change_path(const char *path)
 {
 	change_path = path;
+	has_change_target = false;
+}
+
+/* After mm_set_change_path() for a switch: the id of the agent, site or client. */
+void
+mm_set_change_target(int64 target)
+{
+	change_target = target;
+	has_change_target = true;
 }
 
 /* Set while purge_history() deletes: the only time the history loses rows. */
@@ -50,7 +65,7 @@ mm_in_extension_change(void)
 static void
 forget_path(XactEvent event, void *arg)
 {
-	change_path = NULL;
+	mm_set_change_path(NULL);
 	purging = false;
 }
 
@@ -60,7 +75,7 @@ forget_path_of_subxact(SubXactEvent event, SubTransactionId mySubid,
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
-		change_path = NULL;
+		mm_set_change_path(NULL);
 		purging = false;
 	}
 }
@@ -76,52 +91,93 @@ mm_watch_change_path(void)
 /*
  * $1 agents, $2 on or off, $3 the hand reason of the maintenance that started
  * or ended, $4 the path, $5 when, $6 session role, $7 acting role, $8 actor,
- * $9 maintmode.reason (NULL when empty).  A window's
- * change names the window, and its reason: the one in force covering the agent
- * that started it (the lowest id), or the covering one that ended last.  A
- * plain UPDATE's reason is maintmode.reason when set.
+ * $9 maintmode.reason (NULL when empty).  A plain UPDATE's reason is
+ * maintmode.reason when set.
  */
+#define RECORD_ARGS \
+	9, {INT8ARRAYOID, BOOLARRAYOID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, \
+	TEXTOID, TEXTOID}
+
 static MMStatement record_stmt = {
 	"INSERT INTO maintmode.maintenance_history"
 	" (changed_at, agent_id, in_maintenance, path, window_id, reason, session_role,"
 	"  acting_role, actor)"
-	" SELECT $5, d.agent_id, d.in_maintenance, $4, w.id,"
-	"        CASE WHEN $4 = 'sql' THEN coalesce($9, d.reason) ELSE coalesce(w.reason, d.reason) END,"
-	"        $6, $7, $8"
-	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-	"        AS d(agent_id, in_maintenance, reason)"
-	"   LEFT JOIN LATERAL ("
-	"        SELECT w.id, w.reason FROM maintmode.maintenance_window w"
-	"          JOIN maintmode.agent a ON a.id = d.agent_id"
-	"         WHERE $4 = 'window'"
-	"           AND (w.agent_id = a.id OR w.site_id = a.site_id"
-	"                OR w.client_id = (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id)"
-	"                OR pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)"
-	"           AND w.starts_at <= $5"
-	"           AND (NOT d.in_maintenance"
-	"                OR EXISTS (SELECT FROM maintmode.window_occurrence(w, $5)))"
-	"         ORDER BY CASE WHEN NOT d.in_maintenance"
-	"                       THEN coalesce(least(w.ended_at, w.ends_at), $5) END"
-	"                  DESC NULLS LAST, w.id"
-	"         LIMIT 1) w ON true",
-	9, {INT8ARRAYOID, BOOLARRAYOID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID}
-};
-
-/*
- * record_stmt for the changes that no window made: the same rows, without
- * looking for a window per agent (a server switch records a million).
- */
-static MMStatement record_plain_stmt = {
-	"INSERT INTO maintmode.maintenance_history"
-	" (changed_at, agent_id, in_maintenance, path, reason, session_role, acting_role, actor)"
-	" SELECT $5, d.agent_id, d.in_maintenance, $4,"
+	" SELECT $5, d.agent_id, d.in_maintenance, $4, NULL,"
 	"        CASE WHEN $4 = 'sql' THEN coalesce($9, d.reason) ELSE d.reason END,"
 	"        $6, $7, $8"
 	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
 	"        AS d(agent_id, in_maintenance, reason)",
-	9, {INT8ARRAYOID, BOOLARRAYOID, TEXTARRAYOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID}
+	RECORD_ARGS
+};
+
+/*
+ * The same for changes by a window, which name the window, and its reason:
+ * the one in force covering the agent that started it (the lowest id), or the
+ * covering one that ended last.  Set-based: each window is judged once (in
+ * force at $5 or not), then matched to the agents by agent, site, client or
+ * none (the server), so a patch night that takes in a hundred thousand agents
+ * under a thousand windows joins sets instead of scanning the windows per
+ * agent.  Rows are written in the order of the agents given.  Also returns, per direction (started, ended), what the event says: the window,
+ * its scope and target, and the reason, each when all the agents' rows agree on
+ * one (compared byte by byte: equal or not is all that matters).
+ */
+#define WINDOW_CHOICE \
+	"WITH d AS MATERIALIZED (" \
+	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
+	"                           pg_catalog.unnest($3)) WITH ORDINALITY" \
+	"         AS d(agent_id, in_maintenance, reason, n))," \
+	" w AS MATERIALIZED (" \
+	"  SELECT w.id, w.reason, w.agent_id, w.site_id, w.client_id," \
+	"         coalesce(least(w.ended_at, w.ends_at), $5) AS ended," \
+	"         EXISTS (SELECT FROM maintmode.window_occurrence(w, $5)) AS in_force" \
+	"    FROM maintmode.maintenance_window w WHERE w.starts_at <= $5)," \
+	" da AS MATERIALIZED (" \
+	"  SELECT d.agent_id, d.in_maintenance, a.site_id, s.client_id" \
+	"    FROM d JOIN maintmode.agent a ON a.id = d.agent_id" \
+	"           JOIN maintmode.site s ON s.id = a.site_id)," \
+	" covering AS (" \
+	"  SELECT da.agent_id, da.in_maintenance, w.id, w.reason, w.ended, w.in_force" \
+	"    FROM da JOIN w ON w.agent_id = da.agent_id" \
+	"  UNION ALL" \
+	"  SELECT da.agent_id, da.in_maintenance, w.id, w.reason, w.ended, w.in_force" \
+	"    FROM da JOIN w ON w.site_id = da.site_id" \
+	"  UNION ALL" \
+	"  SELECT da.agent_id, da.in_maintenance, w.id, w.reason, w.ended, w.in_force" \
+	"    FROM da JOIN w ON w.client_id = da.client_id" \
+	"  UNION ALL" \
+	"  SELECT da.agent_id, da.in_maintenance, w.id, w.reason, w.ended, w.in_force" \
+	"    FROM da CROSS JOIN w" \
+	"   WHERE pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0)," \
+	" chosen AS (" \
+	"  SELECT DISTINCT ON (c.agent_id) c.agent_id, c.id, c.reason FROM covering c" \
+	"   WHERE NOT c.in_maintenance OR c.in_force" \
+	"   ORDER BY c.agent_id, CASE WHEN NOT c.in_maintenance THEN c.ended END DESC NULLS LAST," \
+	"            c.id)"
+#define WINDOW_RECORD \
+	" INSERT INTO maintmode.maintenance_history" \
+	" (changed_at, agent_id, in_maintenance, path, window_id, reason, session_role," \
+	"  acting_role, actor)" \
+	" SELECT $5, d.agent_id, d.in_maintenance, $4, c.id, coalesce(c.reason, d.reason)," \
+	"        $6, $7, $8" \
+	"   FROM d LEFT JOIN chosen c ON c.agent_id = d.agent_id" \
+	"  ORDER BY d.n"
+
+static MMStatement record_window_stmt = {
+	WINDOW_CHOICE ","
+	" recorded AS (" WINDOW_RECORD " RETURNING in_maintenance, window_id, reason)"
+	" SELECT g.in_maintenance, CASE WHEN g.one_window THEN g.window_id END,"
+	"        CASE WHEN w.agent_id IS NOT NULL THEN 'agent' WHEN w.site_id IS NOT NULL THEN 'site'"
+	"             WHEN w.client_id IS NOT NULL THEN 'client' WHEN w.id IS NOT NULL THEN 'server' END,"
+	"        coalesce(w.agent_id, w.site_id, w.client_id),"
+	"        CASE WHEN g.one_reason THEN g.reason END"
+	"   FROM (SELECT in_maintenance, min(window_id) AS window_id,"
+	"                min(window_id) = max(window_id) AND count(window_id) = count(*) AS one_window,"
+	"                min(reason COLLATE \"C\") AS reason,"
+	"                min(reason COLLATE \"C\") = max(reason COLLATE \"C\")"
+	"                AND count(reason) = count(*) AS one_reason"
+	"           FROM recorded GROUP BY in_maintenance) g"
+	"   LEFT JOIN maintmode.maintenance_window w ON w.id = g.window_id AND g.one_window",
+	RECORD_ARGS
 };
 
 /* Beyond this many changed agents, the recording statement is planned for its input. */
@@ -136,10 +192,111 @@ optional_text(const char *value, char *null)
 }
 
 /*
- * A row per agent of the statement's changes whose maintenance_mode changed
- * (agent_changes_trigger(), run as the extension's owner; caller: the role
- * that made the change).  Heartbeats never get here: they change no column
- * that fires the trigger.
+ * The agents of one direction (started: true, ended: false) among the changes:
+ * how many, and the first EVENT_MAX_IDS of their ids.
+ */
+static int64
+direction_agents(const DatumList *lists, bool started, int64 *ids)
+{
+	int64		count = 0;
+
+	for (int i = 0; i < lists[1].count; i++)
+		if (DatumGetBool(lists[1].values[i]) == started)
+		{
+			if (count < EVENT_MAX_IDS)
+				ids[count] = DatumGetInt64(lists[0].values[i]);
+			count++;
+		}
+	return count;
+}
+
+/*
+ * The reason the changes of one direction share, as the history records it:
+ * maintmode.reason for a plain UPDATE when set, else the hand reason of the
+ * maintenance that started or ended.  NULL when there is none, or they differ.
+ */
+static const char *
+direction_reason(const DatumList *lists, const bool *reason_nulls, bool started,
+				 const char *path)
+{
+	text	   *shared = NULL;
+
+	if (strcmp(path, "sql") == 0 && mm_reason != NULL && mm_reason[0] != '\0')
+		return mm_reason;
+	for (int i = 0; i < lists[1].count; i++)
+	{
+		text	   *reason;
+
+		if (DatumGetBool(lists[1].values[i]) != started)
+			continue;
+		if (reason_nulls[i])
+			return NULL;
+		reason = DatumGetTextPP(lists[2].values[i]);
+		if (shared == NULL)
+			shared = reason;
+		else if (VARSIZE_ANY_EXHDR(reason) != VARSIZE_ANY_EXHDR(shared) ||
+				 memcmp(VARDATA_ANY(reason), VARDATA_ANY(shared), VARSIZE_ANY_EXHDR(shared)) != 0)
+			return NULL;
+	}
+	return shared == NULL ? NULL : text_to_cstring(shared);
+}
+
+/*
+ * The events of the changes (SPI connected).  Through a switch, its scope and
+ * the id it named; server maintenance, the server; the window path, what
+ * record_window_stmt returned (read here, before SPI_finish); an expiry or a
+ * plain UPDATE names nothing but the agents.
+ */
+static void
+notify_changes(const DatumList *lists, const bool *reason_nulls, const char *path)
+{
+	bool		by_window = strcmp(path, "window") == 0;
+
+	for (int direction = 0; direction < 2; direction++)
+	{
+		MMEvent		event = {0};
+		int64		ids[EVENT_MAX_IDS];
+
+		event.started = direction == 0;
+		event.path = path;
+		event.agents = direction_agents(lists, event.started, ids);
+		if (event.agents == 0)
+			continue;
+		if (by_window)
+		{
+			for (uint64 row = 0; row < SPI_processed; row++)
+			{
+				HeapTuple	tuple = SPI_tuptable->vals[row];
+				TupleDesc	desc = SPI_tuptable->tupdesc;
+				bool		isnull;
+
+				if (DatumGetBool(SPI_getbinval(tuple, desc, 1, &isnull)) != event.started)
+					continue;
+				event.window = DatumGetInt64(SPI_getbinval(tuple, desc, 2, &isnull));
+				event.has_window = !isnull;
+				event.scope = SPI_getvalue(tuple, desc, 3);
+				event.target = DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
+				event.has_target = !isnull;
+				event.reason = SPI_getvalue(tuple, desc, 5);
+			}
+		}
+		else
+		{
+			if (strcmp(path, "sql") != 0 && strcmp(path, "expiry") != 0)
+				event.scope = path;
+			event.target = change_target;
+			event.has_target = has_change_target;
+			event.reason = direction_reason(lists, reason_nulls, event.started, path);
+		}
+		mm_notify_maintenance_event(&event, ids);
+	}
+}
+
+/*
+ * A row per agent of the statement's changes whose maintenance_mode changed,
+ * and an event per direction (agent_changes_trigger(), run as the extension's
+ * owner; caller: the role that made the change).  Heartbeats never get here:
+ * they change no column that fires the trigger.
  */
 void
 mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
@@ -150,6 +307,7 @@ mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 	char		nulls[9] = "         ";
 	int			dims[1];
 	int			lbs[1] = {1};
+	const char *path = change_path != NULL ? change_path : "sql";
 
 	for (int i = 0; i < changes->count; i++)
 	{
@@ -168,7 +326,7 @@ mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 	args[1] = mm_datum_list_array(&lists[1], BOOLOID);
 	args[2] = PointerGetDatum(construct_md_array(lists[2].values, reason_nulls, 1, dims, lbs,
 												 TEXTOID, -1, false, TYPALIGN_INT));
-	args[3] = CStringGetTextDatum(change_path != NULL ? change_path : "sql");
+	args[3] = CStringGetTextDatum(path);
 	args[4] = TimestampTzGetDatum(mm_clock_now());
 	args[5] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
 	args[6] = CStringGetTextDatum(caller);
@@ -176,9 +334,9 @@ mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 	args[8] = optional_text(mm_reason, &nulls[8]);
 
 	SPI_connect();
-	mm_execute_for_rows(change_path != NULL && strcmp(change_path, "window") == 0 ?
-						&record_stmt : &record_plain_stmt,
+	mm_execute_for_rows(strcmp(path, "window") == 0 ? &record_window_stmt : &record_stmt,
 						args, nulls, lists[0].count, KEPT_PLAN_MAX_ROWS);
+	notify_changes(lists, reason_nulls, path);
 	SPI_finish();
 }
 

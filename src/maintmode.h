@@ -10,6 +10,7 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "pgtime.h"
 #include "utils/hsearch.h"
 #include "utils/tuplestore.h"
 
@@ -20,6 +21,10 @@ extern char *mm_actor;				/* maintmode.actor */
 extern char *mm_reason;				/* maintmode.reason */
 extern char *mm_window_database;	/* maintmode.window_database */
 extern int	mm_window_sweep_interval;	/* maintmode.window_sweep_interval */
+extern char *mm_remind_after_text;	/* maintmode.remind_after, as set */
+extern Interval mm_remind_after;	/* maintmode.remind_after; zero: off */
+extern bool mm_notify_events;		/* maintmode.notify_events */
+extern Interval mm_max_window_length;	/* maintmode.max_window_length */
 
 /* statements.c: SQL the extension runs, kept across calls. */
 #define MM_MAX_ARGS 10
@@ -49,6 +54,7 @@ extern int64 mm_count(MMStatement *stmt, Datum *values);
 extern int	mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls);
 extern int64 mm_count_latest(MMStatement *stmt, Datum *values);
 extern Portal mm_open_latest(MMStatement *stmt, Datum *values);
+extern int	mm_execute_read_latest(MMStatement *stmt, Datum *values);
 
 /* extension.c: the extension's schema, its version, lock order, trigger checks. */
 typedef enum MMSchemaVersion
@@ -110,6 +116,18 @@ extern char *mm_quoted(const char *value);
 extern void mm_check_instant(TimestampTz value, const char *argument);
 extern bool mm_is_blank(const char *value);
 
+/*
+ * The instants windows and expiries may name: the years 1 to 9999 (Julian days
+ * 1721426 to 5373484).
+ */
+#define MM_FIRST_INSTANT ((TimestampTz) (1721426 - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
+#define MM_AFTER_LAST_INSTANT ((TimestampTz) (5373485 - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY)
+/* scopes.c: operators limited to clients and sites. */
+extern void mm_watch_scopes(void);
+extern void mm_refuse_if_scoped(FunctionCallInfo fcinfo, const char *what);
+extern void mm_require_in_scope(FunctionCallInfo fcinfo, MMScope scope, int64 id,
+								int64 window);
+
 /* clock.c: the clock of windows and hand-set expiry. */
 extern TimestampTz mm_clock_now(void);
 
@@ -156,8 +174,9 @@ extern void mm_stop_being_owner(MMOwnerContext *context);
 
 /*
  * agent_changes.c: the agents an UPDATE moved to another site or took into or
- * out of maintenance (flag: maintenance_mode), as parallel arrays; reason: the
- * hand reason of the maintenance that started or ended, for flag changes.
+ * out of maintenance (flag: maintenance_mode), or whose hand flag went off
+ * (hand_ended: its reminders end), as parallel arrays; reason: the hand reason
+ * of the maintenance that started or ended, for flag changes.
  */
 typedef struct MMAgentChanges
 {
@@ -169,13 +188,14 @@ typedef struct MMAgentChanges
 	int64	   *sites;
 	bool	   *old_flags;
 	bool	   *flags;
+	bool	   *hand_ended;
 	Datum	   *reasons;
 	bool	   *reason_nulls;
 } MMAgentChanges;
 
 extern void mm_agent_changes_add(MMAgentChanges *changes, int64 id, int64 old_site,
-								 int64 site, bool old_flag, bool flag, Datum reason,
-								 bool reason_null);
+								 int64 site, bool old_flag, bool flag, bool hand_ended,
+								 Datum reason, bool reason_null);
 extern MMAgentChanges *mm_agent_changes_open(void);
 extern void mm_agent_changes_from_transitions(TriggerData *trigdata, MMAgentChanges *changes);
 extern void mm_watch_agent_changes(void);
@@ -186,14 +206,49 @@ extern void mm_count_agent_changes(const MMAgentChanges *changes);
 /* alerts.c */
 extern void mm_alert_agent_changes(const MMAgentChanges *changes);
 
+/* events.c: NOTIFY maintmode_events. */
+#define EVENT_MAX_IDS 100		/* more agents: their number only */
+
+/* Maintenance that started or ended for some agents in one statement. */
+typedef struct MMEvent
+{
+	bool		started;
+	const char *path;			/* as in the history: agent, site, ..., sql */
+	const char *scope;			/* what the call named; NULL: nothing */
+	int64		target;
+	bool		has_target;
+	int64		window;
+	bool		has_window;
+	const char *reason;			/* NULL: none, or the agents' differ */
+	int64		agents;
+} MMEvent;
+
+extern void mm_watch_events(void);
+extern void mm_notify_maintenance_event(const MMEvent *event, int64 *ids);
+
 /* history.c */
 extern void mm_record_agent_changes(const MMAgentChanges *changes, const char *caller);
 extern void mm_set_change_path(const char *path);
+extern void mm_set_change_target(int64 target);
 extern bool mm_in_extension_change(void);
 extern void mm_watch_change_path(void);
 
+/* server_mode.c: the hand reason of the agents server maintenance put in. */
+#define MM_SERVER_REASON "server maintenance"
+
 /* windows.c */
 extern int64 mm_end_server_windows(void);
+
+/* recurrence.c: the occurrences of recurring windows. */
+typedef struct MMRecurrence MMRecurrence;
+
+extern char *mm_repeat_normalize(const char *repeat, Interval *period);
+extern pg_tz *mm_window_time_zone(const char *name);
+extern MMRecurrence *mm_recurrence_begin(const char *repeat, pg_tz *tz, TimestampTz starts,
+										 const Interval *duration, bool has_cut,
+										 TimestampTz cut);
+extern void mm_recurrence_seek(MMRecurrence *r, TimestampTz from, TimestampTz to);
+extern bool mm_recurrence_next(MMRecurrence *r, TimestampTz *starts, TimestampTz *ends);
 
 /* window_worker.c */
 extern void mm_register_window_worker(void);

@@ -39,7 +39,7 @@ static const char *const option_names[] = {
  * statements work on maintenance_mode as 1.0 did: each is kept in a form per
  * schema version.
  */
-#define SERVER_REASON ", hand_reason = 'server maintenance'"
+#define SERVER_REASON ", hand_reason = '" MM_SERVER_REASON "'"
 #define HAND_FORM(stmt) {stmt("hand_maintenance", SERVER_REASON, "a.window_maintenance"), 0, {0}}
 #define EVERY_FORM(stmt) { \
 	[MM_SCHEMA_1_0] = {stmt("maintenance_mode", "", "false"), 0, {0}}, \
@@ -178,6 +178,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	mm_refuse_if_scoped(fcinfo, "server maintenance");
 
 	SPI_connect();
 

@@ -163,6 +163,23 @@ mm_open_latest(MMStatement *stmt, Datum *values)
 	return portal;
 }
 
+/*
+ * Run a kept read-only statement at the latest snapshot, without advancing the
+ * command counter: for data cached across transactions (the scope table),
+ * which must not be read at an older snapshot than the invalidations already
+ * processed, at any isolation level.
+ */
+int
+mm_execute_read_latest(MMStatement *stmt, Datum *values)
+{
+	int			rc;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	rc = checked_processed(SPI_execute_plan(kept_plan(stmt), values, NULL, true, 0));
+	PopActiveSnapshot();
+	return rc;
+}
+
 /* mm_count() for mm_execute_latest(). */
 int64
 mm_count_latest(MMStatement *stmt, Datum *values)

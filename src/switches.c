@@ -174,7 +174,9 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 
 	SPI_connect();
 	mm_lock_agents_for_switching();
+	mm_require_in_scope(fcinfo, scope->scope, id, 0);
 	mm_set_change_path(mm_scope_names[scope->scope]);
+	mm_set_change_target(id);
 	changed = mm_execute(&scope->update[mm_schema_version()], args, nulls, false);
 	mm_set_change_path(NULL);
 	if (changed == 0)
@@ -320,14 +322,19 @@ moves_or_switches(TriggerData *trigdata, HeapTuple old, int64 old_site, int64 si
  * Wait for the check writers that counted the agent under its old site or flag:
  * they hold its row FOR KEY SHARE (dashboard.c, check_counts_stmt), which
  * FOR UPDATE waits for.  A heartbeat's NO KEY UPDATE does not, so check writes
- * and heartbeats of one agent never wait for each other.
+ * and heartbeats of one agent never wait for each other.  As the owner: the
+ * lock must be taken whatever row-level security lets the writer see.
  */
 static void
-wait_for_check_writers(Datum id)
+wait_for_check_writers(FunctionCallInfo fcinfo, Datum id)
 {
+	MMOwnerContext owner;
+
+	mm_become_owner(fcinfo, &owner);
 	SPI_connect();
 	mm_execute(&lock_agent_stmt, &id, NULL, false);
 	SPI_finish();
+	mm_stop_being_owner(&owner);
 }
 
 /*
@@ -484,7 +491,7 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		MMAgentChanges *changes = mm_agent_changes_open();
 
 		if (moves_or_switches(trigdata, old, old_site, site, in, was_in))
-			wait_for_check_writers(values[COL_ID]);
+			wait_for_check_writers(fcinfo, values[COL_ID]);
 		/* An application took the agent out, and a window keeps it in: say so. */
 		if (!effective && window && !mm_in_extension_change())
 		{
@@ -501,9 +508,9 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		 * The statement's change set (agent_changes.c): the row as it will be
 		 * written; the reason of the maintenance that starts, or that ends.
 		 */
-		if (changes != NULL && (in != was_in || site != old_site))
+		if (changes != NULL && (in != was_in || site != old_site || (was_hand && !hand)))
 			mm_agent_changes_add(changes, DatumGetInt64(values[COL_ID]), old_site, site,
-								 was_in, in,
+								 was_in, in, was_hand && !hand,
 								 in ? values[COL_HAND_REASON] : old_values[COL_HAND_REASON],
 								 in == was_in ||
 								 (in ? nulls[COL_HAND_REASON] : old_nulls[COL_HAND_REASON]));

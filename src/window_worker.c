@@ -3,7 +3,9 @@
  *     The window worker: a background worker, started by the postmaster when
  *     maintmode is in shared_preload_libraries, that runs sweep_windows() in
  *     one database every maintmode.window_sweep_interval seconds, so windows
- *     start and end, and hand-set maintenance expires, with nobody connected.
+ *     start and end, and hand-set maintenance expires, with nobody connected;
+ *     and on every sixth sweep sweep_reminders(), where the schema has it (1.3
+ *     and later).
  */
 #include "postgres.h"
 
@@ -44,32 +46,36 @@ mm_register_window_worker(void)
 }
 
 /*
- * One sweep in its own transaction, if the database has maintmode at a version
- * with windows (before CREATE EXTENSION, or on 1.0, there is nothing to do).
- * The function is called in the extension's own schema, found through
- * pg_extension: a schema named maintmode is not necessarily the extension's.
+ * Call the extension's function (a sweep) in its own transaction, if the
+ * database has maintmode at a version that has it (before CREATE EXTENSION, or
+ * on 1.0, there is nothing to do).  The function is called in the extension's
+ * own schema, found through pg_extension: a schema named maintmode is not
+ * necessarily the extension's.
  */
 static void
-sweep_once(void)
+call_sweep(const char *function)
 {
+	char	   *activity = psprintf("SELECT maintmode.%s()", function);
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "SELECT maintmode.sweep_windows()");
+	pgstat_report_activity(STATE_RUNNING, activity);
 
 	SPI_connect();
-	if (SPI_execute("SELECT pg_catalog.quote_ident(n.nspname)"
-					"  FROM pg_catalog.pg_extension e"
-					"  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
-					" WHERE e.extname = 'maintmode'"
-					"   AND pg_catalog.to_regprocedure(pg_catalog.quote_ident(n.nspname)"
-					"                                  || '.sweep_windows()') IS NOT NULL",
+	if (SPI_execute(psprintf("SELECT pg_catalog.quote_ident(n.nspname)"
+							 "  FROM pg_catalog.pg_extension e"
+							 "  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+							 " WHERE e.extname = 'maintmode'"
+							 "   AND pg_catalog.to_regprocedure(pg_catalog.quote_ident(n.nspname)"
+							 "                                  || '.%s()') IS NOT NULL",
+							 function),
 					true, 0) == SPI_OK_SELECT && SPI_processed == 1)
 	{
 		char	   *schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 
-		if (SPI_execute(psprintf("SELECT %s.sweep_windows()", schema), false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "maintmode.sweep_windows() failed");
+		if (SPI_execute(psprintf("SELECT %s.%s()", schema, function), false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "maintmode.%s() failed", function);
 	}
 	SPI_finish();
 
@@ -77,6 +83,29 @@ sweep_once(void)
 	CommitTransactionCommand();
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
+	pfree(activity);
+}
+
+/*
+ * Reminders count in days, and their sweep reads every agent (the window
+ * sweep's lookups are indexed; an index of hand-set agents would cost every
+ * switch): it runs on every REMINDER_SWEEPS-th window sweep, once a minute at
+ * the default interval, and at the first.
+ */
+#define REMINDER_SWEEPS 6
+
+/*
+ * The windows first, so that an agent whose hand-set maintenance just expired
+ * is not reminded of it; each sweep commits on its own.
+ */
+static void
+sweep_once(void)
+{
+	static int	sweeps = 0;
+
+	call_sweep("sweep_windows");
+	if (sweeps++ % REMINDER_SWEEPS == 0)
+		call_sweep("sweep_reminders");
 }
 
 /* The worker: a sweep every maintmode.window_sweep_interval seconds until told to stop. */

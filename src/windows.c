@@ -25,12 +25,14 @@
  * Windows in force at $1, and the agents they cover.  A window without an
  * agent, site or client is the whole server's.
  */
-#define COVERED_AGENTS \
+#define ACTIVE_WINDOWS \
 	"WITH active AS (" \
 	"  SELECT w.agent_id, w.site_id, w.client_id FROM maintmode.maintenance_window w" \
 	"   WHERE w.starts_at <= $1 AND (w.ends_at > $1 OR w.ends_at IS NULL)" \
 	"     AND (w.ended_at > $1 OR w.ended_at IS NULL)" \
-	"     AND EXISTS (SELECT FROM maintmode.window_occurrence(w, $1)))," \
+	"     AND EXISTS (SELECT FROM maintmode.window_occurrence(w, $1)))"
+#define COVERED_AGENTS \
+	ACTIVE_WINDOWS "," \
 	" covered AS (" \
 	"  SELECT a.id FROM active w JOIN maintmode.agent a ON a.id = w.agent_id" \
 	"  UNION SELECT a.id FROM active w JOIN maintmode.agent a ON a.site_id = w.site_id" \
@@ -69,16 +71,30 @@ static MMStatement expire_hand_stmt = {
 /*
  * Whether a sweep at $1 would change anything.  Most sweeps change nothing, and
  * only those that do take the switches' lock, which keeps heartbeats waiting.
+ * The covered agents come with their window flag (each row read once, an agent
+ * covered twice listed twice): a sweep is due when an expiry has passed, when
+ * a covered agent has no flag, or else when more agents have the flag than are
+ * covered.  That takes no second lookup of each covered agent, and no join of
+ * the flagged ones with the covered.
  */
 static MMStatement sweep_due_stmt = {
-	COVERED_AGENTS
+	ACTIVE_WINDOWS ","
+	" covered AS MATERIALIZED ("
+	"  SELECT a.id, a.window_maintenance FROM active w JOIN maintmode.agent a ON a.id = w.agent_id"
+	"  UNION ALL SELECT a.id, a.window_maintenance"
+	"    FROM active w JOIN maintmode.agent a ON a.site_id = w.site_id"
+	"  UNION ALL SELECT a.id, a.window_maintenance"
+	"    FROM active w JOIN maintmode.site s ON s.client_id = w.client_id"
+	"                  JOIN maintmode.agent a ON a.site_id = s.id"
+	"  UNION ALL SELECT a.id, a.window_maintenance FROM maintmode.agent a"
+	"   WHERE EXISTS (SELECT FROM active w"
+	"                  WHERE pg_catalog.num_nonnulls(w.agent_id, w.site_id, w.client_id) = 0))"
 	" SELECT EXISTS (SELECT FROM maintmode.agent"
 	"                 WHERE hand_until <= $1 AND hand_maintenance"
 	"                   AND NOT EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance))"
-	"     OR EXISTS (SELECT FROM maintmode.agent a WHERE a.window_maintenance"
-	"                   AND NOT EXISTS (SELECT FROM covered c WHERE c.id = a.id))"
-	"     OR EXISTS (SELECT FROM covered c JOIN maintmode.agent a ON a.id = c.id"
-	"                 WHERE NOT a.window_maintenance)",
+	"     OR EXISTS (SELECT FROM covered WHERE NOT window_maintenance)"
+	"     OR (SELECT pg_catalog.count(*) FROM maintmode.agent WHERE window_maintenance)"
+	"        <> (SELECT pg_catalog.count(DISTINCT id) FROM covered)",
 	1, {TIMESTAMPTZOID}
 };
 
@@ -224,7 +240,8 @@ maintmode_sweep_windows(PG_FUNCTION_ARGS)
 }
 
 #define SCOPES_HINT "Valid scopes are agent, site, client and server."
-#define REPEATS_HINT "Valid repeats are daily and weekly, or NULL for a one-off window."
+#define OLD_REPEATS_HINT "Valid repeats are daily and weekly, or NULL for a one-off window; " \
+	"ALTER EXTENSION maintmode UPDATE for monthly and RFC 5545 rules."
 
 static const MMChoice window_scope = {
 	mm_scope_names, MM_SCOPE_COUNT, "scope", "unknown window scope", SCOPES_HINT,
@@ -236,6 +253,63 @@ interval_greater(Interval *a, Interval *b)
 {
 	return DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(a),
 											IntervalPGetDatum(b)));
+}
+
+static char *
+interval_text(Interval *value)
+{
+	return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(value)));
+}
+
+/*
+ * A one-off window, or an occurrence, of this length (ends minus starts, or
+ * the duration) must not be longer than maintmode.max_window_length, compared
+ * as intervals are (a day as 24 hours, a month as 30 days).
+ */
+static void
+check_window_length(Interval *length, const char *what)
+{
+	if (interval_greater(length, &mm_max_window_length))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %s is longer than maintmode.max_window_length (%s)",
+						what, interval_text(length), interval_text(&mm_max_window_length)),
+				 errhint("Split the work into shorter windows, or have a superuser raise maintmode.max_window_length.")));
+}
+
+/*
+ * The recurrence of a new window, by the engine that will apply it: it must
+ * have an occurrence (before ends, when given), and one that is not over.
+ */
+static void
+check_occurrences(const char *repeat, pg_tz *tz, TimestampTz starts, Interval *duration,
+				  bool has_ends, TimestampTz ends)
+{
+	MMRecurrence *r = mm_recurrence_begin(repeat, tz, starts, duration, has_ends, ends);
+	TimestampTz now = mm_clock_now();
+	TimestampTz s,
+				e;
+
+	mm_recurrence_seek(r, starts, DT_NOEND);
+	if (!mm_recurrence_next(r, &s, &e))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 has_ends ?
+				 errmsg("repeat %s has no occurrence from %s to %s", mm_quoted(repeat),
+						pstrdup(timestamptz_to_str(starts)), pstrdup(timestamptz_to_str(ends))) :
+				 errmsg("repeat %s has no occurrence from %s", mm_quoted(repeat),
+						timestamptz_to_str(starts)),
+				 errhint("Occurrences are the days the rule gives on or after starts, at its local time of day.")));
+	r = mm_recurrence_begin(repeat, tz, starts, duration, has_ends, ends);
+	mm_recurrence_seek(r, now, DT_NOEND);
+	while (mm_recurrence_next(r, &s, &e))
+		if (e > now)
+			return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("every occurrence of repeat %s from %s is over", mm_quoted(repeat),
+					timestamptz_to_str(starts)),
+			 errhint("A window must end later than now (%s).", timestamptz_to_str(now))));
 }
 
 static MMStatement insert_window_stmt = {
@@ -269,6 +343,7 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 	char	   *reason;
 	char	   *repeat = NULL;
 	Interval   *period = NULL;
+	pg_tz	   *tz = NULL;
 	int64		window;
 	bool		isnull;
 	SweepCounts counts;
@@ -306,19 +381,17 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(6))
 	{
-		static Interval day = {0, 1, 0};
-		static Interval week = {0, 7, 0};
-
 		repeat = text_to_cstring(PG_GETARG_TEXT_PP(6));
-		if (strcmp(repeat, "daily") == 0)
-			period = &day;
-		else if (strcmp(repeat, "weekly") == 0)
-			period = &week;
+		period = palloc0(sizeof(Interval));
+		if (mm_schema_version() >= MM_SCHEMA_1_3)
+			repeat = mm_repeat_normalize(repeat, period);
+		else if (strcmp(repeat, "daily") == 0 || strcmp(repeat, "weekly") == 0)
+			period->day = repeat[0] == 'd' ? 1 : 7;
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown window repeat %s", mm_quoted(repeat)),
-					 errhint(REPEATS_HINT)));
+					 errhint(OLD_REPEATS_HINT)));
 	}
 
 	if (period == NULL)
@@ -350,18 +423,13 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 					 errmsg("a recurring window needs a time_zone"),
 					 errhint("Name the time zone whose wall-clock time it follows, for example Europe/Berlin.")));
 		zone = text_to_cstring(PG_GETARG_TEXT_PP(7));
-		if (zone[0] == '\0' || pg_tzset(zone) == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("time zone %s not recognized", mm_quoted(zone)),
-					 errhint("Use a name from pg_timezone_names, for example Europe/Berlin.")));
+		tz = mm_window_time_zone(zone);
 		if (interval_greater(PG_GETARG_INTERVAL_P(4), period))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("duration %s is longer than the repeat period of a %s window",
-							DatumGetCString(DirectFunctionCall1(interval_out,
-																PG_GETARG_DATUM(4))),
-							repeat)));
+					 errmsg("duration %s is longer than the period of repeat %s (%s)",
+							interval_text(PG_GETARG_INTERVAL_P(4)), mm_quoted(repeat),
+							interval_text(period))));
 	}
 	if (!PG_ARGISNULL(4))
 	{
@@ -418,11 +486,28 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 						timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(3))),
 				 errhint("A window must end later than now (%s).",
 						 timestamptz_to_str(mm_clock_now()))));
+	if (period == NULL)
+	{
+		Interval   *length = PG_ARGISNULL(4) ?
+			DatumGetIntervalP(DirectFunctionCall2(timestamp_mi, PG_GETARG_DATUM(3),
+												  PG_GETARG_DATUM(2))) :
+			PG_GETARG_INTERVAL_P(4);
+
+		check_window_length(length, PG_ARGISNULL(4) ? "a one-off window lasting" : "duration");
+	}
+	else
+	{
+		check_window_length(PG_GETARG_INTERVAL_P(4), "duration");
+		if (mm_schema_version() >= MM_SCHEMA_1_3)
+			check_occurrences(repeat, tz, starts, PG_GETARG_INTERVAL_P(4), !PG_ARGISNULL(3),
+							  PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3));
+	}
 
 	args[0] = CStringGetTextDatum(mm_scope_names[scope]);
 	for (int i = 1; i <= 7; i++)
 	{
-		args[i] = i == 5 ? CStringGetTextDatum(reason) : PG_GETARG_DATUM(i);
+		args[i] = i == 5 ? CStringGetTextDatum(reason) :
+			i == 6 && repeat != NULL ? CStringGetTextDatum(repeat) : PG_GETARG_DATUM(i);
 		if (PG_ARGISNULL(i))
 			nulls[i] = 'n';
 	}
@@ -430,8 +515,13 @@ maintmode_create_window(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	mm_lock_agents_for_switching();
-	if (!is_server)
+	if (is_server)
+		mm_refuse_if_scoped(fcinfo, "a server-wide window");
+	else
+	{
 		mm_require_target(scope, PG_GETARG_INT64(1));
+		mm_require_in_scope(fcinfo, scope, PG_GETARG_INT64(1), 0);
+	}
 	mm_execute(&insert_window_stmt, args, nulls, false);
 	window = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 										 1, &isnull));
@@ -449,7 +539,7 @@ static MMStatement lock_window_stmt = {
 	"            WHEN client_id IS NOT NULL THEN 'client' ELSE 'server' END,"
 	"       coalesce(agent_id, site_id, client_id),"
 	"       coalesce(least(ends_at, ended_at) <= $2, false),"
-	"       least(ends_at, ended_at)"
+	"       least(ends_at, ended_at), starts_at, repeat IS NULL"
 	"  FROM maintmode.maintenance_window WHERE id = $1 FOR UPDATE",
 	2, {INT8OID, TIMESTAMPTZOID}
 };
@@ -462,9 +552,14 @@ typedef struct WindowRow
 	bool		over;
 	TimestampTz ends;
 	bool		has_end;
+	TimestampTz starts;
+	bool		one_off;
 } WindowRow;
 
-/* Lock the window named by argument 0 and read it; unknown or over: an error. */
+/*
+ * Lock the window named by argument 0 and read it; unknown, outside the
+ * caller's scopes, or over: an error.
+ */
 static WindowRow
 lock_open_window(FunctionCallInfo fcinfo, Datum now)
 {
@@ -494,6 +589,11 @@ lock_open_window(FunctionCallInfo fcinfo, Datum now)
 	row.over = DatumGetBool(SPI_getbinval(tuple, desc, 3, &isnull));
 	row.ends = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 4, &isnull));
 	row.has_end = !isnull;
+	row.starts = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 5, &isnull));
+	row.one_off = DatumGetBool(SPI_getbinval(tuple, desc, 6, &isnull));
+	for (int scope = 0; scope < MM_SCOPE_COUNT; scope++)
+		if (strcmp(row.scope, mm_scope_names[scope]) == 0)
+			mm_require_in_scope(fcinfo, scope, row.target, window);
 	if (row.over)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -567,6 +667,11 @@ maintmode_extend_window(PG_FUNCTION_ARGS)
 				 errdetail("It already ends at %s.", timestamptz_to_str(row.ends)) :
 				 errdetail("It has no end."),
 				 errhint("To end a window earlier, use end_window.")));
+	if (row.one_off)
+		check_window_length(DatumGetIntervalP(DirectFunctionCall2(timestamp_mi,
+																  TimestampTzGetDatum(ends),
+																  TimestampTzGetDatum(row.starts))),
+							"a one-off window lasting");
 	args[0] = PG_GETARG_DATUM(0);
 	args[1] = TimestampTzGetDatum(ends);
 	mm_execute(&extend_window_stmt, args, NULL, false);

@@ -141,10 +141,12 @@ run_tap grants test/docs/test_grants.sh
 echo "== demo"
 # The README's first command: its whole output, less what differs between runs,
 # is test/demo/expected.out.  The server status's record header is as wide as its
-# widest value, since (a timestamp whose trailing zero microseconds are not shown).
+# widest value, since (a timestamp whose trailing zero microseconds are not shown); the
+# events name the process that sent them.
 bash test/demo.sh 2>&1 | sed -E -e 's/^(== Building and installing maintmode for ).*/\1PG_CONFIG/' \
     -e 's/^(== Throwaway cluster on ).*/\1DIR, port PORT/' -e 's/^(since +\| ).*/\1SINCE/' \
     -e 's/^(-\[ RECORD [0-9]+ \]-+\+)-+$/\1---/' \
+    -e 's/(received from server process with PID )[0-9]+/\1PID/' \
     >results/demo.out
 if [ "${PIPESTATUS[0]}" = 0 ] && diff -u test/demo/expected.out results/demo.out; then
     record demo/demo.sh ok

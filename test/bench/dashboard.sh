@@ -361,6 +361,6 @@ if [ $# -eq 0 ]; then
     for s in "${SIZES[@]}"; do
         echo
         echo "== windows, size $s"
-        bash test/bench/windows.sh "$(awk -v s="$s" 'BEGIN { print int(1000000 * s) }')"
+        bash test/bench/windows.sh --sweep "$s"
     done
 fi

@@ -46,6 +46,12 @@ check "--enable exits 0" equals "$rc" 0
 check "--enable reports what it did" has "$out" "enable: 5 agents changed, 7 states saved, 0 restored; server in maintenance: yes"
 check "--enable puts every agent in maintenance" equals "$(fleet)" "$ALL_IN"
 check "--enable saves every state" equals "$(mode)" "t|7"
+# Server maintenance that lasts longer than maintmode.remind_after shows in --status.
+window --status
+check "--status shows a new server maintenance not due a reminder" has "$out" "reminder_due          | f"
+sql -c "UPDATE maintmode.server_mode SET since = since - interval '8 days'"
+window --status
+check "--status shows one older than maintmode.remind_after" has "$out" "reminder_due          | t"
 window --disable
 check "--disable exits 0" equals "$rc" 0
 check "--disable reports what it restored" has "$out" "disable: 5 agents changed, 0 states saved, 7 restored; server in maintenance: no"

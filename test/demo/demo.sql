@@ -1,6 +1,7 @@
 -- The demo: the sample fleet, then the client/site tree with its dashboard colours
 -- before, during and after server maintenance, and after a site is put in
--- maintenance; and what happens to alerts meanwhile.
+-- maintenance; what happens to alerts meanwhile; the events a listener gets; and the
+-- reminder a week later about the site left in maintenance.
 \set ON_ERROR_STOP 1
 \pset footer off
 SET client_min_messages = warning;
@@ -36,6 +37,10 @@ UPDATE maintmode.check_result SET status = 'failing' WHERE name = 'CPU load';
 SELECT * FROM maintmode.sweep_overdue();
 \ir alerts.sql
 
+\echo '== A dashboard listens for events about maintenance (NOTIFY maintmode_events): psql'
+\echo '   shows each as the transaction that made it commits'
+LISTEN maintmode_events;
+
 \echo '== Server maintenance on, as a DBA does before an upgrade'
 SELECT * FROM maintmode.server_maint_mode('enable');
 \echo 'An agent added during the window starts in maintenance:'
@@ -61,7 +66,25 @@ SELECT * FROM maintmode.server_maint_mode('disable');
 \echo 'Leaving maintenance alerts for the failures it hid; what an e-mail sender takes now:'
 SELECT id, message FROM maintmode.take_notifications('email', 10);
 
-\echo '== London HQ put in maintenance'
-SELECT maintmode.set_site_maintenance(s.id, true) AS agents_changed
+\echo '== London HQ put in maintenance, on 1 June (the demo sets the clock of windows and reminders,'
+\echo '   maintmode.test_now, so that its output is the same every day)'
+SET TimeZone = 'UTC';
+SET maintmode.test_now = '2026-06-01 09:00 UTC';
+SELECT maintmode.set_site_maintenance(s.id, true, reason => 'network rewiring') AS agents_changed
   FROM maintmode.site s WHERE s.name = 'London HQ';
 \ir tree.sql
+
+\echo '== Nine days later, nobody has taken London HQ out: the reminder sweep (the window worker'
+\echo '   runs it) reminds of its agents, and of gx-wh01, in maintenance since before anyone'
+\echo '   recorded when; a reminder is never suppressed, and goes out by e-mail'
+SET maintmode.test_now = '2026-06-10 09:00 UTC';
+SELECT maintmode.sweep_reminders() AS reminders_raised;
+SELECT id, message FROM maintmode.take_notifications('email', 10);
+\echo 'The next sweep reminds of nothing until another seven days (maintmode.remind_after) have passed:'
+SELECT maintmode.sweep_reminders() AS reminders_raised;
+\echo 'London HQ taken out: its reminders are resolved'
+SELECT maintmode.set_site_maintenance(s.id, false) AS agents_changed
+  FROM maintmode.site s WHERE s.name = 'London HQ';
+SELECT a.hostname, al.resolved_at
+  FROM maintmode.alert al JOIN maintmode.agent a ON a.id = al.agent_id
+ WHERE al.kind = 'reminder' ORDER BY al.id;

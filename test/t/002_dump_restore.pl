@@ -1,8 +1,11 @@
 # pg_dump of a database in server maintenance, with hand changes in the window,
 # restored into new databases (custom format with pg_restore, plain with psql):
-# the fleet, the saved states, the server row and the event log come back as they
-# were, disable there restores exactly what it restores in the original, and new
-# rows get fresh ids (the identity sequences are dumped too).
+# the fleet, the saved states, the server row, the event log and the operators' scopes
+# come back as they were, disable there restores exactly what it restores in the
+# original, and new rows get fresh ids (the identity sequences are dumped too).  The
+# scopes name their roles, so a restored scope limits the same role; the scope of a
+# role dropped since is not dumped; a restore that meets a scope of a role missing
+# there fails rather than leaving that table empty, i.e. every technician unlimited.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -13,6 +16,21 @@ use MaintmodeTest;
 my $node = new_maintmode_node('dump');
 $node->safe_psql('postgres', 'CREATE DATABASE src');
 build_fleet($node, 'src', 200);
+# A technician per client, as the MSP case in doc/security.md; a role dropped since.
+$node->safe_psql(
+	'src', q{
+	CREATE ROLE tech_client1;
+	CREATE ROLE tech_site7;
+	CREATE ROLE tech_gone;
+	GRANT USAGE ON SCHEMA maintmode TO tech_client1, tech_site7;
+	GRANT SELECT ON maintmode.agent TO tech_client1, tech_site7;
+	GRANT EXECUTE ON FUNCTION maintmode.set_client_maintenance(bigint, boolean, timestamptz, text)
+	    TO tech_client1, tech_site7;
+	SELECT maintmode.grant_scope('tech_client1', 'client', 1);
+	SELECT maintmode.grant_scope('tech_site7', 'site', 7);
+	SELECT maintmode.grant_scope('tech_gone', 'client', 2);
+	DROP ROLE tech_gone;
+});
 $node->safe_psql(
 	'src', q{
 	SELECT maintmode.server_maint_mode('enable');
@@ -23,12 +41,16 @@ $node->safe_psql(
 	DELETE FROM maintmode.agent WHERE id = 9;
 });
 
-# Every table's rows, as text, in one md5 per table.
+# Every table's rows, as text, in one md5 per table; the scopes of dropped roles, which
+# are not dumped, left out.
 my $tables_sql = q{
 	SELECT string_agg(format('%s=%s', c.relname,
 	           (xpath('/row/m/text()',
-	                  query_to_xml(format('SELECT md5(string_agg(t::text, %L ORDER BY t::text)) AS m FROM maintmode.%I t',
-	                                      ',', c.relname), false, true, '')))[1]),
+	                  query_to_xml(format('SELECT md5(string_agg(t::text, %L ORDER BY t::text)) AS m FROM maintmode.%I t %s',
+	                                      ',', c.relname,
+	                                      CASE c.relname WHEN 'operator_scope'
+	                                          THEN 'WHERE EXISTS (SELECT FROM pg_roles r WHERE r.oid = t.role)' END),
+	                             false, true, '')))[1]),
 	           ' ' ORDER BY c.relname)
 	  FROM pg_class c
 	 WHERE c.relnamespace = 'maintmode'::regnamespace AND c.relkind = 'r'};
@@ -90,7 +112,52 @@ for my $db ('custom', 'plain')
 	is($node->safe_psql($db, q{SELECT max(id) FROM maintmode.event_log}),
 		$node->safe_psql('src', q{SELECT max(id) FROM maintmode.event_log}),
 		"$db: the disable got the next event log id, as in the original");
+
+	# The scopes limit the same roles: what each sees, and what it may switch.
+	is( $node->safe_psql(
+			$db, q{
+		SELECT string_agg(role::text || ' ' || scope || ' ' || target, ', ' ORDER BY role::text)
+		  FROM maintmode.operator_scope}),
+		'tech_client1 client 1, tech_site7 site 7',
+		"$db: the scopes restored, naming their roles; the dropped role's not dumped");
+	my ($of_client, $of_site) = split /\|/,
+	  $node->safe_psql(
+		$db, q{
+		SELECT count(*) FILTER (WHERE s.client_id = 1), count(*) FILTER (WHERE s.id = 7)
+		  FROM maintmode.agent a JOIN maintmode.site s ON s.id = a.site_id});
+	ok($of_client > 0 && $of_site > 0, "$db: client 1 and site 7 have agents");
+	is($node->safe_psql($db, q{SET ROLE tech_client1; SELECT count(*) FROM maintmode.agent}),
+		$of_client, "$db: restored, a client's technician sees its client's agents only");
+	is($node->safe_psql($db, q{SET ROLE tech_site7; SELECT count(*) FROM maintmode.agent}),
+		$of_site, "$db: restored, a site's technician sees its site's agents only");
+	my ($rc, $out, $err) = $node->psql($db, q{
+		SET ROLE tech_site7;
+		SELECT maintmode.set_client_maintenance(1, true);
+	});
+	like($err, qr/client 1 is outside the scopes of role "tech_site7"/,
+		"$db: restored, a technician may not switch outside its scopes");
 }
+
+# A restore into a cluster without a role that has scopes fails at the COPY of the
+# scopes, which cannot name it: a restore that went on without them would leave every
+# technician unlimited.  (Restore the roles first: pg_dumpall --roles-only.)
+$node->safe_psql('postgres', 'CREATE DATABASE scoped');
+$node->safe_psql(
+	'scoped', q{
+	CREATE EXTENSION maintmode;
+	INSERT INTO maintmode.client (name) VALUES ('acme');
+	CREATE ROLE tech_missing;
+	SELECT maintmode.grant_scope('tech_missing', 'client', 1);
+});
+$node->command_ok([ 'pg_dump', '-Fp', '-d', $node->connstr('scoped'), '-f', "$dump.scoped.sql" ],
+	'pg_dump of a database with a scope');
+$node->safe_psql('postgres', 'DROP DATABASE scoped');
+$node->safe_psql('postgres', 'DROP ROLE tech_missing');
+$node->command_ok([ 'createdb', '-h', $node->host, '-p', $node->port, 'no_role' ], 'createdb no_role');
+$node->command_fails_like(
+	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('no_role'), '-f', "$dump.scoped.sql" ],
+	qr/role "tech_missing" does not exist.*\n.*COPY operator_scope/,
+	'a restore without a role that has scopes stops at the COPY of the scopes, naming it');
 
 $node->stop;
 done_testing();

@@ -72,7 +72,8 @@ is($node->safe_psql('drop_test', 'SELECT count(*) FROM pg_namespace WHERE nspnam
 # attributes, settings and the body, also an SQL-standard one) and their privileges;
 # table and view columns with their position among the columns not dropped (what
 # INSERT ... SELECT * and SELECT * see), type, default and identity; constraints,
-# indexes, triggers, views' queries, relation kinds, options and privileges; sequences'
+# indexes, triggers, views' queries, relation kinds, options, privileges and row-level
+# security, and the policies; sequences'
 # options; statistics objects; comments; initial privileges; dumped tables and their
 # filter conditions.  A fragment of schema/ that differs from the update path shows
 # here as a line or two of the diff.
@@ -87,6 +88,7 @@ my $definition_sql = q{
 	         UNION ALL SELECT 'pg_trigger'::regclass, oid FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM rels)
 	         UNION ALL SELECT 'pg_statistic_ext'::regclass, oid FROM pg_statistic_ext
 	                    WHERE stxnamespace = 'maintmode'::regnamespace
+	         UNION ALL SELECT 'pg_policy'::regclass, oid FROM pg_policy WHERE polrelid IN (SELECT oid FROM rels)
 	         UNION ALL SELECT 'pg_extension'::regclass, oid FROM ext)
 	SELECT string_agg(x, E'\n' ORDER BY x) FROM (
 	    SELECT 'member ' || pg_describe_object(d.classid, d.objid, 0)
@@ -112,9 +114,15 @@ my $definition_sql = q{
 	    SELECT format('trigger %s enabled=%s', pg_get_triggerdef(oid), tgenabled) FROM pg_trigger
 	     WHERE tgrelid IN (SELECT oid FROM rels) AND NOT tgisinternal
 	    UNION ALL
-	    SELECT format('relation %s kind=%s persistence=%s options=%s acl=%s', oid::regclass, relkind,
-	                  relpersistence, reloptions, relacl)
+	    SELECT format('relation %s kind=%s persistence=%s options=%s acl=%s rowsecurity=%s force=%s',
+	                  oid::regclass, relkind, relpersistence, reloptions, relacl, relrowsecurity,
+	                  relforcerowsecurity)
 	      FROM pg_class WHERE oid IN (SELECT oid FROM rels)
+	    UNION ALL
+	    SELECT format('policy %s on %s for %s permissive=%s roles=%s using %s check %s', polname,
+	                  polrelid::regclass, polcmd, polpermissive, polroles::regrole[],
+	                  pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid))
+	      FROM pg_policy WHERE polrelid IN (SELECT oid FROM rels)
 	    UNION ALL
 	    SELECT format(E'view %s\n%s', oid::regclass, pg_get_viewdef(oid))
 	      FROM rels WHERE relkind IN ('v', 'm')
@@ -230,6 +238,63 @@ is( $node->safe_psql(
 	't|f', 'the update grants EXECUTE on the new switch to who had it on the old one, and no more');
 $node->safe_psql('grants_1_0', 'DROP EXTENSION maintmode');
 $node->safe_psql('postgres', 'DROP ROLE regress_operator');
+
+# Since 1.3 the dashboard views read the tables as their caller: the update grants those
+# tables to the roles that could read the views, so they keep reading them.  The grants
+# are the DBA's, not the extension's: pg_dump writes them (they are not left among the
+# extension's initial privileges, which it leaves out), and a restore keeps them.
+$node->safe_psql('postgres', 'CREATE DATABASE grants_1_2');
+$node->safe_psql(
+	'grants_1_2', q{
+	CREATE EXTENSION maintmode VERSION '1.2';
+	CREATE ROLE regress_dashboard;
+	CREATE ROLE regress_agents;
+	GRANT USAGE ON SCHEMA maintmode TO regress_dashboard, regress_agents;
+	GRANT SELECT ON maintmode.agent_dashboard, maintmode.site_dashboard,
+	                maintmode.client_dashboard TO regress_dashboard;
+	GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_agents() TO regress_dashboard;
+	GRANT SELECT ON maintmode.agent TO regress_agents;
+	REVOKE EXECUTE ON FUNCTION maintmode.server_maint_status() FROM PUBLIC;
+	GRANT EXECUTE ON FUNCTION maintmode.server_maint_status() TO regress_dashboard;
+	INSERT INTO maintmode.client (name) VALUES ('acme');
+	INSERT INTO maintmode.site (client_id, name) VALUES (1, 'hq');
+	INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'a1'), (1, 'a2');
+});
+my $dashboards_sql = q{
+	SET ROLE regress_dashboard;
+	SELECT (SELECT count(*) FROM maintmode.agent_dashboard),
+	       (SELECT count(*) FROM maintmode.site_dashboard),
+	       (SELECT count(*) FROM maintmode.client_dashboard)};
+is($node->safe_psql('grants_1_2', $dashboards_sql), '2|1|1', 'on 1.2, a role granted the dashboard views reads them');
+$node->safe_psql('grants_1_2', 'ALTER EXTENSION maintmode UPDATE');
+is($node->safe_psql('grants_1_2', $dashboards_sql), '2|1|1',
+	'updated, it still reads them: the update granted it the tables behind them');
+is( $node->safe_psql(
+		'grants_1_2', q{
+		SELECT count(*) FROM pg_init_privs i, aclexplode(i.initprivs) a
+		 WHERE a.grantee IN ('regress_dashboard'::regrole, 'regress_agents'::regrole)}),
+	'0', "the update's grants, and the grants it found, are not the extension's initial privileges");
+my $grants_dump = "$PostgreSQL::Test::Utils::tmp_check/grants_1_2.sql";
+$node->command_ok([ 'pg_dump', '-Fp', '-d', $node->connstr('grants_1_2'), '-f', $grants_dump ],
+	'pg_dump of the updated database');
+$node->safe_psql('postgres', 'CREATE DATABASE grants_restored');
+$node->command_ok(
+	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('grants_restored'), '-f', $grants_dump ],
+	'restored into a fresh install');
+is($node->safe_psql('grants_restored', $dashboards_sql), '2|1|1', 'restored, the role reads the dashboards');
+is($node->safe_psql('grants_restored', q{SET ROLE regress_agents; SELECT count(*) FROM maintmode.agent}),
+	'2', 'restored, a grant made before the update is kept');
+# server_maint_status() is created anew by the update, with the privileges it had.
+my $status_acl_sql = q{
+	SELECT has_function_privilege('regress_dashboard', 'maintmode.server_maint_status()', 'EXECUTE'),
+	       has_function_privilege('regress_agents', 'maintmode.server_maint_status()', 'EXECUTE')};
+is($node->safe_psql('grants_1_2', $status_acl_sql), 't|f', "updated, server_maint_status() keeps its grant and revoke");
+is($node->safe_psql('grants_restored', $status_acl_sql), 't|f', 'restored, so does it');
+for my $db ('grants_1_2', 'grants_restored')
+{
+	$node->safe_psql($db, 'DROP EXTENSION maintmode; DROP SCHEMA maintmode');
+}
+$node->safe_psql('postgres', 'DROP ROLE regress_dashboard, regress_agents');
 
 # A 1.0 database dumped and restored into the newest version: its agents in maintenance
 # come back in maintenance by hand, with since and by whom unknown (NULL), as they were:

@@ -1,13 +1,15 @@
 # A window starts and ends while the server runs and no client does anything: the
 # window worker (maintmode in shared_preload_libraries) sweeps on its own, agents enter
 # and leave maintenance on time, alerts follow (suppressed in the window, raised live
-# when it ends on a still-failing check), and hand-set maintenance expires.  The test
-# never calls sweep_windows(); it only reads, so every change is the worker's.
+# when it ends on a still-failing check), hand-set maintenance expires, a listener gets
+# the events, and maintenance set by hand gets its reminders.  The test never calls
+# sweep_windows() or sweep_reminders(); it only reads, so every change is the worker's.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use MaintmodeTest;
 
 my $node = new_maintmode_node(
@@ -34,6 +36,10 @@ $node->safe_psql(
 	    VALUES (1, 'disk', true, 'error');
 });
 
+# A session listening for events about maintenance: the worker's sweeps send them too.
+my $listener = $node->background_psql('postgres');
+$listener->query_safe('LISTEN maintmode_events');
+
 # Site hq: a window from 4 s from now, for 10 s.  The window's times are fixed before
 # anything is checked; the waits below poll, whatever the machine's speed.
 my $window = $node->safe_psql(
@@ -58,6 +64,24 @@ ok( $node->poll_query_until(
 		  FROM maintmode.agent},
 		'hq1:true hq2:true br1:false'),
 	'the window started with no client calling anything: hq in maintenance, br1 expired');
+
+# The worker's sweeps sent the events, at their commit: br1's expiry ended, hq's window
+# started.  (psql shows what arrived after each statement of the listening session.)
+my $events = '';
+foreach (1 .. 10 * $PostgreSQL::Test::Utils::timeout_default)
+{
+	$events .= $listener->query_safe('SELECT 1');
+	last if $events =~ /"path":"window"/ && $events =~ /"path":"expiry"/;
+	usleep(100_000);
+}
+like(
+	$events,
+	qr/\{"event":"ended","seq":1,"path":"expiry","scope":null,"target":null,"window":null,"reason":null,"reason_truncated":false,"agents":1,"agent_ids":\[3\]\}/,
+	'a listener got the event of the expiry the worker made');
+like(
+	$events,
+	qr/\{"event":"started","seq":1,"path":"window","scope":"site","target":1,"window":$window,"reason":"rack move","reason_truncated":false,"agents":2,"agent_ids":\[1,2\]\}/,
+	'and of the window it started');
 
 # The dashboard follows: its counters were changed by the worker's sweep.
 my $dashboard_sql = q{
@@ -146,5 +170,28 @@ is($node->safe_psql('restored', $state_sql), $state,
 is($node->safe_psql('restored', 'SELECT count(*) FROM maintmode.verify_counters()'),
 	'0', 'after restore: the dashboard counters agree with the restored flags');
 
+# Reminders: the worker runs sweep_reminders() after each window sweep.  With
+# remind_after at 2 seconds, hq1 (in by hand since the dump above) and hq2, switched in
+# now, are reminded with nobody calling anything; br1, which the window holds, is not.
+$node->safe_psql('postgres',
+	q{ALTER SYSTEM SET maintmode.remind_after = '2 seconds'; SELECT pg_reload_conf()});
+$node->safe_psql('postgres',
+	q{SELECT maintmode.set_agent_maintenance(2, true, reason => 'forgotten')});
+ok( $node->poll_query_until(
+		'postgres', q{
+		SELECT string_agg(DISTINCT agent_id::text, ',')
+		  FROM maintmode.alert WHERE kind = 'reminder' AND NOT suppressed},
+		'1,2'),
+	'the worker reminded of hq1 and hq2, in maintenance by hand, and not of br1');
+like( $node->safe_psql('postgres',
+		q{SELECT message FROM maintmode.alert WHERE kind = 'reminder' AND agent_id = 2 LIMIT 1}),
+	qr/^hq2 has been in maintenance for \d+ seconds, since .* by \w+, reason: forgotten$/,
+	'the reminder says since when, by whom and why');
+$node->safe_psql('postgres', q{SELECT maintmode.set_agent_maintenance(2, false)});
+is( $node->safe_psql('postgres',
+		q{SELECT count(*) FROM maintmode.alert WHERE kind = 'reminder' AND agent_id = 2 AND resolved_at IS NULL}),
+	'0', 'switched out, its reminders are resolved');
+
+$listener->quit;
 $node->stop;
 done_testing();

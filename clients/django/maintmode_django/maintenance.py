@@ -12,8 +12,12 @@ A refused call raises a maintmode_django.exceptions.MaintmodeError subclass for 
 SQLSTATE (InvalidOption for 22023, NotFound for P0002, ...), which is also the Django
 database exception it would otherwise be; __cause__ is that Django exception.
 """
+import json
+import select
 from collections import namedtuple
 from functools import lru_cache
+
+import psycopg2
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
@@ -78,7 +82,8 @@ def server_maint_mode(option, using=DEFAULT_DB_ALIAS):
 
 def server_maint_status(using=DEFAULT_DB_ALIAS):
     """Returns ServerMaintStatus(in_maintenance, since, enabled_by, saved_states,
-    agents, agents_in_maintenance)."""
+    agents, agents_in_maintenance, reminder_due); reminder_due: server_maint_mode's
+    maintenance has lasted longer than maintmode.remind_after."""
     return _record("ServerMaintStatus", "SELECT * FROM maintmode.server_maint_status()",
                    [], using)
 
@@ -89,7 +94,8 @@ def create_window(scope, target, starts, ends=None, duration=None, reason=None,
                   repeat=None, time_zone=None, using=DEFAULT_DB_ALIAS):
     """scope: agent, site, client (target: an instance or id) or server (target
     None).  One-off with ends or duration (a timedelta), or recurring with repeat
-    (daily, weekly), duration and time_zone.  Returns the new window's id
+    (daily, weekly, monthly, or an RFC 5545 rule such as 'FREQ=MONTHLY;BYDAY=2TU'),
+    duration and time_zone.  Returns the new window's id
     (MaintenanceWindow.objects.get(pk=...) reads it)."""
     return _value("SELECT maintmode.create_window(%s, %s, %s, %s, %s, %s, %s, %s)",
                   [scope, _id(target), starts, ends, duration, reason, repeat, time_zone],
@@ -104,6 +110,14 @@ def end_window(window, using=DEFAULT_DB_ALIAS):
 def extend_window(window, ends, using=DEFAULT_DB_ALIAS):
     """Moves the window's end to the later ends; returns the new end."""
     return _value("SELECT maintmode.extend_window(%s, %s)", [_id(window), ends], using)
+
+
+def window_occurrences(window, start, end, using=DEFAULT_DB_ALIAS):
+    """The window's occurrences that overlap [start, end) (aware datetimes), in order,
+    as Occurrence(starts, ends), computed as the sweep applies them."""
+    rows, columns = _fetch("SELECT * FROM maintmode.window_occurrences(%s, %s, %s)",
+                           [_id(window), start, end], using)
+    return [_row_type("Occurrence", columns)(*row) for row in rows]
 
 
 def sweep_windows(using=DEFAULT_DB_ALIAS):
@@ -133,6 +147,37 @@ def sweep_overdue(using=DEFAULT_DB_ALIAS):
     agents seen again; meant to run every minute.  Returns
     OverdueSweep(raised, suppressed, resolved)."""
     return _record("OverdueSweep", "SELECT * FROM maintmode.sweep_overdue()", [], using)
+
+
+def sweep_reminders(using=DEFAULT_DB_ALIAS):
+    """Raises a reminder (an Alert of kind "reminder", e-mail wanted) for each agent
+    in maintenance by hand for longer than maintmode.remind_after, once per that
+    period (the window worker calls it); returns how many it raised."""
+    return _value("SELECT maintmode.sweep_reminders()", [], using)
+
+
+# -- events -------------------------------------------------------------------
+
+def events(timeout=None, using=DEFAULT_DB_ALIAS):
+    """Yields the events about maintenance (NOTIFY maintmode_events) as dicts
+    ({"event": "started", "path": "site", "agents": 3, "agent_ids": [...], ...}),
+    as the transactions that make them commit.  It listens on a connection of its
+    own, with the settings of the database alias, outside any transaction of the
+    caller's.  timeout: seconds to wait for the next event before it stops (None:
+    forever)."""
+    listener = psycopg2.connect(**connections[using].get_connection_params())
+    try:
+        listener.autocommit = True
+        with listener.cursor() as cursor:
+            cursor.execute("LISTEN maintmode_events")
+        while True:
+            listener.poll()
+            while listener.notifies:
+                yield json.loads(listener.notifies.pop(0).payload)
+            if select.select([listener], [], [], timeout) == ([], [], []):
+                return
+    finally:
+        listener.close()
 
 
 # -- history ------------------------------------------------------------------

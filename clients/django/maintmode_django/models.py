@@ -116,16 +116,19 @@ class CheckResult(models.Model):
 
 
 class Alert(models.Model):
-    """An overdue, check or task alert.  The extension raises, suppresses and
-    resolves them; senders take them with maintenance.take_notifications().  An
-    alert inserted for an agent in maintenance is stored suppressed, and create()
-    returns it so."""
-    KINDS = [("overdue", "overdue"), ("check", "check"), ("task", "task")]
+    """An overdue, check or task alert, or a reminder of maintenance set by hand and
+    forgotten.  The extension raises, suppresses and resolves them; senders take
+    them with maintenance.take_notifications().  An alert inserted for an agent in
+    maintenance is stored suppressed, and create() returns it so; a reminder is
+    never suppressed."""
+    KINDS = [("overdue", "overdue"), ("check", "check"), ("task", "task"),
+             ("reminder", "reminder")]
 
     id = models.BigAutoField(primary_key=True)
     agent = models.ForeignKey(Agent, models.DO_NOTHING, related_name="alerts")
     kind = models.TextField(choices=KINDS)
-    # null for overdue alerts; not named "check", which would hide Model.check()
+    # null for overdue alerts and reminders; not named "check", which would hide
+    # Model.check()
     check_result = models.ForeignKey(CheckResult, models.DO_NOTHING, null=True,
                                      db_column="check_id", related_name="alerts")
     severity = models.TextField(choices=SEVERITIES)
@@ -151,8 +154,8 @@ class Alert(models.Model):
 class MaintenanceWindow(models.Model):
     """A maintenance window of an agent, a site, a client, or the whole server (all
     three null).  Written by maintenance.create_window(), end_window() and
-    extend_window(); kept after it ends."""
-    REPEATS = [("daily", "daily"), ("weekly", "weekly")]
+    extend_window(); kept after it ends.  repeat: 'daily', 'weekly', 'monthly' or an
+    RFC 5545 rule in upper case ('FREQ=MONTHLY;BYDAY=2TU'); None for a one-off."""
 
     id = models.BigAutoField(primary_key=True)
     agent = models.ForeignKey(Agent, models.DO_NOTHING, null=True,
@@ -163,7 +166,7 @@ class MaintenanceWindow(models.Model):
                                related_name="maintenance_windows")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True)
-    repeat = models.TextField(choices=REPEATS, null=True)
+    repeat = models.TextField(null=True)
     time_zone = models.TextField(null=True)
     duration = models.DurationField(null=True)
     reason = models.TextField()
@@ -236,6 +239,25 @@ class EventLog(models.Model):
     class Meta:
         managed = False
         db_table = maintmode_table("event_log")
+
+
+class OperatorScope(models.Model):
+    """A role limited to a client or a site, with its members (1.3).  Written by the
+    database functions grant_scope() and revoke_scope() only, so read-only here.  role
+    is the role's name.  A role has one row per scope, all with the same primary key
+    (the role): filter(role=...) them, don't get() one.  target is the client's or the
+    site's id, which may have been deleted since (the role stays limited)."""
+    SCOPES = [("client", "client"), ("site", "site")]
+
+    role = models.TextField(primary_key=True)
+    scope = models.TextField(choices=SCOPES)
+    target = models.BigIntegerField()
+    granted_by = models.TextField()
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("operator_scope")
 
 
 class MaintenanceHistory(models.Model):
@@ -345,3 +367,31 @@ class AgentInMaintenance(models.Model):
         # the view's own order: longest in maintenance first
         ordering = [F("since").asc(nulls_first=True), "agent_id",
                     F("window").asc(nulls_first=True)]
+
+
+class UpcomingWindow(models.Model):
+    """View upcoming_windows: one row per window not over, with its occurrence in
+    force (in_force) or else its next one (starts, ends), its scope and target (id and
+    hostname or name; None for the server), repeat, reason and creator; soonest
+    first ("next maintenance" on a dashboard)."""
+    SCOPES = [("agent", "agent"), ("site", "site"), ("client", "client"), ("server", "server")]
+
+    window = models.OneToOneField(MaintenanceWindow, models.DO_NOTHING, primary_key=True,
+                                  related_name="+")
+    scope = models.TextField(choices=SCOPES)
+    target = models.BigIntegerField(null=True)
+    target_name = models.TextField(null=True)
+    starts = models.DateTimeField()
+    ends = models.DateTimeField()
+    in_force = models.BooleanField()
+    repeat = models.TextField(null=True)
+    time_zone = models.TextField(null=True)
+    duration = models.DurationField(null=True)
+    reason = models.TextField()
+    created_by = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = maintmode_table("upcoming_windows")
+        # the view's own order: soonest first
+        ordering = ["starts", "window_id"]

@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
             name='Alert',
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('kind', models.TextField(choices=[('overdue', 'overdue'), ('check', 'check'), ('task', 'task')])),
+                ('kind', models.TextField(choices=[('overdue', 'overdue'), ('check', 'check'), ('task', 'task'), ('reminder', 'reminder')])),
                 ('severity', models.TextField(choices=[('info', 'info'), ('warning', 'warning'), ('error', 'error')])),
                 ('message', models.TextField()),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
                 ('starts_at', models.DateTimeField()),
                 ('ends_at', models.DateTimeField(null=True)),
-                ('repeat', models.TextField(choices=[('daily', 'daily'), ('weekly', 'weekly')], null=True)),
+                ('repeat', models.TextField(null=True)),
                 ('time_zone', models.TextField(null=True)),
                 ('duration', models.DurationField(null=True)),
                 ('reason', models.TextField()),
@@ -145,6 +145,20 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'maintmode"."maintenance_window',
+                'managed': False,
+            },
+        ),
+        migrations.CreateModel(
+            name='OperatorScope',
+            fields=[
+                ('role', models.TextField(primary_key=True, serialize=False)),
+                ('scope', models.TextField(choices=[('client', 'client'), ('site', 'site')])),
+                ('target', models.BigIntegerField()),
+                ('granted_by', models.TextField()),
+                ('granted_at', models.DateTimeField()),
+            ],
+            options={
+                'db_table': 'maintmode"."operator_scope',
                 'managed': False,
             },
         ),
@@ -233,6 +247,28 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'maintmode"."saved_state',
+                'managed': False,
+            },
+        ),
+        migrations.CreateModel(
+            name='UpcomingWindow',
+            fields=[
+                ('window', models.OneToOneField(on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='+', serialize=False, to='maintmode_django.maintenancewindow')),
+                ('scope', models.TextField(choices=[('agent', 'agent'), ('site', 'site'), ('client', 'client'), ('server', 'server')])),
+                ('target', models.BigIntegerField(null=True)),
+                ('target_name', models.TextField(null=True)),
+                ('starts', models.DateTimeField()),
+                ('ends', models.DateTimeField()),
+                ('in_force', models.BooleanField()),
+                ('repeat', models.TextField(null=True)),
+                ('time_zone', models.TextField(null=True)),
+                ('duration', models.DurationField(null=True)),
+                ('reason', models.TextField()),
+                ('created_by', models.TextField()),
+            ],
+            options={
+                'db_table': 'maintmode"."upcoming_windows',
+                'ordering': ['starts', 'window_id'],
                 'managed': False,
             },
         ),

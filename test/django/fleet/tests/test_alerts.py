@@ -1,5 +1,8 @@
 """Alerts through the ORM: suppression in maintenance, the notification queue,
-the overdue sweep and alert_allowed."""
+the overdue sweep, reminders, alert_allowed, and the events a listener gets."""
+import threading
+from datetime import timedelta
+
 import psycopg2
 import psycopg2.errors
 from django.db import DataError, InternalError, connection
@@ -101,6 +104,88 @@ class AlertTests(FleetTestCase):
         self.assertIsInstance(raised.exception, InternalError)
         self.assertIsInstance(raised.exception.__cause__.__cause__, psycopg2.errors.NoDataFound)
         self.assertEqual(str(raised.exception), "agent 987654 does not exist")
+
+
+class ReminderTests(FleetTestCase):
+    def set_clock(self, at):
+        """Moves the window clock (maintmode.test_now) for this test's transaction."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('maintmode.test_now', %s, true)", [at.isoformat()])
+
+    def test_forgotten_maintenance_is_reminded_while_in_it_and_resolved_when_it_ends(self):
+        now, user = self.now_and_user()
+        maintenance.set_agent_maintenance(self.br1, True, reason="disk swap")
+        self.set_clock(now + timedelta(days=8))
+        # br1, and hq2, which the fixture's INSERT put in without saying since when
+        self.assertEqual(maintenance.sweep_reminders(), 2)
+        self.assertEqual(maintenance.sweep_reminders(), 0)  # once per period
+        taken = maintenance.take_notifications("email", 10)
+        self.assertEqual({(a.agent.hostname, a.kind, a.suppressed) for a in taken},
+                         {("br1", "reminder", False), ("hq2", "reminder", False)})
+        [br1] = [a for a in taken if a.agent == self.br1]
+        self.assertTrue(br1.message.startswith(
+            f"br1 has been in maintenance for 8 days, since "), br1.message)
+        self.assertTrue(br1.message.endswith(f" by {user}, reason: disk swap"), br1.message)
+        maintenance.set_agent_maintenance(self.br1, False)
+        self.assertIsNotNone(Alert.objects.get(pk=br1.pk).resolved_at)
+        self.assertIsNone(Alert.objects.get(kind="reminder", agent=self.hq2).resolved_at)
+
+    def test_server_maintenance_is_no_agent_reminder_but_shows_in_its_status(self):
+        now, _ = self.now_and_user()
+        maintenance.server_maint_mode("enable")
+        self.assertFalse(maintenance.server_maint_status().reminder_due)
+        self.set_clock(now + timedelta(days=8))
+        self.assertTrue(maintenance.server_maint_status().reminder_due)
+        maintenance.sweep_reminders()
+        self.assertEqual(set(Alert.objects.filter(kind="reminder")
+                             .values_list("agent__hostname", flat=True)), {"hq2"})
+
+
+class EventsTests(TransactionTestCase):
+    """A listener gets the events of the transactions that commit."""
+
+    def setUp(self):
+        client = Client.objects.create(name="events")
+        site = Site.objects.create(client=client, name="s")
+        self.agents = [Agent.objects.create(site=site, hostname=f"e{n}") for n in range(3)]
+        self.site = site
+
+    def tearDown(self):
+        Client.objects.filter(name="events").delete()
+
+    def test_a_listener_gets_each_switch_once_it_commits(self):
+        received = []
+        listening = threading.Event()
+
+        def listen():
+            stream = maintenance.events(timeout=5)
+            listening.set()
+            for event in stream:
+                received.append(event)
+                if len(received) == 2:
+                    break
+
+        listener = threading.Thread(target=listen)
+        listener.start()
+        listening.wait()
+        # The generator runs LISTEN when first iterated: wait until it did.
+        with connection.cursor() as cursor:
+            for _ in range(100):
+                cursor.execute("SELECT count(*) FROM pg_stat_activity"
+                               " WHERE query = 'LISTEN maintmode_events'")
+                if cursor.fetchone()[0]:
+                    break
+                threading.Event().wait(0.05)
+        maintenance.set_site_maintenance(self.site, True, reason="rack move")
+        maintenance.set_agent_maintenance(self.agents[0], False)
+        listener.join(10)
+        self.assertEqual(
+            [(e["event"], e["path"], e["scope"], e["target"], e["reason"], e["agents"],
+              e["agent_ids"]) for e in received],
+            [("started", "site", "site", self.site.pk, "rack move", 3,
+              sorted(a.pk for a in self.agents)),
+             ("ended", "agent", "agent", self.agents[0].pk, "rack move", 1,
+              [self.agents[0].pk])])
 
 
 class ConcurrentSendersTests(TransactionTestCase):

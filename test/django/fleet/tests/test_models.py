@@ -1,6 +1,7 @@
 """The unmanaged models map the extension's tables and views: every column,
 relations, defaults, cascades, and the values the database decides on INSERT."""
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.apps import apps
 from django.core.management import call_command
@@ -9,7 +10,8 @@ from django.utils import timezone
 
 from maintmode_django import maintenance
 from maintmode_django.models import (Agent, AgentInMaintenance, Alert, CheckResult, Client,
-                                     EventLog, MaintenanceWindow, SavedState, ServerMode, Site)
+                                     EventLog, MaintenanceWindow, SavedState, ServerMode, Site,
+                                     UpcomingWindow)
 from fleet.tests.base import FleetTestCase
 
 # Relations of schema maintmode that are the extension's own workings, not modelled:
@@ -171,6 +173,26 @@ class ModelTests(FleetTestCase):
         self.assertEqual(maintenance.end_window(window_id), 2)
         self.assertIsNotNone(MaintenanceWindow.objects.get(pk=window_id).ended_at)
         self.assertEqual(self.in_maintenance(), {"hq2"})
+
+    def test_a_monthly_rule_through_the_helpers_and_the_models(self):
+        # Patch night, the Wednesday after the second Tuesday: in July 2031, which
+        # begins on a Tuesday, the 9th; in October 2031 the 15th.
+        window_id = maintenance.create_window(
+            "client", self.dc.client, datetime(2031, 7, 1, 20, tzinfo=dt_timezone.utc),
+            duration=timedelta(hours=4), time_zone="Europe/Berlin",
+            repeat="freq=monthly;byday=we;bymonthday=9,10,11,12,13,14,15", reason="patch night")
+        window = MaintenanceWindow.objects.get(pk=window_id)
+        self.assertEqual(window.repeat, "FREQ=MONTHLY;BYDAY=WE;BYMONTHDAY=9,10,11,12,13,14,15")
+        occurrences = maintenance.window_occurrences(
+            window, datetime(2031, 7, 1, tzinfo=dt_timezone.utc),
+            datetime(2031, 11, 1, tzinfo=dt_timezone.utc))
+        self.assertEqual([o.starts.astimezone(dt_timezone.utc).date().isoformat()
+                          for o in occurrences],
+                         ["2031-07-09", "2031-08-13", "2031-09-10", "2031-10-15"])
+        self.assertEqual(occurrences[0].ends - occurrences[0].starts, timedelta(hours=4))
+        upcoming = UpcomingWindow.objects.get(window=window_id)
+        self.assertEqual((upcoming.scope, upcoming.target, upcoming.in_force, upcoming.starts),
+                         ("client", self.dc.client_id, False, occurrences[0].starts))
 
     def test_server_mode_and_saved_states_through_the_models(self):
         self.assertFalse(ServerMode.objects.filter(in_maintenance=True).exists())

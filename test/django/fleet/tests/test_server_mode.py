@@ -38,7 +38,8 @@ class ServerModeTests(FleetTestCase):
         now, user = self.now_and_user()
         self.assertEqual(during._asdict(), {
             "in_maintenance": True, "since": now, "enabled_by": user,
-            "saved_states": 5, "agents": 5, "agents_in_maintenance": 5})
+            "saved_states": 5, "agents": 5, "agents_in_maintenance": 5,
+            "reminder_due": False})
 
         maintenance.server_maint_mode("DISABLE")
         self.assertEqual(maintenance.server_maint_status(), before)

@@ -105,6 +105,8 @@ class ApplicationRoleTests(FleetTestCase):
                       maintmode.check_result TO rmm_app;
                 GRANT SELECT ON maintmode.agent_dashboard, maintmode.site_dashboard,
                                 maintmode.client_dashboard, maintmode.alert TO rmm_app;
+                GRANT SELECT ON maintmode.agent_counter, maintmode.site_counter,
+                                maintmode.client_counter TO rmm_app;
                 GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text),
                                           maintmode.set_site_maintenance(bigint, boolean, timestamptz, text),
                                           maintmode.set_client_maintenance(bigint, boolean, timestamptz, text),
