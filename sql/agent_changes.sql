@@ -44,6 +44,14 @@ SELECT * FROM state;
 UPDATE maintmode.agent SET maintenance_mode = maintenance_mode, hand_reason = hand_reason;
 SELECT * FROM state;
 
+-- ... and an upsert or a MERGE that changes it counts, as a plain UPDATE does.
+INSERT INTO maintmode.agent (id, site_id, hostname, maintenance_mode) OVERRIDING SYSTEM VALUE
+    VALUES (1, 1, 'hq1', true)
+    ON CONFLICT (id) DO UPDATE SET maintenance_mode = EXCLUDED.maintenance_mode;
+MERGE INTO maintmode.agent a USING (VALUES (1, false)) AS v(id, m) ON a.id = v.id
+    WHEN MATCHED THEN UPDATE SET maintenance_mode = v.m;
+SELECT * FROM state;
+
 -- 3. Statements that nest: a function that switches other agents, called for each row
 --    of an UPDATE that moves agents to another site.  Each statement applies its own
 --    changes: the moves, the switches (one history row each).
