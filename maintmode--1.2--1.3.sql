@@ -187,7 +187,8 @@ COMMENT ON FUNCTION maintmode.agent_effective_maintenance_trigger() IS
     'Trigger function of agent_effective_maintenance (BEFORE INSERT OR UPDATE of the '
     'maintenance columns or site_id on agent): keeps maintenance_mode equal to '
     'hand_maintenance OR window_maintenance, sets hand_since and hand_set_by, and records '
-    'the agents that change site or maintenance. Internal; revoked from PUBLIC.';
+    'the agents that change site or maintenance, or leave hand-set maintenance. '
+    'Internal; revoked from PUBLIC.';
 COMMENT ON TABLE maintmode.event_log IS
     'One row per call of a switch, of server_maint_mode and of the window calls (a sweep '
     'only when it changed something): when, who, what, where, and how many agents '

@@ -7,7 +7,8 @@
 -- INSERT naming maintenance_mode) is a hand change; maintenance_mode becomes
 -- hand_maintenance OR window_maintenance; since when and by whom are the extension's to
 -- set (src/switches.c).  It also records the rows whose site or maintenance_mode it
--- leaves changed, for agent_changes (80_agent_changes.sql).
+-- leaves changed, or whose hand flag it leaves off, for agent_changes
+-- (80_agent_changes.sql).
 CREATE FUNCTION maintmode.agent_effective_maintenance_trigger()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'maintmode_agent_effective_maintenance_trigger'
@@ -22,7 +23,8 @@ COMMENT ON FUNCTION maintmode.agent_effective_maintenance_trigger() IS
     'Trigger function of agent_effective_maintenance (BEFORE INSERT OR UPDATE of the '
     'maintenance columns or site_id on agent): keeps maintenance_mode equal to '
     'hand_maintenance OR window_maintenance, sets hand_since and hand_set_by, and records '
-    'the agents that change site or maintenance. Internal; revoked from PUBLIC.';
+    'the agents that change site or maintenance, or leave hand-set maintenance. '
+    'Internal; revoked from PUBLIC.';
 
 -- One row per call of a switch, of server_maint_mode and of the window calls (a sweep
 -- only when it changed something): who, what, where, and how many agents changed.

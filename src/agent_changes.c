@@ -13,8 +13,8 @@
  * change a site or a flag (schema/80_agent_changes.sql):
  *   agent_changes_begin  BEFORE UPDATE OF ... FOR EACH STATEMENT opens a set;
  *   agent_effective_maintenance, BEFORE ... FOR EACH ROW (switches.c), records
- *     each row whose site or flag it leaves changed, as it leaves the row:
- *     the row that is then written;
+ *     each row whose site or flag it leaves changed, or whose hand flag it
+ *     leaves off, as it leaves the row: the row that is then written;
  *   agent_changes  AFTER UPDATE OF ... FOR EACH STATEMENT closes the set and
  *     applies it: alerts, counters, history, in that order.
  * PostgreSQL fires the two statement triggers once per statement and query
