@@ -1248,10 +1248,45 @@ COMMENT ON VIEW maintmode.site_dashboard IS
     '''error'', ''warning'' or ''ok''). Reads the tables as its caller, who needs SELECT '
     'on site_counter and EXECUTE on overdue_alerting_sites().';
 
--- The client view adds up a client's rows: its own and the overflow rows, which are few.
--- A scoped role gets the second branch instead (each branch runs only if its
--- once-per-statement test passes): its clients, each summed over the site counters it
--- sees, so a client it sees through some of its sites shows those sites only.
+-- A scoped role's clients, each summed over the site counters it sees, so that a client
+-- it sees through some of its sites shows those sites only.  Not inlined (SET): the
+-- client view calls it in a branch that only scoped roles run, and a planner that saw
+-- its query would plan it at every read of the view by anyone.  Runs as the caller, so
+-- that row-level security applies.
+CREATE FUNCTION maintmode.client_dashboard_over_sites(
+    OUT client_id bigint, OUT name text, OUT agents bigint,
+    OUT agents_in_maintenance bigint, OUT colour text)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT k.id, k.name,
+           coalesce(sum(s.agents), 0)::bigint,
+           coalesce(sum(s.agents_in_maintenance), 0)::bigint,
+           CASE
+               WHEN sum(s.agents) > 0 AND sum(s.agents_in_maintenance) = sum(s.agents)
+                   THEN 'maintenance'
+               WHEN bool_or(s.agents_error > 0)
+                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                   THEN 'error'
+               WHEN bool_or(s.agents_warning > 0) THEN 'warning'
+               ELSE 'ok'
+           END
+      FROM maintmode.client k
+      LEFT JOIN maintmode.site_counter s ON s.client_id = k.id
+     GROUP BY k.id;
+END;
+COMMENT ON FUNCTION maintmode.client_dashboard_over_sites() IS
+    'The rows of client_dashboard computed from the site counters the caller sees, for a '
+    'scoped role (client_dashboard calls it for scoped roles only). Runs as the caller, '
+    'who needs SELECT on client and site_counter and EXECUTE on '
+    'overdue_alerting_agents(); executable by PUBLIC (given USAGE on the schema).';
+
+-- The client view adds up a client's rows: its own and the overflow rows, which are few
+-- (summed as integer the totals accumulate in a bigint, as bigint in a numeric; a row's
+-- counts stay far below 2^31).  The name is on stripe 0 only: max() takes it without
+-- comparing.  A scoped role gets the second branch instead (each branch runs only if its
+-- once-per-statement test passes).
 CREATE OR REPLACE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
     SELECT c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
@@ -1270,22 +1305,8 @@ CREATE OR REPLACE VIEW maintmode.client_dashboard WITH (security_invoker = true)
              GROUP BY client_id) c
      WHERE NOT (SELECT maintmode.caller_scoped())
     UNION ALL
-    SELECT k.id, k.name,
-           coalesce(sum(s.agents), 0)::bigint,
-           coalesce(sum(s.agents_in_maintenance), 0)::bigint,
-           CASE
-               WHEN sum(s.agents) > 0 AND sum(s.agents_in_maintenance) = sum(s.agents)
-                   THEN 'maintenance'
-               WHEN bool_or(s.agents_error > 0)
-                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
-                   THEN 'error'
-               WHEN bool_or(s.agents_warning > 0) THEN 'warning'
-               ELSE 'ok'
-           END
-      FROM maintmode.client k
-      LEFT JOIN maintmode.site_counter s ON s.client_id = k.id
-     WHERE (SELECT maintmode.caller_scoped())
-     GROUP BY k.id;
+    SELECT * FROM maintmode.client_dashboard_over_sites()
+     WHERE (SELECT maintmode.caller_scoped());
 COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
     '(''maintenance'', ''error'', ''warning'' or ''ok''); a scoped role''s counted over '
