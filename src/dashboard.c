@@ -1201,10 +1201,14 @@ overdue_lookup(FunctionCallInfo fcinfo, MMStatement *stmt)
 	return (Datum) 0;
 }
 
+/* The rows of overdue_alerting_agent the caller sees. */
+#define OVERDUE_SEEN \
+	" FROM maintmode.overdue_alerting_agent" \
+	" WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))"
+
 /* overdue_alerting_agents(): the rows of overdue_alerting_agent, with their client. */
 static MMStatement overdue_agents_stmt = {
-	"SELECT agent_id, site_id, client_id FROM maintmode.overdue_alerting_agent"
-	" WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))", 0, {0}
+	"SELECT agent_id, site_id, client_id" OVERDUE_SEEN, 0, {0}
 };
 
 PG_FUNCTION_INFO_V1(maintmode_overdue_alerting_agents);
@@ -1220,8 +1224,7 @@ maintmode_overdue_alerting_agents(PG_FUNCTION_ARGS)
  * times the rest.
  */
 static MMStatement overdue_sites_stmt = {
-	"SELECT site_id FROM maintmode.overdue_alerting_agent"
-	" WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))", 0, {0}
+	"SELECT site_id" OVERDUE_SEEN, 0, {0}
 };
 
 PG_FUNCTION_INFO_V1(maintmode_overdue_alerting_sites);
