@@ -84,7 +84,7 @@ SQL
                         AND NOT tgisinternal" >"$CLUSTER_DIR/drop_triggers.sql"
 as_pg "$PG_BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -m fast stop >/dev/null
 
-single() { as_pg "$PG_BINDIR/postgres" --single -D "$CLUSTER_DIR/data" postgres; }
+. test/bench/callgrind.sh
 # The extension's triggers as the side has them (ours: installed; bare: dropped), set
 # in a backend of its own; the baseline's writes leave the counters behind: recounted.
 SIDE=ours
@@ -100,9 +100,7 @@ side() {
 }
 # instructions WORK COUNT: the whole backend's instructions.
 instructions() {
-    printf "SELECT public.statements('%s', %s, %s);\n" "$1" "$2" "$AGENTS" |
-        as_pg valgrind --tool=callgrind --callgrind-out-file=/dev/null "$PG_BINDIR/postgres" --single \
-            -D "$CLUSTER_DIR/data" postgres 2>&1 >/dev/null | sed -nE 's/.*Collected : ([0-9]+).*/\1/p'
+    printf "SELECT public.statements('%s', %s, %s);\n" "$1" "$2" "$AGENTS" | callgrind_instructions
 }
 
 printf '%-44s %12s %12s %12s\n' "instructions each (of $N)" "ours" "no triggers" "as fast as"

@@ -61,14 +61,13 @@ VACUUM ANALYZE;
 SQL
 as_pg "$PG_BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -m fast stop >/dev/null
 
-single() { as_pg "$PG_BINDIR/postgres" --single -D "$CLUSTER_DIR/data" postgres; }
+. test/bench/callgrind.sh
 # instructions SIDE WORK PLANNED_EACH_TIME COUNT: the whole backend's instructions.
 instructions() {
     printf 'ALTER TABLE maintmode.agent %s ROW LEVEL SECURITY;\nALTER TABLE maintmode.check_result %s ROW LEVEL SECURITY;\n' \
         "$1" "$1" | single >/dev/null 2>&1
     printf "SET ROLE bench_app;\nSELECT public.statements('%s', %s, %s, %s);\n" "$2" "$3" "$4" "$AGENTS" |
-        as_pg valgrind --tool=callgrind --callgrind-out-file=/dev/null "$PG_BINDIR/postgres" --single \
-            -D "$CLUSTER_DIR/data" postgres 2>&1 >/dev/null | sed -nE 's/.*Collected : ([0-9]+).*/\1/p'
+        callgrind_instructions
 }
 
 printf '%-52s %12s %12s %12s\n' "instructions per statement (of $N)" "policies" "none" "more"
