@@ -214,6 +214,16 @@ RESET ROLE;
 SET ROLE regress_unscoped;
 SELECT client_id, agents, agents_in_maintenance, colour FROM maintmode.client_dashboard ORDER BY client_id;
 SELECT count(*) AS agents FROM maintmode.agent_dashboard;
+-- The function behind a scoped role's client rows, called directly, runs as its caller:
+-- an unscoped role gets every client summed over its sites, the same figures as the
+-- view's (whose rows for it come from the client counters), and the branch's technician
+-- only what the view showed it.
+SELECT * FROM maintmode.client_dashboard_over_sites()
+EXCEPT SELECT * FROM maintmode.client_dashboard;
+SELECT count(*) AS clients FROM maintmode.client_dashboard_over_sites();
+RESET ROLE;
+SET ROLE regress_tech_branch;
+SELECT * FROM maintmode.client_dashboard_over_sites() ORDER BY client_id;
 RESET ROLE;
 -- The overdue lookups of the dashboards, called directly: the branch's overdue agent
 -- (br3) is the branch's, globex's (dc1) is not.
