@@ -73,6 +73,9 @@ COMMENT ON TABLE maintmode.client_counter IS
 COMMENT ON COLUMN maintmode.client_counter.name IS
     'The client''s name on stripe 0 (null on the overflow rows), copied by the triggers for '
     'client_dashboard.';
+-- The overflow rows, few, which client_overflow() reads.
+CREATE INDEX client_counter_overflow_idx ON maintmode.client_counter (client_id)
+    WHERE stripe > 0;
 
 -- Row-level security (15_scopes.sql): a scoped role reads the counters of what it sees
 -- whole, i.e. not the client counters of a client it sees through some of its sites.
@@ -280,11 +283,22 @@ COMMENT ON FUNCTION maintmode.client_dashboard_over_sites() IS
     'who needs SELECT on client and site_counter and EXECUTE on '
     'overdue_alerting_agents(); executable by PUBLIC (given USAGE on the schema).';
 
--- The client view adds up a client's rows: its own and the overflow rows, which are few
--- (summed as integer the totals accumulate in a bigint, as bigint in a numeric; a row's
--- counts stay far below 2^31).  The name is on stripe 0 only: max() takes it without
--- comparing.  A scoped role gets the second branch instead (each branch runs only if its
--- once-per-statement test passes).
+-- The overflow rows' share of a client's counters, for client_dashboard (in C: the rows
+-- are read once per statement, not grouped per client by the view).
+CREATE FUNCTION maintmode.client_overflow(client_id bigint, counter text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'maintmode_client_overflow'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION maintmode.client_overflow(bigint, text) IS
+    'counter (agents, agents_in_maintenance, sites_error or sites_warning) summed over '
+    'the overflow rows of client client_id in client_counter, 0 if it has none; '
+    'client_dashboard adds it to the client''s own row. Runs as the caller, who needs '
+    'SELECT on client_counter; executable by PUBLIC (given USAGE on the schema).';
+
+-- The client view reads each client's own row (stripe 0) and adds what its overflow
+-- rows hold, which client_overflow() reads once per statement: grouping every client's
+-- rows cost more than the rest of the read.  A scoped role gets the second branch instead
+-- (each branch runs only if its once-per-statement test passes).
 CREATE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
     SELECT c.client_id, c.name, c.agents, c.agents_in_maintenance,
            CASE
@@ -295,12 +309,17 @@ CREATE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
            END AS colour
-      FROM (SELECT client_id, max(name) AS name, sum(agents::integer) AS agents,
-                   sum(agents_in_maintenance::integer) AS agents_in_maintenance,
-                   sum(sites_error::integer) AS sites_error,
-                   sum(sites_warning::integer) AS sites_warning
+      FROM (SELECT client_id, name,
+                   agents + maintmode.client_overflow(client_id, 'agents') AS agents,
+                   agents_in_maintenance
+                       + maintmode.client_overflow(client_id, 'agents_in_maintenance')
+                       AS agents_in_maintenance,
+                   sites_error + maintmode.client_overflow(client_id, 'sites_error')
+                       AS sites_error,
+                   sites_warning + maintmode.client_overflow(client_id, 'sites_warning')
+                       AS sites_warning
               FROM maintmode.client_counter
-             GROUP BY client_id) c
+             WHERE stripe = 0) c
      WHERE NOT (SELECT maintmode.caller_scoped())
     UNION ALL
     SELECT * FROM maintmode.client_dashboard_over_sites()

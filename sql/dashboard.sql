@@ -206,6 +206,38 @@ SELECT * FROM maintmode.rebuild_counters();
 SELECT * FROM maintmode.verify_counters();
 SELECT * FROM dash;
 
+-- A client's overflow rows (written when its own row is busy: dashboard_concurrency.spec)
+-- add to its own row in the client view, through client_overflow(), which reads them once
+-- per statement and again when they change, in the same transaction too.
+SELECT id AS empty_id FROM maintmode.client WHERE name = 'empty' \gset
+BEGIN;
+INSERT INTO maintmode.client_counter (client_id, stripe, agents, sites_warning)
+    VALUES (:empty_id, 1, 3, 1), (:empty_id, 3, 4, 0);
+SELECT client_id = :empty_id AS is_empty, name, agents, agents_in_maintenance, colour
+  FROM maintmode.client_dashboard ORDER BY client_id;
+SELECT counter, maintmode.client_overflow(:empty_id, counter) AS empty,
+       maintmode.client_overflow(1, counter) AS acme
+  FROM unnest(ARRAY['agents', 'agents_in_maintenance', 'sites_error', 'sites_warning'])
+       AS counter;
+UPDATE maintmode.client_counter SET agents = 10 WHERE client_id = :empty_id AND stripe = 3;
+SELECT maintmode.client_overflow(:empty_id, 'agents');
+-- A PL/pgSQL block keeps an expression from one statement to the next: read anew all
+-- the same.
+DO $$
+DECLARE
+    empty_id bigint := (SELECT id FROM maintmode.client WHERE name = 'empty');
+BEGIN
+    RAISE NOTICE 'before: %', maintmode.client_overflow(empty_id, 'agents');
+    DELETE FROM maintmode.client_counter WHERE client_id = empty_id AND stripe = 3;
+    RAISE NOTICE 'after: %', maintmode.client_overflow(empty_id, 'agents');
+END
+$$;
+ROLLBACK;
+SELECT name, agents, colour FROM maintmode.client_dashboard ORDER BY client_id;
+-- Refused: an unknown counter (a null one gives null: the function is strict).
+SELECT maintmode.client_overflow(1, 'agents_error'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.client_overflow(1, NULL) IS NULL AS null_counter;
+
 -- A role granted SELECT on the views and on the tables they read (and USAGE on the
 -- schema), and EXECUTE on the overdue lookups the site and client views call, reads
 -- them: the views read the tables as their caller (since 1.3, so that row-level

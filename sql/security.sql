@@ -43,8 +43,9 @@ SELECT function, proconfig FROM ext_function
  WHERE prosecdef AND NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false);
 -- Functions that do not pin it: C functions that run no SQL as the caller (those that
 -- run SQL as their owner, the trigger functions that fire on every write, the dashboards'
--- overdue lookups and the caller_* functions, pin it themselves around it), and SQL
--- functions with SQL-standard bodies, parsed at CREATE EXTENSION.
+-- overdue lookups and the caller_* functions, pin it themselves around it) or only SQL
+-- that names the schema of every object (client_overflow()), and SQL functions with
+-- SQL-standard bodies, parsed at CREATE EXTENSION.
 SELECT function, lanname, preparsed FROM ext_function
  WHERE NOT coalesce(proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)
  ORDER BY function::text COLLATE "C";

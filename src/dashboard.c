@@ -41,11 +41,14 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -1232,6 +1235,166 @@ Datum
 maintmode_overdue_alerting_sites(PG_FUNCTION_ARGS)
 {
 	return overdue_lookup(fcinfo, &overdue_sites_stmt);
+}
+
+/*
+ * client_overflow(client_id, counter): counter summed over the client's
+ * overflow rows (stripe > 0), 0 if it has none; client_dashboard adds it to
+ * the client's own row, where grouping every client's rows cost more than the
+ * rest of the read.  Overflow rows are few: they are read all at once, through
+ * their index, as the caller (in SQL that names the schema of everything, for
+ * any search_path), and kept while the same role reads with a snapshot that
+ * sees the same rows, so that the calls of one statement (and of the next
+ * ones, while nothing changes) look clients up in memory.
+ */
+static const char *const overflow_counter_names[] = {
+	"agents", "agents_in_maintenance", "sites_error", "sites_warning"
+};
+
+#define OVERFLOW_COUNTERS ((int) lengthof(overflow_counter_names))
+
+static const MMChoice overflow_counter = {
+	overflow_counter_names, OVERFLOW_COUNTERS, "counter", "unknown client counter",
+	"Valid counters are agents, agents_in_maintenance, sites_error and sites_warning.",
+	ERRCODE_NULL_VALUE_NOT_ALLOWED, false
+};
+
+static MMStatement overflow_sums_stmt = {
+	"SELECT client_id, pg_catalog.sum(agents::pg_catalog.int4),"
+	"       pg_catalog.sum(agents_in_maintenance::pg_catalog.int4),"
+	"       pg_catalog.sum(sites_error::pg_catalog.int4),"
+	"       pg_catalog.sum(sites_warning::pg_catalog.int4)"
+	"  FROM maintmode.client_counter WHERE stripe OPERATOR(pg_catalog.>) 0"
+	" GROUP BY client_id", 0, {0}
+};
+
+/* This backend's current local transaction (moved in PostgreSQL 17). */
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID (MyProc->vxid.lxid)
+#else
+#define CURRENT_LXID (MyProc->lxid)
+#endif
+
+/*
+ * Who read the overflow rows, and with what snapshot.  Two snapshots of one
+ * transaction and command see the same rows when their xmax and their
+ * counts of transactions in progress are the same: a transaction that ends
+ * either was in progress (a count drops) or moves xmax past itself.
+ */
+typedef struct OverflowReader
+{
+	Oid			role;
+	LocalTransactionId transaction;
+	CommandId	command;
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		in_progress;
+	int32		sub_in_progress;
+} OverflowReader;
+
+typedef struct OverflowSums
+{
+	int64		client_id;		/* hash key */
+	int64		sums[OVERFLOW_COUNTERS];
+} OverflowSums;
+
+static MemoryContext overflow_context = NULL;
+static OverflowReader overflow_reader;
+static HTAB *overflow_clients = NULL;	/* NULL: no overflow rows */
+static bool overflow_read = false;
+
+static OverflowReader
+current_reader(void)
+{
+	Snapshot	snapshot;
+	OverflowReader reader;
+
+	if (!ActiveSnapshotSet())
+		elog(ERROR, "client_overflow() needs an active snapshot");
+	snapshot = GetActiveSnapshot();
+	reader.role = GetUserId();
+	reader.transaction = CURRENT_LXID;
+	reader.command = snapshot->curcid;
+	reader.xmin = snapshot->xmin;
+	reader.xmax = snapshot->xmax;
+	reader.in_progress = snapshot->xcnt;
+	reader.sub_in_progress = snapshot->subxcnt;
+	return reader;
+}
+
+static bool
+same_reader(const OverflowReader *a, const OverflowReader *b)
+{
+	return a->role == b->role && a->transaction == b->transaction &&
+		a->command == b->command && a->xmin == b->xmin && a->xmax == b->xmax &&
+		a->in_progress == b->in_progress && a->sub_in_progress == b->sub_in_progress;
+}
+
+static void
+read_overflow_rows(const OverflowReader *reader)
+{
+	int			rows;
+
+	if (overflow_context == NULL)
+		overflow_context = AllocSetContextCreate(TopMemoryContext, "client overflow sums",
+												 ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(overflow_context);
+	overflow_clients = NULL;
+	overflow_read = false;
+
+	SPI_connect();
+	rows = mm_execute(&overflow_sums_stmt, NULL, NULL, true);
+	if (rows > 0)
+	{
+		HASHCTL		hash = {0};
+
+		hash.keysize = sizeof(int64);
+		hash.entrysize = sizeof(OverflowSums);
+		hash.hcxt = overflow_context;
+		overflow_clients = hash_create("client overflow sums", rows, &hash,
+									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	for (int i = 0; i < rows; i++)
+	{
+		bool		isnull;
+		int64		client_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc, 1,
+															&isnull));
+		OverflowSums *entry = hash_search(overflow_clients, &client_id, HASH_ENTER, NULL);
+
+		for (int c = 0; c < OVERFLOW_COUNTERS; c++)
+			entry->sums[c] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+														 SPI_tuptable->tupdesc, c + 2,
+														 &isnull));
+	}
+	SPI_finish();
+	overflow_reader = *reader;
+	overflow_read = true;
+}
+
+PG_FUNCTION_INFO_V1(maintmode_client_overflow);
+Datum
+maintmode_client_overflow(PG_FUNCTION_ARGS)
+{
+	int64		client_id = PG_GETARG_INT64(0);
+	int		   *counter = (int *) fcinfo->flinfo->fn_extra;
+	OverflowReader reader = current_reader();
+	OverflowSums *entry;
+
+	/* The counter, once per call site when it is a constant (as in the view). */
+	if (counter == NULL || !get_fn_expr_arg_stable(fcinfo->flinfo, 1))
+	{
+		if (counter == NULL)
+			counter = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(int));
+		*counter = mm_choose(fcinfo, 1, &overflow_counter);
+		fcinfo->flinfo->fn_extra = counter;
+	}
+	if (!overflow_read || !same_reader(&reader, &overflow_reader))
+		read_overflow_rows(&reader);
+	if (overflow_clients == NULL)
+		PG_RETURN_INT64(0);
+	entry = hash_search(overflow_clients, &client_id, HASH_FIND, NULL);
+	PG_RETURN_INT64(entry != NULL ? entry->sums[*counter] : 0);
 }
 
 /*
