@@ -2,7 +2,8 @@
 \echo Use "ALTER EXTENSION maintmode UPDATE TO '1.3'" to load this file. \quit
 
 -- Functions that read fleet data run for no one unless granted.  The site and client
--- dashboards call overdue_alerting_agents(): the roles that may read them keep doing so.
+-- dashboards called overdue_alerting_agents(): the roles that may read them keep it (and
+-- get what the views call instead, below).
 REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents() FROM PUBLIC;
 DO $$
 DECLARE
@@ -202,11 +203,6 @@ COMMENT ON FUNCTION maintmode.sweep_windows() IS
 COMMENT ON FUNCTION maintmode.agent_joins_windows_trigger() IS
     'Trigger function of agent_joins_windows (AFTER INSERT on agent): new agents covered '
     'by a window in force start in it. Internal; revoked from PUBLIC.';
-COMMENT ON VIEW maintmode.agents_in_maintenance IS
-    'Agents in maintenance, one row per reason: source ''hand'' (set_by, reason, since, '
-    'until: null for no expiry) or ''window'' (window_id, its creator and reason, the '
-    'current occurrence''s start and end); longest in maintenance first. Read at the '
-    'window clock.';
 
 -- schema/40_server_mode.sql
 COMMENT ON TABLE maintmode.server_mode IS
@@ -224,12 +220,6 @@ COMMENT ON FUNCTION maintmode.server_maint_mode(text) IS
     'agents_changed, states_saved, states_restored and whether the server is in '
     'maintenance. Runs as the extension''s owner; revoked from PUBLIC: superusers and '
     'roles granted EXECUTE may call it.';
-COMMENT ON FUNCTION maintmode.server_maint_status() IS
-    'Whether the server is in maintenance (by server_maint_mode or a server-wide window '
-    'in force), since when and enabled by whom, the saved states, the agents and the '
-    'agents in maintenance. Runs as the caller, who needs SELECT on server_mode, '
-    'saved_state, agent and maintenance_window; executable by PUBLIC (given USAGE on the '
-    'schema).';
 COMMENT ON FUNCTION maintmode.new_agent_server_maintenance_trigger() IS
     'Trigger function of agent_starts_in_server_maintenance (AFTER INSERT on agent): '
     'agents created while the server is in maintenance start in it. Internal; revoked '
@@ -248,13 +238,6 @@ COMMENT ON TABLE maintmode.client_counter IS
     'Dashboard counters per client: agents, agents in maintenance, and sites with error / '
     'warning agents, and the client''s name, on stripe 0; the other stripes are overflow '
     'rows that add to it. Derived data kept by triggers, not dumped.';
-COMMENT ON FUNCTION maintmode.client_stripes() IS
-    'The number of client_counter rows (stripes) a client can have at most: its row and '
-    'the overflow rows. Executable by PUBLIC (given USAGE on the schema).';
-COMMENT ON FUNCTION maintmode.client_stripe(bigint) IS
-    'The client_counter overflow row (stripe) that site site_id adds to when its client''s '
-    'row is held by another transaction. Computes from its arguments only; executable by '
-    'PUBLIC (given USAGE on the schema).';
 COMMENT ON FUNCTION maintmode.counts_as_error(boolean, integer) IS
     '1 if an agent with this maintenance flag and failing_error count makes its site '
     'error, else 0 (overdue is added at read time). Computes from its arguments only; '
@@ -267,24 +250,6 @@ COMMENT ON FUNCTION maintmode.overdue_at(timestamptz, integer) IS
     'The instant an agent last seen at last_seen becomes overdue: overdue_time minutes '
     'later (null if never seen). Computes from its arguments only; executable by PUBLIC '
     '(given USAGE on the schema).';
-COMMENT ON VIEW maintmode.overdue_alerting_agent IS
-    'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
-    'site and client.';
-COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
-    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
-    'it: their readers need EXECUTE on it. Runs as the extension''s owner; revoked from '
-    'PUBLIC: superusers and roles granted EXECUTE may call it.';
-COMMENT ON VIEW maintmode.agent_dashboard IS
-    'The dashboard''s agents: status, maintenance, failing checks and tasks by severity, '
-    'and colour (''maintenance'', ''error'', ''warning'', ''info'' or ''passing'').';
-COMMENT ON VIEW maintmode.site_dashboard IS
-    'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
-    '''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
-    'overdue_alerting_sites() too.';
-COMMENT ON VIEW maintmode.client_dashboard IS
-    'The dashboard''s clients: agents, agents in maintenance, and colour '
-    '(''maintenance'', ''error'', ''warning'' or ''ok''). Its readers need EXECUTE on '
-    'overdue_alerting_agents() too.';
 COMMENT ON VIEW maintmode.agent_counter_recomputed IS
     'agent_counter recomputed from the fleet tables: what verify_counters() compares with '
     'and rebuild_counters() writes.';
@@ -294,12 +259,6 @@ COMMENT ON VIEW maintmode.site_counter_recomputed IS
 COMMENT ON VIEW maintmode.client_counter_recomputed IS
     'client_counter recomputed from the fleet tables: what verify_counters() compares '
     'with and rebuild_counters() writes.';
-COMMENT ON FUNCTION maintmode.verify_counters() IS
-    'One row per dashboard counter value that differs from its recomputation (counter, '
-    'id, stripe for client counters, field, stored, recomputed; for the names the '
-    'counter rows carry, field name and stored and recomputed null); no rows: every '
-    'counter is right. Runs as the caller, who needs SELECT on the counter and fleet '
-    'tables; executable by PUBLIC (given USAGE on the schema).';
 COMMENT ON FUNCTION maintmode.rebuild_counters() IS
     'Recomputes every dashboard counter from the fleet tables; returns the rows of '
     'agent_counter, site_counter and client_counter. Runs as the extension''s owner; '
@@ -318,16 +277,6 @@ COMMENT ON FUNCTION maintmode.client_counter_trigger() IS
     'counters. Internal; revoked from PUBLIC.';
 
 -- schema/60_alerts.sql
-COMMENT ON TABLE maintmode.alert IS
-    'Alerts raised for agents: check, task and overdue alerts, whether maintenance '
-    'suppressed them, and what was sent when. Raised and resolved by triggers and '
-    'sweep_overdue(); senders take them with take_notifications().';
-COMMENT ON COLUMN maintmode.alert.kind IS
-    '''check'', ''task'' or ''overdue''.';
-COMMENT ON COLUMN maintmode.alert.check_id IS
-    'The check or task (check_result) alerted about; null for overdue alerts.';
-COMMENT ON COLUMN maintmode.alert.severity IS
-    'The check''s alert_severity; ''error'' for overdue alerts.';
 COMMENT ON COLUMN maintmode.alert.email IS
     'An e-mail is wanted.';
 COMMENT ON COLUMN maintmode.alert.sms IS
@@ -459,10 +408,6 @@ LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 CREATE TRIGGER alert_suppressed_in_maintenance
     BEFORE INSERT ON maintmode.alert
     FOR EACH ROW EXECUTE FUNCTION maintmode.alert_suppress_trigger();
-COMMENT ON FUNCTION maintmode.alert_suppress_trigger() IS
-    'Trigger function of alert_suppressed_in_maintenance (BEFORE INSERT on alert): an '
-    'alert for an agent in maintenance is written suppressed. Internal; revoked from '
-    'PUBLIC.';
 REVOKE ALL ON FUNCTION maintmode.alert_suppress_trigger() FROM PUBLIC;
 
 -- The saved states keep why, by whom, since and until when each agent was in maintenance
@@ -1007,16 +952,28 @@ COMMENT ON FUNCTION maintmode.client_stripe(bigint) IS
     'row is held by another transaction. Computes from its arguments only; executable by '
     'PUBLIC (given USAGE on the schema).';
 
-CREATE FUNCTION maintmode.overdue_alerting_sites(OUT site_id bigint)
-RETURNS SETOF bigint
-AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_sites'
-LANGUAGE C STABLE ROWS 10;
-COMMENT ON FUNCTION maintmode.overdue_alerting_sites() IS
-    'The sites of the rows of overdue_alerting_agent (once per agent), for the site '
-    'dashboard, which calls it: its readers need EXECUTE on it. A scoped caller gets the '
-    'sites of the agents within its scopes. Runs as the extension''s owner; revoked from '
-    'PUBLIC: superusers and roles granted EXECUTE may call it.';
-REVOKE ALL ON FUNCTION maintmode.overdue_alerting_sites() FROM PUBLIC;
+-- Whether a site, or a client, has an agent of overdue_alerting_agent: what the site and
+-- client views ask now, for the roles that could execute overdue_alerting_agents().
+CREATE FUNCTION maintmode.site_overdue_alerting(site_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_site_overdue_alerting'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION maintmode.site_overdue_alerting(bigint) IS
+    'Whether site site_id has an agent of overdue_alerting_agent that the caller sees, '
+    'for site_dashboard, which calls it: its readers need EXECUTE on it. Runs as the '
+    'extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE may '
+    'call it.';
+CREATE FUNCTION maintmode.client_overdue_alerting(client_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_client_overdue_alerting'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION maintmode.client_overdue_alerting(bigint) IS
+    'Whether client client_id has an agent of overdue_alerting_agent that the caller '
+    'sees, for client_dashboard, which calls it: its readers need EXECUTE on it. Runs as '
+    'the extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE may '
+    'call it.';
+REVOKE ALL ON FUNCTION maintmode.site_overdue_alerting(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.client_overdue_alerting(bigint) FROM PUBLIC;
 DO $$
 DECLARE
     reader regrole;
@@ -1028,7 +985,8 @@ BEGIN
            AND a.privilege_type = 'EXECUTE' AND a.grantee <> 0 AND a.grantee <> p.proowner
     LOOP
         EXECUTE pg_catalog.format(
-            'GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_sites() TO %s', reader);
+            'GRANT EXECUTE ON FUNCTION maintmode.site_overdue_alerting(bigint),'
+            ' maintmode.client_overdue_alerting(bigint) TO %s', reader);
     END LOOP;
 END
 $$;
@@ -1064,7 +1022,8 @@ $$;
 -- A GRANT in an extension script makes the object's whole ACL the extension's initial
 -- privileges (pg_init_privs), which pg_dump leaves out: the grants above, the EXECUTE on
 -- overdue_alerting_agents() granted at the top of this script (and on
--- overdue_alerting_sites() to the same roles), those server_maint_status()
+-- site_overdue_alerting() and client_overdue_alerting() to the same roles), those
+-- server_maint_status()
 -- took over from the function it replaces, and every grant the DBA
 -- had made on those objects would be lost by a dump and restore.  They are the DBA's:
 -- the extension's own are none on the tables, and its owner's EXECUTE on the function.
@@ -1081,7 +1040,8 @@ UPDATE pg_catalog.pg_init_privs i
   FROM pg_catalog.pg_proc p
  WHERE i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objoid = p.oid
    AND p.oid IN ('maintmode.overdue_alerting_agents()'::pg_catalog.regprocedure,
-                 'maintmode.overdue_alerting_sites()'::pg_catalog.regprocedure);
+                 'maintmode.site_overdue_alerting(bigint)'::pg_catalog.regprocedure,
+                 'maintmode.client_overdue_alerting(bigint)'::pg_catalog.regprocedure);
 -- server_maint_status(), created anew above with the privileges the old one had: those
 -- are the DBA's too, and a fresh install has none of its own (PUBLIC executes it).
 DELETE FROM pg_catalog.pg_init_privs
@@ -1137,8 +1097,7 @@ COMMENT ON VIEW maintmode.overdue_alerting_agent IS
     'site and client. Reads the tables as its caller.';
 
 COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
-    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
-    'it: their readers need EXECUTE on it. A scoped caller gets the agents within its '
+    'The rows of overdue_alerting_agent; a scoped caller gets the agents within its '
     'scopes. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
     'granted EXECUTE may call it.';
 
@@ -1172,7 +1131,7 @@ CREATE OR REPLACE VIEW maintmode.site_dashboard WITH (security_invoker = true) A
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
                WHEN c.agents_error > 0
-                    OR c.site_id IN (SELECT site_id FROM maintmode.overdue_alerting_sites())
+                    OR maintmode.site_overdue_alerting(c.site_id)
                    THEN 'error'
                WHEN c.agents_warning > 0 THEN 'warning'
                ELSE 'ok'
@@ -1181,7 +1140,7 @@ CREATE OR REPLACE VIEW maintmode.site_dashboard WITH (security_invoker = true) A
 COMMENT ON VIEW maintmode.site_dashboard IS
     'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
     '''error'', ''warning'' or ''ok''). Reads the tables as its caller, who needs SELECT '
-    'on site_counter and EXECUTE on overdue_alerting_sites().';
+    'on site_counter and EXECUTE on site_overdue_alerting().';
 
 -- A scoped role's clients, each summed over the site counters it sees, so that a client
 -- it sees through some of its sites shows those sites only.  Not inlined (SET): the
@@ -1202,7 +1161,7 @@ BEGIN ATOMIC
                WHEN sum(s.agents) > 0 AND sum(s.agents_in_maintenance) = sum(s.agents)
                    THEN 'maintenance'
                WHEN bool_or(s.agents_error > 0)
-                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                    OR maintmode.client_overdue_alerting(k.id)
                    THEN 'error'
                WHEN bool_or(s.agents_warning > 0) THEN 'warning'
                ELSE 'ok'
@@ -1215,7 +1174,7 @@ COMMENT ON FUNCTION maintmode.client_dashboard_over_sites() IS
     'The rows of client_dashboard computed from the site counters the caller sees, for a '
     'scoped role (client_dashboard calls it for scoped roles only). Runs as the caller, '
     'who needs SELECT on client and site_counter and EXECUTE on '
-    'overdue_alerting_agents(); executable by PUBLIC (given USAGE on the schema).';
+    'client_overdue_alerting(); executable by PUBLIC (given USAGE on the schema).';
 
 -- The overflow rows' share of a client's counters, for client_dashboard (in C: the rows
 -- are read once per statement, not grouped per client by the view).
@@ -1238,7 +1197,7 @@ CREATE OR REPLACE VIEW maintmode.client_dashboard WITH (security_invoker = true)
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
                WHEN c.sites_error > 0
-                    OR c.client_id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                    OR maintmode.client_overdue_alerting(c.client_id)
                    THEN 'error'
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
@@ -1262,7 +1221,7 @@ COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
     '(''maintenance'', ''error'', ''warning'' or ''ok''); a scoped role''s counted over '
     'the sites it sees. Reads the tables as its caller, who needs SELECT on client, '
-    'client_counter and site_counter and EXECUTE on overdue_alerting_agents().';
+    'client_counter and site_counter and EXECUTE on client_overdue_alerting().';
 
 -- The recomputations read the tables as their caller: rebuild_counters(), as the owner,
 -- recomputes every counter; a scoped role the counters it sees.

@@ -175,38 +175,44 @@ COMMENT ON VIEW maintmode.overdue_alerting_agent IS
     'Agents not in maintenance, overdue now, with an overdue alert flag on, with their '
     'site and client. Reads the tables as its caller.';
 
--- The same, for the site and client views: a function, not inlined, so that the planner
--- of a dashboard read takes its ROWS estimate whatever the statistics say (a guess of a
--- third of the fleet makes a read look costly enough to be JIT-compiled, which alone
--- takes longer than the read), and its own query never reads every agent.  In C, with a
--- plan kept across calls (an SQL function is planned at every read of the views), which
--- it reads as the extension's owner: it is revoked from PUBLIC like every function that
--- reads fleet data as its owner, and a role that reads the site or client view needs
--- EXECUTE on it too.  As the owner it is not limited by row-level security: it returns a
--- scoped caller's agents only itself.
+-- The same as a set, as the extension's owner, in C with a plan kept across calls:
+-- revoked from PUBLIC like every function that reads fleet data as its owner.  As the
+-- owner it is not limited by row-level security: it returns a scoped caller's agents
+-- only itself.
 CREATE FUNCTION maintmode.overdue_alerting_agents(
     OUT agent_id bigint, OUT site_id bigint, OUT client_id bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_agents'
 LANGUAGE C STABLE ROWS 10;
 COMMENT ON FUNCTION maintmode.overdue_alerting_agents() IS
-    'The rows of overdue_alerting_agent, for the site and client dashboards, which call '
-    'it: their readers need EXECUTE on it. A scoped caller gets the agents within its '
+    'The rows of overdue_alerting_agent; a scoped caller gets the agents within its '
     'scopes. Runs as the extension''s owner; revoked from PUBLIC: superusers and roles '
     'granted EXECUTE may call it.';
 
--- Their sites (once per agent), for the site view: without each agent's client, which
--- costs four times the rest of the lookup.  The same as overdue_alerting_agents()
--- otherwise, grants included.
-CREATE FUNCTION maintmode.overdue_alerting_sites(OUT site_id bigint)
-RETURNS SETOF bigint
-AS 'MODULE_PATHNAME', 'maintmode_overdue_alerting_sites'
-LANGUAGE C STABLE ROWS 10;
-COMMENT ON FUNCTION maintmode.overdue_alerting_sites() IS
-    'The sites of the rows of overdue_alerting_agent (once per agent), for the site '
-    'dashboard, which calls it: its readers need EXECUTE on it. A scoped caller gets the '
-    'sites of the agents within its scopes. Runs as the extension''s owner; revoked from '
-    'PUBLIC: superusers and roles granted EXECUTE may call it.';
+-- Whether a site, or a client, has such an agent: the site and client views' test, in C
+-- (src/dashboard.c).  A statement that asks about a few (one client's tree) looks at
+-- their agents; one that asks about more reads the fleet's overdue agents once.  Read as
+-- the owner, like overdue_alerting_agents(): a role that reads the site or client view
+-- needs EXECUTE on them.
+CREATE FUNCTION maintmode.site_overdue_alerting(site_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_site_overdue_alerting'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION maintmode.site_overdue_alerting(bigint) IS
+    'Whether site site_id has an agent of overdue_alerting_agent that the caller sees, '
+    'for site_dashboard, which calls it: its readers need EXECUTE on it. Runs as the '
+    'extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE may '
+    'call it.';
+
+CREATE FUNCTION maintmode.client_overdue_alerting(client_id bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'maintmode_client_overdue_alerting'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION maintmode.client_overdue_alerting(bigint) IS
+    'Whether client client_id has an agent of overdue_alerting_agent that the caller '
+    'sees, for client_dashboard, which calls it: its readers need EXECUTE on it. Runs as '
+    'the extension''s owner; revoked from PUBLIC: superusers and roles granted EXECUTE may '
+    'call it.';
 
 CREATE VIEW maintmode.agent_dashboard WITH (security_invoker = true) AS
     SELECT a.id AS agent_id, a.site_id, s.client_id, a.hostname,
@@ -238,7 +244,7 @@ CREATE VIEW maintmode.site_dashboard WITH (security_invoker = true) AS
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
                WHEN c.agents_error > 0
-                    OR c.site_id IN (SELECT site_id FROM maintmode.overdue_alerting_sites())
+                    OR maintmode.site_overdue_alerting(c.site_id)
                    THEN 'error'
                WHEN c.agents_warning > 0 THEN 'warning'
                ELSE 'ok'
@@ -247,7 +253,7 @@ CREATE VIEW maintmode.site_dashboard WITH (security_invoker = true) AS
 COMMENT ON VIEW maintmode.site_dashboard IS
     'The dashboard''s sites: agents, agents in maintenance, and colour (''maintenance'', '
     '''error'', ''warning'' or ''ok''). Reads the tables as its caller, who needs SELECT '
-    'on site_counter and EXECUTE on overdue_alerting_sites().';
+    'on site_counter and EXECUTE on site_overdue_alerting().';
 
 -- A scoped role's clients, each summed over the site counters it sees, so that a client
 -- it sees through some of its sites shows those sites only.  Not inlined (SET): the
@@ -268,7 +274,7 @@ BEGIN ATOMIC
                WHEN sum(s.agents) > 0 AND sum(s.agents_in_maintenance) = sum(s.agents)
                    THEN 'maintenance'
                WHEN bool_or(s.agents_error > 0)
-                    OR k.id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                    OR maintmode.client_overdue_alerting(k.id)
                    THEN 'error'
                WHEN bool_or(s.agents_warning > 0) THEN 'warning'
                ELSE 'ok'
@@ -281,7 +287,7 @@ COMMENT ON FUNCTION maintmode.client_dashboard_over_sites() IS
     'The rows of client_dashboard computed from the site counters the caller sees, for a '
     'scoped role (client_dashboard calls it for scoped roles only). Runs as the caller, '
     'who needs SELECT on client and site_counter and EXECUTE on '
-    'overdue_alerting_agents(); executable by PUBLIC (given USAGE on the schema).';
+    'client_overdue_alerting(); executable by PUBLIC (given USAGE on the schema).';
 
 -- The overflow rows' share of a client's counters, for client_dashboard (in C: the rows
 -- are read once per statement, not grouped per client by the view).
@@ -304,7 +310,7 @@ CREATE VIEW maintmode.client_dashboard WITH (security_invoker = true) AS
            CASE
                WHEN c.agents > 0 AND c.agents_in_maintenance = c.agents THEN 'maintenance'
                WHEN c.sites_error > 0
-                    OR c.client_id IN (SELECT client_id FROM maintmode.overdue_alerting_agents())
+                    OR maintmode.client_overdue_alerting(c.client_id)
                    THEN 'error'
                WHEN c.sites_warning > 0 THEN 'warning'
                ELSE 'ok'
@@ -328,7 +334,7 @@ COMMENT ON VIEW maintmode.client_dashboard IS
     'The dashboard''s clients: agents, agents in maintenance, and colour '
     '(''maintenance'', ''error'', ''warning'' or ''ok''); a scoped role''s counted over '
     'the sites it sees. Reads the tables as its caller, who needs SELECT on client, '
-    'client_counter and site_counter and EXECUTE on overdue_alerting_agents().';
+    'client_counter and site_counter and EXECUTE on client_overdue_alerting().';
 
 -- The counters recomputed from the base tables: what verify_counters() compares with and
 -- rebuild_counters() writes.  They read the tables as their caller (security_invoker):
@@ -553,4 +559,5 @@ REVOKE ALL ON FUNCTION maintmode.site_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.client_counter_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.rebuild_counters() FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents() FROM PUBLIC;
-REVOKE ALL ON FUNCTION maintmode.overdue_alerting_sites() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.site_overdue_alerting(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.client_overdue_alerting(bigint) FROM PUBLIC;

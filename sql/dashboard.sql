@@ -127,6 +127,22 @@ UPDATE maintmode.agent SET overdue_dashboard_alert = false WHERE id = 7;
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT site_id, client_id FROM maintmode.overdue_alerting_agent;
 RESET enable_seqscan;
+-- The views' overdue tests look at the agents of each site (or client) asked about, for
+-- the first few questions of a statement, then read the fleet's overdue agents once:
+-- the answers stay the same.  dc2 overdue with a flag: site dc and client globex.
+UPDATE maintmode.agent SET last_seen = now() - interval '2 hours', overdue_email_alert = true
+ WHERE id = 7;
+SELECT site_id, array_agg(overdue ORDER BY q) AS answers
+  FROM (SELECT q, site_id, maintmode.site_overdue_alerting(site_id) AS overdue
+          FROM (SELECT q, (q - 1) % 3 + 1 AS site_id FROM generate_series(1, 24) q) questions
+        OFFSET 0) a
+ GROUP BY site_id ORDER BY site_id;
+SELECT client_id, array_agg(overdue ORDER BY q) AS answers
+  FROM (SELECT q, client_id, maintmode.client_overdue_alerting(client_id) AS overdue
+          FROM (SELECT q, (q - 1) % 2 + 1 AS client_id FROM generate_series(1, 10) q) questions
+        OFFSET 0) a
+ GROUP BY client_id ORDER BY client_id;
+UPDATE maintmode.agent SET last_seen = now(), overdue_email_alert = false WHERE id = 7;
 
 -- Moving an agent to another site moves its colour: hq1 with a failing error to dc.
 UPDATE maintmode.check_result SET status = 'failing' WHERE agent_id = 1 AND name = 'cpu';
@@ -239,7 +255,7 @@ SELECT maintmode.client_overflow(1, 'agents_error'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.client_overflow(1, NULL) IS NULL AS null_counter;
 
 -- A role granted SELECT on the views and on the tables they read (and USAGE on the
--- schema), and EXECUTE on the overdue lookups the site and client views call, reads
+-- schema), and EXECUTE on the overdue tests the site and client views call, reads
 -- them: the views read the tables as their caller (since 1.3, so that row-level
 -- security applies).  Without the tables, or without EXECUTE, the views are refused;
 -- it may not write.
@@ -255,8 +271,8 @@ GRANT SELECT ON maintmode.client, maintmode.site, maintmode.agent, maintmode.age
 SET ROLE regress_dashboard_reader;
 SELECT name, colour FROM maintmode.site_dashboard ORDER BY name; \echo SQLSTATE :SQLSTATE
 RESET ROLE;
-GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_agents(), maintmode.overdue_alerting_sites()
-    TO regress_dashboard_reader;
+GRANT EXECUTE ON FUNCTION maintmode.site_overdue_alerting(bigint),
+    maintmode.client_overdue_alerting(bigint) TO regress_dashboard_reader;
 SET ROLE regress_dashboard_reader;
 SELECT (SELECT count(*) FROM maintmode.agent_dashboard) AS agents,
        (SELECT count(*) FROM maintmode.site_dashboard WHERE colour = 'error') AS error_sites,
@@ -268,8 +284,8 @@ REVOKE ALL ON maintmode.agent_dashboard, maintmode.site_dashboard,
     maintmode.client_dashboard, maintmode.client, maintmode.site, maintmode.agent,
     maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter
     FROM regress_dashboard_reader;
-REVOKE ALL ON FUNCTION maintmode.overdue_alerting_agents(), maintmode.overdue_alerting_sites()
-    FROM regress_dashboard_reader;
+REVOKE ALL ON FUNCTION maintmode.site_overdue_alerting(bigint),
+    maintmode.client_overdue_alerting(bigint) FROM regress_dashboard_reader;
 DROP ROLE regress_dashboard_reader;
 
 -- The counter tables are derived: not dumped (not in this list), rebuilt by the

@@ -28,7 +28,8 @@ GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, times
                           maintmode.extend_window(bigint, timestamptz),
                           maintmode.take_notifications(text, integer),
                           maintmode.overdue_alerting_agents(),
-                          maintmode.overdue_alerting_sites(),
+                          maintmode.site_overdue_alerting(bigint),
+                          maintmode.client_overdue_alerting(bigint),
                           maintmode.alert_allowed(bigint)
     TO regress_operator;
 CREATE ROLE regress_tech_acme NOLOGIN IN ROLE regress_operator;
@@ -231,11 +232,13 @@ UPDATE maintmode.agent SET overdue_email_alert = true, last_seen = now() - inter
  WHERE id IN (6, 9);
 SET ROLE regress_tech_branch;
 SELECT * FROM maintmode.overdue_alerting_agents();
-SELECT * FROM maintmode.overdue_alerting_sites();
+SELECT id, maintmode.site_overdue_alerting(id) FROM generate_series(1, 4) id;
+SELECT id, maintmode.client_overdue_alerting(id) FROM generate_series(1, 3) id;
 SELECT site_id, colour FROM maintmode.site_dashboard;
 RESET ROLE;
 SELECT agent_id FROM maintmode.overdue_alerting_agents() ORDER BY 1;
-SELECT site_id FROM maintmode.overdue_alerting_sites() ORDER BY 1;
+SELECT id, maintmode.site_overdue_alerting(id) FROM generate_series(1, 4) id;
+SELECT id, maintmode.client_overdue_alerting(id) FROM generate_series(1, 3) id;
 
 -- 9. The counters stay exact whoever wrote: the triggers run as the owner.
 SELECT * FROM maintmode.verify_counters();

@@ -58,7 +58,8 @@ GRANT EXECUTE ON FUNCTION maintmode.server_maint_status(),
                           maintmode.agent_status(bigint),
                           maintmode.agent_status(timestamptz, integer, integer),
                           maintmode.overdue_alerting_agents(),
-                          maintmode.overdue_alerting_sites()
+                          maintmode.site_overdue_alerting(bigint),
+                          maintmode.client_overdue_alerting(bigint)
     TO maint_viewer;
 CREATE ROLE maint_operator NOLOGIN IN ROLE maint_viewer;
 GRANT EXECUTE ON FUNCTION maintmode.set_agent_maintenance(bigint, boolean, timestamptz, text),

@@ -1169,41 +1169,79 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+/* This backend's current local transaction (moved in PostgreSQL 17). */
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID (MyProc->vxid.lxid)
+#else
+#define CURRENT_LXID (MyProc->lxid)
+#endif
+
 /*
- * The overdue lookups of the site and client views, read as the function's
- * owner (their readers need no privilege on agents), returned as a set; a
- * scoped caller's within its scopes (caller_sees() knows the caller whatever
- * role runs the lookup).  In C
- * with kept plans: an SQL function is planned again at every read of the
- * views, which cost one client's tree more than the rest of it.  The plans are
- * made with sequential scans off, so that they are the range scan of the
- * overdue index whatever the statistics say when they are made.
+ * Who reads, and with what snapshot: what the dashboard helpers below read
+ * once for a statement is kept while the same role reads with a snapshot that
+ * sees the same rows (and the same now()).  Two snapshots of one transaction
+ * and command see the same rows when their xmax and their counts of
+ * transactions in progress are the same: a transaction that ends either was
+ * in progress (a count drops) or moves xmax past itself.
  */
-static Datum
-overdue_lookup(FunctionCallInfo fcinfo, MMStatement *stmt)
+typedef struct SnapshotReader
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MMOwnerContext owner;
-	int			rows;
+	Oid			role;
+	LocalTransactionId transaction;
+	CommandId	command;
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		in_progress;
+	int32		sub_in_progress;
+} SnapshotReader;
 
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	mm_become_owner(fcinfo, &owner);
-	mm_owner_setting("enable_seqscan", "off");
-	SPI_connect();
-	rows = mm_execute(stmt, NULL, NULL, true);
-	for (int i = 0; i < rows; i++)
-	{
-		Datum		values[3];
-		bool		nulls[3];
+static SnapshotReader
+current_reader(void)
+{
+	Snapshot	snapshot;
+	SnapshotReader reader;
 
-		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	SPI_finish();
-	mm_stop_being_owner(&owner);
-	return (Datum) 0;
+	if (!ActiveSnapshotSet())
+		elog(ERROR, "the dashboard's lookups need an active snapshot");
+	snapshot = GetActiveSnapshot();
+	reader.role = GetUserId();
+	reader.transaction = CURRENT_LXID;
+	reader.command = snapshot->curcid;
+	reader.xmin = snapshot->xmin;
+	reader.xmax = snapshot->xmax;
+	reader.in_progress = snapshot->xcnt;
+	reader.sub_in_progress = snapshot->subxcnt;
+	return reader;
 }
 
+static bool
+same_reader(const SnapshotReader *a, const SnapshotReader *b)
+{
+	return a->role == b->role && a->transaction == b->transaction &&
+		a->command == b->command && a->xmin == b->xmin && a->xmax == b->xmax &&
+		a->in_progress == b->in_progress && a->sub_in_progress == b->sub_in_progress;
+}
+
+/* A set of int64 ids (or a map to entries starting with one) in context. */
+static HTAB *
+id_hash(const char *name, long size, Size entry_size, MemoryContext context)
+{
+	HASHCTL		hash = {0};
+
+	hash.keysize = sizeof(int64);
+	hash.entrysize = entry_size;
+	hash.hcxt = context;
+	return hash_create(name, size, &hash, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * overdue_alerting_agents(), read as the function's owner (its callers need no
+ * privilege on agents), returned as a set; a scoped caller's within its scopes
+ * (caller_sees() knows the caller whatever role runs the lookup).  The
+ * overdue lookups here are made with sequential scans off, so that their
+ * plans are the range scan of the overdue index (or, for one site or client,
+ * its agents) whatever the statistics say when they are made.
+ */
 /* The rows of overdue_alerting_agent the caller sees. */
 #define OVERDUE_SEEN \
 	" FROM maintmode.overdue_alerting_agent" \
@@ -1218,23 +1256,134 @@ PG_FUNCTION_INFO_V1(maintmode_overdue_alerting_agents);
 Datum
 maintmode_overdue_alerting_agents(PG_FUNCTION_ARGS)
 {
-	return overdue_lookup(fcinfo, &overdue_agents_stmt);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MMOwnerContext owner;
+	int			rows;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	mm_become_owner(fcinfo, &owner);
+	mm_owner_setting("enable_seqscan", "off");
+	SPI_connect();
+	rows = mm_execute(&overdue_agents_stmt, NULL, NULL, true);
+	for (int i = 0; i < rows; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	mm_stop_being_owner(&owner);
+	return (Datum) 0;
 }
 
 /*
- * overdue_alerting_sites(): the sites of those agents (once per agent), for
- * the site view: without looking up each agent's client, which costs four
- * times the rest.
+ * site_overdue_alerting(site_id), client_overdue_alerting(client_id): whether
+ * the site, or the client, has an agent of overdue_alerting_agent that the
+ * caller sees: the site and client views' test.  The first few questions of a
+ * statement (one client's tree asks about the client and about its sites that
+ * no failing check colours already) each look at the agents in question;
+ * after them, the overdue agents of the whole fleet are read once, through the
+ * overdue index, and kept (SnapshotReader) for the rest, which look the site
+ * or client up in memory.  So one client's tree costs the same at any size of
+ * the fleet, and a whole tree what one lookup of the fleet does.
  */
-static MMStatement overdue_sites_stmt = {
-	"SELECT site_id" OVERDUE_SEEN, 0, {0}
+typedef struct OverdueLookup
+{
+	MMStatement probe;			/* $1 a site or client: whether it has one */
+	MMStatement fleet;			/* the sites or clients of them all */
+	int			probes;			/* questions answered by the probe */
+	const char *name;
+	MemoryContext context;
+	SnapshotReader reader;
+	int			questions;		/* of this reader */
+	HTAB	   *found;			/* once the fleet is read: its sites or clients */
+} OverdueLookup;
+
+static OverdueLookup overdue_sites = {
+	{"SELECT EXISTS (SELECT" OVERDUE_SEEN " AND site_id = $1)", 1, {INT8OID},
+	 CURSOR_OPT_GENERIC_PLAN},
+	{"SELECT site_id" OVERDUE_SEEN, 0, {0}},
+	16, "overdue sites"
 };
 
-PG_FUNCTION_INFO_V1(maintmode_overdue_alerting_sites);
-Datum
-maintmode_overdue_alerting_sites(PG_FUNCTION_ARGS)
+static OverdueLookup overdue_clients = {
+	{"SELECT EXISTS (SELECT" OVERDUE_SEEN
+	 "  AND site_id IN (SELECT id FROM maintmode.site WHERE client_id = $1))", 1, {INT8OID},
+	 CURSOR_OPT_GENERIC_PLAN},
+	{"SELECT client_id" OVERDUE_SEEN, 0, {0}},
+	4, "overdue clients"
+};
+
+static bool
+overdue_answer(FunctionCallInfo fcinfo, OverdueLookup *lookup)
 {
-	return overdue_lookup(fcinfo, &overdue_sites_stmt);
+	Datum		id = PG_GETARG_DATUM(0);
+	SnapshotReader reader = current_reader();
+	MMOwnerContext owner;
+	bool		overdue = false;
+	bool		isnull;
+
+	if (lookup->questions == 0 || !same_reader(&reader, &lookup->reader))
+	{
+		lookup->reader = reader;
+		lookup->questions = 0;
+		lookup->found = NULL;
+	}
+	if (lookup->found != NULL)
+	{
+		int64		key = DatumGetInt64(id);
+
+		return hash_search(lookup->found, &key, HASH_FIND, NULL) != NULL;
+	}
+
+	mm_become_owner(fcinfo, &owner);
+	mm_owner_setting("enable_seqscan", "off");
+	SPI_connect();
+	if (++lookup->questions <= lookup->probes)
+	{
+		mm_execute(&lookup->probe, &id, NULL, true);
+		overdue = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											 &isnull));
+	}
+	else
+	{
+		int			rows = mm_execute(&lookup->fleet, NULL, NULL, true);
+		HTAB	   *found;
+
+		if (lookup->context == NULL)
+			lookup->context = AllocSetContextCreate(TopMemoryContext, "overdue lookup",
+													ALLOCSET_SMALL_SIZES);
+		MemoryContextReset(lookup->context);
+		found = id_hash(lookup->name, Max(rows, 1), sizeof(int64), lookup->context);
+		for (int i = 0; i < rows; i++)
+		{
+			int64		key = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+														  SPI_tuptable->tupdesc, 1, &isnull));
+
+			hash_search(found, &key, HASH_ENTER, NULL);
+			overdue |= key == DatumGetInt64(id);
+		}
+		lookup->found = found;
+	}
+	SPI_finish();
+	mm_stop_being_owner(&owner);
+	return overdue;
+}
+
+PG_FUNCTION_INFO_V1(maintmode_site_overdue_alerting);
+Datum
+maintmode_site_overdue_alerting(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(overdue_answer(fcinfo, &overdue_sites));
+}
+
+PG_FUNCTION_INFO_V1(maintmode_client_overdue_alerting);
+Datum
+maintmode_client_overdue_alerting(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(overdue_answer(fcinfo, &overdue_clients));
 }
 
 /*
@@ -1243,9 +1392,8 @@ maintmode_overdue_alerting_sites(PG_FUNCTION_ARGS)
  * the client's own row, where grouping every client's rows cost more than the
  * rest of the read.  Overflow rows are few: they are read all at once, through
  * their index, as the caller (in SQL that names the schema of everything, for
- * any search_path), and kept while the same role reads with a snapshot that
- * sees the same rows, so that the calls of one statement (and of the next
- * ones, while nothing changes) look clients up in memory.
+ * any search_path), and kept (SnapshotReader), so that the calls of one
+ * statement look clients up in memory.
  */
 static const char *const overflow_counter_names[] = {
 	"agents", "agents_in_maintenance", "sites_error", "sites_warning"
@@ -1268,30 +1416,6 @@ static MMStatement overflow_sums_stmt = {
 	" GROUP BY client_id", 0, {0}
 };
 
-/* This backend's current local transaction (moved in PostgreSQL 17). */
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID (MyProc->vxid.lxid)
-#else
-#define CURRENT_LXID (MyProc->lxid)
-#endif
-
-/*
- * Who read the overflow rows, and with what snapshot.  Two snapshots of one
- * transaction and command see the same rows when their xmax and their
- * counts of transactions in progress are the same: a transaction that ends
- * either was in progress (a count drops) or moves xmax past itself.
- */
-typedef struct OverflowReader
-{
-	Oid			role;
-	LocalTransactionId transaction;
-	CommandId	command;
-	TransactionId xmin;
-	TransactionId xmax;
-	uint32		in_progress;
-	int32		sub_in_progress;
-} OverflowReader;
-
 typedef struct OverflowSums
 {
 	int64		client_id;		/* hash key */
@@ -1299,39 +1423,12 @@ typedef struct OverflowSums
 } OverflowSums;
 
 static MemoryContext overflow_context = NULL;
-static OverflowReader overflow_reader;
+static SnapshotReader overflow_reader;
 static HTAB *overflow_clients = NULL;	/* NULL: no overflow rows */
 static bool overflow_read = false;
 
-static OverflowReader
-current_reader(void)
-{
-	Snapshot	snapshot;
-	OverflowReader reader;
-
-	if (!ActiveSnapshotSet())
-		elog(ERROR, "client_overflow() needs an active snapshot");
-	snapshot = GetActiveSnapshot();
-	reader.role = GetUserId();
-	reader.transaction = CURRENT_LXID;
-	reader.command = snapshot->curcid;
-	reader.xmin = snapshot->xmin;
-	reader.xmax = snapshot->xmax;
-	reader.in_progress = snapshot->xcnt;
-	reader.sub_in_progress = snapshot->subxcnt;
-	return reader;
-}
-
-static bool
-same_reader(const OverflowReader *a, const OverflowReader *b)
-{
-	return a->role == b->role && a->transaction == b->transaction &&
-		a->command == b->command && a->xmin == b->xmin && a->xmax == b->xmax &&
-		a->in_progress == b->in_progress && a->sub_in_progress == b->sub_in_progress;
-}
-
 static void
-read_overflow_rows(const OverflowReader *reader)
+read_overflow_rows(const SnapshotReader *reader)
 {
 	int			rows;
 
@@ -1341,19 +1438,11 @@ read_overflow_rows(const OverflowReader *reader)
 	MemoryContextReset(overflow_context);
 	overflow_clients = NULL;
 	overflow_read = false;
-
 	SPI_connect();
 	rows = mm_execute(&overflow_sums_stmt, NULL, NULL, true);
 	if (rows > 0)
-	{
-		HASHCTL		hash = {0};
-
-		hash.keysize = sizeof(int64);
-		hash.entrysize = sizeof(OverflowSums);
-		hash.hcxt = overflow_context;
-		overflow_clients = hash_create("client overflow sums", rows, &hash,
-									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		overflow_clients = id_hash("client overflow sums", rows, sizeof(OverflowSums),
+								   overflow_context);
 	for (int i = 0; i < rows; i++)
 	{
 		bool		isnull;
@@ -1378,7 +1467,7 @@ maintmode_client_overflow(PG_FUNCTION_ARGS)
 {
 	int64		client_id = PG_GETARG_INT64(0);
 	int		   *counter = (int *) fcinfo->flinfo->fn_extra;
-	OverflowReader reader = current_reader();
+	SnapshotReader reader = current_reader();
 	OverflowSums *entry;
 
 	/* The counter, once per call site when it is a constant (as in the view). */

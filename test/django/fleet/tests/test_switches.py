@@ -112,8 +112,8 @@ class ApplicationRoleTests(FleetTestCase):
                                           maintmode.set_client_maintenance(bigint, boolean, timestamptz, text),
                                           maintmode.take_notifications(text, integer)
                    TO rmm_app;
-                GRANT EXECUTE ON FUNCTION maintmode.overdue_alerting_agents(),
-                                          maintmode.overdue_alerting_sites() TO rmm_app;
+                GRANT EXECUTE ON FUNCTION maintmode.site_overdue_alerting(bigint),
+                                          maintmode.client_overdue_alerting(bigint) TO rmm_app;
                 GRANT SELECT ON maintmode.server_mode, maintmode.saved_state,
                                 maintmode.maintenance_window TO rmm_app;
                 SET LOCAL ROLE rmm_app;
