@@ -130,26 +130,28 @@ maintmode_overdue_alerting_agents(PG_FUNCTION_ARGS)
  * no failing check colours already) each look at the agents in question;
  * after them, the overdue agents of the whole fleet are read once, through the
  * overdue index, and kept (SnapshotReader) for the rest, which look the site
- * or client up in memory.  So one client's tree costs the same at any size of
- * the fleet, and a whole tree what one lookup of the fleet does.
+ * or client up in memory, searched by halves (a hash table cost more).  So
+ * one client's tree costs the same at any size of the fleet, and a whole tree
+ * what one lookup of the fleet does.
  */
 typedef struct OverdueLookup
 {
 	MMStatement probe;			/* $1 a site or client: whether it has one */
 	MMStatement fleet;			/* the sites or clients of them all */
 	int			probes;			/* questions answered by the probe */
-	const char *name;
 	MemoryContext context;
 	SnapshotReader reader;
 	int			questions;		/* of this reader */
-	HTAB	   *found;			/* once the fleet is read: its sites or clients */
+	bool		fleet_read;
+	int64	   *found;			/* then the sites or clients found, sorted */
+	int			nfound;
 } OverdueLookup;
 
 static OverdueLookup overdue_sites = {
 	{"SELECT EXISTS (SELECT" OVERDUE_SEEN " AND site_id = $1)", 1, {INT8OID},
 	 CURSOR_OPT_GENERIC_PLAN},
 	{"SELECT site_id" OVERDUE_SEEN, 0, {0}},
-	16, "overdue sites"
+	16
 };
 
 static OverdueLookup overdue_clients = {
@@ -157,7 +159,7 @@ static OverdueLookup overdue_clients = {
 	 "  AND site_id IN (SELECT id FROM maintmode.site WHERE client_id = $1))", 1, {INT8OID},
 	 CURSOR_OPT_GENERIC_PLAN},
 	{"SELECT client_id" OVERDUE_SEEN, 0, {0}},
-	4, "overdue clients"
+	4
 };
 
 static bool
@@ -173,14 +175,10 @@ overdue_answer(FunctionCallInfo fcinfo, OverdueLookup *lookup)
 	{
 		lookup->reader = reader;
 		lookup->questions = 0;
-		lookup->found = NULL;
+		lookup->fleet_read = false;
 	}
-	if (lookup->found != NULL)
-	{
-		int64		key = DatumGetInt64(id);
-
-		return hash_search(lookup->found, &key, HASH_FIND, NULL) != NULL;
-	}
+	if (lookup->fleet_read)
+		return mm_sorted_contains_int64(lookup->found, lookup->nfound, DatumGetInt64(id));
 
 	mm_become_owner(fcinfo, &owner);
 	mm_owner_setting("enable_seqscan", "off");
@@ -194,25 +192,18 @@ overdue_answer(FunctionCallInfo fcinfo, OverdueLookup *lookup)
 	else
 	{
 		int			rows = mm_execute(&lookup->fleet, NULL, NULL, true);
-		MemoryContext old_context;
-		HTAB	   *found;
 
 		if (lookup->context == NULL)
 			lookup->context = AllocSetContextCreate(TopMemoryContext, "overdue lookup",
 													ALLOCSET_SMALL_SIZES);
 		MemoryContextReset(lookup->context);
-		old_context = MemoryContextSwitchTo(lookup->context);
-		found = mm_int64_keyed_hash(lookup->name, sizeof(int64));
-		MemoryContextSwitchTo(old_context);
+		lookup->found = MemoryContextAlloc(lookup->context, Max(rows, 1) * sizeof(int64));
 		for (int i = 0; i < rows; i++)
-		{
-			int64		key = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
-														  SPI_tuptable->tupdesc, 1, &isnull));
-
-			hash_search(found, &key, HASH_ENTER, NULL);
-			overdue |= key == DatumGetInt64(id);
-		}
-		lookup->found = found;
+			lookup->found[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+		lookup->nfound = mm_sort_unique_int64(lookup->found, rows);
+		lookup->fleet_read = true;
+		overdue = mm_sorted_contains_int64(lookup->found, lookup->nfound, DatumGetInt64(id));
 	}
 	SPI_finish();
 	mm_stop_being_owner(&owner);

@@ -92,15 +92,6 @@ append_number_or_null(StringInfo buf, const char *key, int64 value, bool has_val
 		appendStringInfo(buf, ",\"%s\":null", key);
 }
 
-static int
-compare_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /*
  * Send one event (NOTIFY maintmode_events, delivered at commit), unless
  * maintmode.notify_events is off.  ids: the agents' ids, event->agents of
@@ -136,7 +127,7 @@ mm_notify_maintenance_event(const MMEvent *event, int64 *ids)
 					 truncated ? "true" : "false", event->agents);
 	if (event->agents <= EVENT_MAX_IDS)
 	{
-		qsort(ids, event->agents, sizeof(int64), compare_int64);
+		qsort(ids, event->agents, sizeof(int64), mm_compare_int64);
 		appendStringInfoChar(&payload, '[');
 		for (int64 i = 0; i < event->agents; i++)
 			appendStringInfo(&payload, "%s" INT64_FORMAT, i > 0 ? "," : "", ids[i]);

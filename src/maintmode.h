@@ -144,6 +144,9 @@ extern Datum mm_datum_list_array(const DatumList *list, Oid element_type);
 extern void mm_datum_lists_to_args(DatumList *columns, const MMStatement *stmt,
 								   Datum *args);
 extern HTAB *mm_int64_keyed_hash(const char *name, Size entrysize);
+extern int	mm_compare_int64(const void *a, const void *b);
+extern int	mm_sort_unique_int64(int64 *values, int count);
+extern bool mm_sorted_contains_int64(const int64 *values, int count, int64 value);
 extern bool mm_text_equals(Datum value, const char *literal);
 extern void mm_start_reading(Tuplestorestate *rows);
 

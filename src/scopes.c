@@ -158,48 +158,6 @@ load_rows(FunctionCallInfo fcinfo)
 	}
 }
 
-static int
-compare_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* Sort and deduplicate; returns the new count. */
-static int
-sort_unique(int64 *values, int count)
-{
-	int			kept = 0;
-
-	qsort(values, count, sizeof(int64), compare_int64);
-	for (int i = 0; i < count; i++)
-		if (kept == 0 || values[kept - 1] != values[i])
-			values[kept++] = values[i];
-	return kept;
-}
-
-static bool
-sorted_contains(const int64 *values, int count, int64 value)
-{
-	int			low = 0;
-	int			high = count - 1;
-
-	while (low <= high)
-	{
-		int			mid = low + (high - low) / 2;
-
-		if (values[mid] == value)
-			return true;
-		if (values[mid] < value)
-			low = mid + 1;
-		else
-			high = mid - 1;
-	}
-	return false;
-}
-
 /*
  * The scopes of role: its own and those of every role it is a member of
  * (is_member_of_role: SET ROLE-able memberships too).  Valid until the next
@@ -248,9 +206,9 @@ scopes_of(FunctionCallInfo fcinfo, Oid role)
 			}
 		entry = hash_search(roles, &role, HASH_ENTER, NULL);
 		entry->scoped = nclients + nsites > 0;
-		entry->nclients = sort_unique(clients, nclients);
+		entry->nclients = mm_sort_unique_int64(clients, nclients);
 		entry->clients = clients;
-		entry->nsites = sort_unique(sites, nsites);
+		entry->nsites = mm_sort_unique_int64(sites, nsites);
 		entry->sites = sites;
 	}
 	return entry;
@@ -439,7 +397,7 @@ maintmode_in_scope(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	}
 	/* ARR_DATA_PTR() of an array without NULLs (its general form warns here). */
-	PG_RETURN_BOOL(sorted_contains((int64 *) ((char *) ids + ARR_OVERHEAD_NONULLS(ARR_NDIM(ids))),
+	PG_RETURN_BOOL(mm_sorted_contains_int64((int64 *) ((char *) ids + ARR_OVERHEAD_NONULLS(ARR_NDIM(ids))),
 								   count, id));
 }
 
@@ -506,7 +464,7 @@ mm_require_in_scope(FunctionCallInfo fcinfo, MMScope scope, int64 id, int64 wind
 	memcpy(scope_sites, scopes->sites, nscope_sites * sizeof(int64));
 	if (scope == MM_SCOPE_CLIENT)
 	{
-		if (sorted_contains(scopes->clients, scopes->nclients, client))
+		if (mm_sorted_contains_int64(scopes->clients, scopes->nclients, client))
 			return;
 		mm_require_target(MM_SCOPE_CLIENT, client);
 		place = psprintf("client " INT64_FORMAT, client);
@@ -536,8 +494,8 @@ mm_require_in_scope(FunctionCallInfo fcinfo, MMScope scope, int64 id, int64 wind
 										   &isnull));
 		client = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
 											 &isnull));
-		if (sorted_contains(scope_sites, nscope_sites, site) ||
-			sorted_contains(scope_clients, nscope_clients, client))
+		if (mm_sorted_contains_int64(scope_sites, nscope_sites, site) ||
+			mm_sorted_contains_int64(scope_clients, nscope_clients, client))
 			return;
 		place = scope == MM_SCOPE_SITE ?
 			psprintf("site " INT64_FORMAT " of client " INT64_FORMAT, site, client) :

@@ -54,6 +54,50 @@ mm_datum_lists_to_args(DatumList *columns, const MMStatement *stmt, Datum *args)
 		args[i] = mm_datum_list_array(&columns[i], get_element_type(stmt->argtypes[i]));
 }
 
+/* qsort()'s comparison of int64s. */
+int
+mm_compare_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* Sort and deduplicate; returns the new count. */
+int
+mm_sort_unique_int64(int64 *values, int count)
+{
+	int			kept = 0;
+
+	qsort(values, count, sizeof(int64), mm_compare_int64);
+	for (int i = 0; i < count; i++)
+		if (kept == 0 || values[kept - 1] != values[i])
+			values[kept++] = values[i];
+	return kept;
+}
+
+/* Whether value is among the sorted values, searched by halves. */
+bool
+mm_sorted_contains_int64(const int64 *values, int count, int64 value)
+{
+	int			low = 0;
+	int			high = count - 1;
+
+	while (low <= high)
+	{
+		int			mid = low + (high - low) / 2;
+
+		if (values[mid] == value)
+			return true;
+		if (values[mid] < value)
+			low = mid + 1;
+		else
+			high = mid - 1;
+	}
+	return false;
+}
+
 /* A hash table in the current memory context whose entries start with an int64 key. */
 HTAB *
 mm_int64_keyed_hash(const char *name, Size entrysize)
