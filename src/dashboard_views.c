@@ -303,29 +303,37 @@ read_overflow_rows(const SnapshotReader *reader)
 	overflow_read = true;
 }
 
+/* A call site's counter: chosen once when its argument is a constant (as in the view). */
+typedef struct OverflowCallSite
+{
+	bool		constant;
+	int			counter;
+} OverflowCallSite;
+
 PG_FUNCTION_INFO_V1(maintmode_client_overflow);
 Datum
 maintmode_client_overflow(PG_FUNCTION_ARGS)
 {
 	int64		client_id = PG_GETARG_INT64(0);
-	int		   *counter = (int *) fcinfo->flinfo->fn_extra;
+	OverflowCallSite *site = (OverflowCallSite *) fcinfo->flinfo->fn_extra;
 	SnapshotReader reader = current_reader();
+	int			counter;
 	OverflowSums *entry;
 
-	/* The counter, once per call site when it is a constant (as in the view). */
-	if (counter == NULL || !get_fn_expr_arg_stable(fcinfo->flinfo, 1))
+	if (site == NULL)
 	{
-		if (counter == NULL)
-			counter = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(int));
-		*counter = mm_choose(fcinfo, 1, &overflow_counter);
-		fcinfo->flinfo->fn_extra = counter;
+		site = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(OverflowCallSite));
+		site->constant = get_fn_expr_arg_stable(fcinfo->flinfo, 1);
+		site->counter = site->constant ? mm_choose(fcinfo, 1, &overflow_counter) : -1;
+		fcinfo->flinfo->fn_extra = site;
 	}
+	counter = site->constant ? site->counter : mm_choose(fcinfo, 1, &overflow_counter);
 	if (!overflow_read || !same_reader(&reader, &overflow_reader))
 		read_overflow_rows(&reader);
 	if (overflow_clients == NULL)
 		PG_RETURN_INT64(0);
 	entry = hash_search(overflow_clients, &client_id, HASH_FIND, NULL);
-	PG_RETURN_INT64(entry != NULL ? entry->sums[*counter] : 0);
+	PG_RETURN_INT64(entry != NULL ? entry->sums[counter] : 0);
 }
 
 /*
