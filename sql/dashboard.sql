@@ -143,6 +143,12 @@ SELECT client_id, array_agg(overdue ORDER BY q) AS answers
         OFFSET 0) a
  GROUP BY client_id ORDER BY client_id;
 UPDATE maintmode.agent SET last_seen = now(), overdue_email_alert = false WHERE id = 7;
+-- Ids of no site or client are not overdue; a null id gives null (strict).
+SELECT maintmode.site_overdue_alerting(-1) AS negative_site,
+       maintmode.site_overdue_alerting(9223372036854775807) AS largest_site,
+       maintmode.site_overdue_alerting(NULL) IS NULL AS null_site,
+       maintmode.client_overdue_alerting(0) AS client_0,
+       maintmode.client_overdue_alerting(NULL) IS NULL AS null_client;
 
 -- Moving an agent to another site moves its colour: hq1 with a failing error to dc.
 UPDATE maintmode.check_result SET status = 'failing' WHERE agent_id = 1 AND name = 'cpu';
@@ -253,6 +259,13 @@ SELECT name, agents, colour FROM maintmode.client_dashboard ORDER BY client_id;
 -- Refused: an unknown counter (a null one gives null: the function is strict).
 SELECT maintmode.client_overflow(1, 'agents_error'); \echo SQLSTATE :SQLSTATE
 SELECT maintmode.client_overflow(1, NULL) IS NULL AS null_counter;
+-- Counters are named exactly (no other case, no leading "--"); any client id gives a
+-- number, 0 without overflow rows; a null one gives null.
+SELECT maintmode.client_overflow(1, 'AGENTS'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.client_overflow(1, '--agents'); \echo SQLSTATE :SQLSTATE
+SELECT maintmode.client_overflow(-1, 'agents') AS negative,
+       maintmode.client_overflow(9223372036854775807, 'agents') AS largest,
+       maintmode.client_overflow(NULL, 'agents') IS NULL AS null_client;
 
 -- A role granted SELECT on the views and on the tables they read (and USAGE on the
 -- schema), and EXECUTE on the overdue tests the site and client views call, reads

@@ -37,6 +37,16 @@ SELECT f.function
  WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE' AND f.prosecdef
  ORDER BY f.function::text COLLATE "C";
 
+-- Nor the overdue lookups, which read agents as their owner without being SECURITY
+-- DEFINER (they become it only around their SQL): each of the three is listed with
+-- whether PUBLIC may execute it.
+SELECT f.function, bool_or(a.grantee = 0) AS public_executes
+  FROM ext_function f, aclexplode(coalesce(f.proacl, acldefault('f', f.proowner))) a
+ WHERE f.oid IN ('maintmode.overdue_alerting_agents()'::regprocedure,
+                 'maintmode.site_overdue_alerting(bigint)'::regprocedure,
+                 'maintmode.client_overdue_alerting(bigint)'::regprocedure)
+ GROUP BY f.function ORDER BY f.function::text COLLATE "C";
+
 -- 2. Every SECURITY DEFINER function pins search_path to pg_catalog, pg_temp.
 SELECT count(*) > 0 AS has_security_definer FROM ext_function WHERE prosecdef;
 SELECT function, proconfig FROM ext_function
