@@ -21,17 +21,10 @@ cd "$(dirname "$0")/../.."
 AGENTS=${1:-10000}
 N=${2:-1000}
 . test/cluster.sh
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null && make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-cluster_start
-PSQL=("$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1)
+. test/bench/callgrind.sh
+instruction_fleet "$AGENTS"
 "${PSQL[@]}" -v agents="$AGENTS" <<'SQL'
-CREATE EXTENSION maintmode;
 SELECT setseed(0.3);
-INSERT INTO maintmode.client (name) SELECT 'client' || g FROM generate_series(1, :agents / 100) g;
-INSERT INTO maintmode.site (client_id, name)
-    SELECT (g - 1) / 10 + 1, 'site' || g FROM generate_series(1, :agents / 10) g;
-INSERT INTO maintmode.agent (site_id, hostname, last_seen)
-    SELECT (g - 1) / 10 + 1, 'agent' || g, now() FROM generate_series(1, :agents) g;
 INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
     SELECT a, 'check' || k, CASE WHEN random() < 0.03 THEN 'failing' ELSE 'passing' END,
            (ARRAY['error', 'warning', 'info'])[1 + (a + k) % 3]
@@ -84,7 +77,6 @@ SQL
                         AND NOT tgisinternal" >"$CLUSTER_DIR/drop_triggers.sql"
 as_pg "$PG_BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -m fast stop >/dev/null
 
-. test/bench/callgrind.sh
 # The extension's triggers as the side has them (ours: installed; bare: dropped), set
 # in a backend of its own; the baseline's writes leave the counters behind: recounted.
 SIDE=ours

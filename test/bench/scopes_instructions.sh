@@ -17,16 +17,9 @@ cd "$(dirname "$0")/../.."
 AGENTS=${1:-10000}
 N=${2:-1000}
 . test/cluster.sh
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null && make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-cluster_start
-PSQL=("$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1)
+. test/bench/callgrind.sh
+instruction_fleet "$AGENTS"
 "${PSQL[@]}" -v agents="$AGENTS" <<'SQL'
-CREATE EXTENSION maintmode;
-INSERT INTO maintmode.client (name) SELECT 'client' || g FROM generate_series(1, :agents / 100) g;
-INSERT INTO maintmode.site (client_id, name)
-    SELECT (g - 1) / 10 + 1, 'site' || g FROM generate_series(1, :agents / 10) g;
-INSERT INTO maintmode.agent (site_id, hostname, last_seen)
-    SELECT (g - 1) / 10 + 1, 'agent' || g, now() FROM generate_series(1, :agents) g;
 INSERT INTO maintmode.check_result (agent_id, name, status)
     SELECT a, 'check' || k, 'passing' FROM generate_series(1, :agents) a, generate_series(1, 3) k;
 CREATE ROLE bench_app;
@@ -61,7 +54,6 @@ VACUUM ANALYZE;
 SQL
 as_pg "$PG_BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -m fast stop >/dev/null
 
-. test/bench/callgrind.sh
 # instructions SIDE WORK PLANNED_EACH_TIME COUNT: the whole backend's instructions.
 instructions() {
     printf 'ALTER TABLE maintmode.agent %s ROW LEVEL SECURITY;\nALTER TABLE maintmode.check_result %s ROW LEVEL SECURITY;\n' \
