@@ -18,16 +18,15 @@
  *   3. client_counter.
  * So a check result that does not change its agent's colour class writes no
  * site row, and a site that does not change class writes no client row.  A
- * step for one agent, site or client stripe, the usual case, runs plain
- * statements with parameters instead of arrays.
+ * step for one agent, site or client stripe, the usual case, runs no statement:
+ * it changes that row in place (counter_rows.c).
  *
- * Every step changes its rows with UPDATE ... SET x = x + delta and computes
- * what it passes on from the row RETURNING gives, i.e. the row as it is after
- * its row lock: concurrent writers of one site or client stripe are serialised
- * on that row and never lose a change.  A check writer and a switch or move of
- * the same agent are serialised on the agent row (check_counts_stmt,
- * site_of_agent_stmt).  Counter rows are locked in the order agent, site,
- * client by every trigger.
+ * Every step changes its rows with UPDATE ... SET x = x + delta (or the same in
+ * place) and computes what it passes on from the row as it is after its row
+ * lock: concurrent writers of one site or client stripe are serialised on that
+ * row and never lose a change.  A check writer and a switch or move of the same
+ * agent are serialised on the agent row (check_counts_stmt, count_one_agent()).
+ * Counter rows are locked in the order agent, site, client by every trigger.
  */
 #include "postgres.h"
 
@@ -132,49 +131,19 @@ static MMStatement client_rollup_stmt[MM_SCHEMA_VERSIONS] = {
 };
 
 /*
- * Steps 2 and 3 for one site or one client stripe, the usual case (one check
- * result, one agent): plain parameters, no arrays to unnest and nothing to
- * group, which is most of what a one-row statement costs.  The next step's
- * delta is computed in C from the row returned, as the array forms compute it
- * in SQL.
+ * Steps 2 and 3 for one site or one client stripe, and step 1 for one agent,
+ * the usual case (one check result, one agent), change their rows in place
+ * (counter_rows.c): a statement each cost several times the row change.  The
+ * next step's delta is computed in C from the row as changed, as the array
+ * forms compute it in SQL.
+ *
+ * Since 1.3 a step for one client stripe changes the client's row unless
+ * another transaction holds it (as FOR UPDATE SKIP LOCKED would): sessions
+ * working on different sites of one client do not queue on it.  Those that
+ * find it busy add to the overflow row of their site's stripe ($2, 1 or more),
+ * made on first use, for a client that still has its row.  The client view
+ * adds a client's rows up: one, nearly always.
  */
-static MMStatement site_rollup_one_stmt = {
-	"UPDATE maintmode.site_counter s"
-	"   SET agents = s.agents + $2, agents_in_maintenance = s.agents_in_maintenance + $3,"
-	"       agents_error = s.agents_error + $4, agents_warning = s.agents_warning + $5"
-	" WHERE s.site_id = $1"
-	" RETURNING s.client_id, maintmode.client_stripe(s.site_id)::bigint,"
-	"           s.agents_error, s.agents_warning",
-	5, {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
-};
-
-/* Step 3 for one client stripe, before 1.3: $1 client, $2 stripe, $3..$6 the changes. */
-static MMStatement client_rollup_one_stmt = {
-	"UPDATE maintmode.client_counter k"
-	"   SET agents = k.agents + $3, agents_in_maintenance = k.agents_in_maintenance + $4,"
-	"       sites_error = k.sites_error + $5, sites_warning = k.sites_warning + $6"
-	" WHERE k.client_id = $1 AND k.stripe = $2",
-	6, {INT8OID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
-};
-
-/*
- * Since 1.3: the client's row, unless another transaction holds it (SKIP
- * LOCKED): sessions working on different sites of one client do not queue on
- * it.  Those that find it busy add to the overflow row of their site's
- * stripe ($2, 1 or more), made on first use, for a client that still has its
- * row.  The client view adds a client's rows up: one, nearly always.
- */
-static MMStatement client_main_one_stmt = {
-	"WITH main AS ("
-	"  SELECT ctid FROM maintmode.client_counter"
-	"   WHERE client_id = $1 AND stripe = 0 FOR UPDATE SKIP LOCKED)"
-	"UPDATE maintmode.client_counter k"
-	"   SET agents = k.agents + $3, agents_in_maintenance = k.agents_in_maintenance + $4,"
-	"       sites_error = k.sites_error + $5, sites_warning = k.sites_warning + $6"
-	"  FROM main WHERE k.ctid = main.ctid",
-	6, {INT8OID, INT4OID, INT8OID, INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
-};
-
 static MMStatement client_overflow_one_stmt = {
 	"INSERT INTO maintmode.client_counter AS k"
 	"  (client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning)"
@@ -227,39 +196,6 @@ static MMStatement check_counts_stmt = {
 	"    FROM counted)"
 	SELECT_SITE_DELTAS,
 	4, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, CURSOR_OPT_GENERIC_PLAN
-};
-
-/*
- * check_counts_stmt for one agent, the usual case, in at most two plain
- * statements.  First its counter row, changed by $2..$4; the agent's site
- * changes only when the counts change its colour class, which most counted
- * changes do not.  Then, for those that do, the agent's row locked FOR KEY
- * SHARE (read for its site and flag) and its site's error / warning agents
- * changed by $2 / $3, in one statement.  This takes the agent row after the
- * counter row, where check_counts_stmt takes it before: FOR KEY SHARE waits
- * only for a plain UPDATE that moves or switches the agent, which locks no
- * counter row, and for a DELETE of the agent, whose ON DELETE CASCADE waits
- * for this check row whatever the order; the switches hold the agent table
- * EXCLUSIVE and do not run at the same time as any check writer.
- */
-static MMStatement count_one_stmt = {
-	"UPDATE maintmode.agent_counter"
-	"   SET failing_error = failing_error + $2, failing_warning = failing_warning + $3,"
-	"       failing_info = failing_info + $4"
-	" WHERE agent_id = $1"
-	" RETURNING failing_error, failing_warning",
-	4, {INT8OID, INT4OID, INT4OID, INT4OID}, CURSOR_OPT_GENERIC_PLAN
-};
-
-static MMStatement site_of_agent_stmt = {
-	"UPDATE maintmode.site_counter s"
-	"   SET agents_error = s.agents_error + $2, agents_warning = s.agents_warning + $3"
-	"  FROM (SELECT site_id, maintenance_mode FROM maintmode.agent"
-	"         WHERE id = $1 FOR KEY SHARE) a"
-	" WHERE s.site_id = a.site_id AND NOT a.maintenance_mode"
-	" RETURNING s.client_id, maintmode.client_stripe(s.site_id)::bigint,"
-	"           s.agents_error, s.agents_warning",
-	3, {INT8OID, INT8OID, INT8OID}, CURSOR_OPT_GENERIC_PLAN
 };
 
 /*
@@ -544,20 +480,63 @@ run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
 	}
 }
 
+/*
+ * maintmode.client_stripe(): the client_counter row a site adds to.  Since 1.3
+ * stripe 0 is the client's own row and sites overflow to 1 .. client_stripes() - 1.
+ */
+#define CLIENT_STRIPES 4
+static int64
+client_stripe(int64 site_id)
+{
+	if (mm_schema_version() < MM_SCHEMA_1_3)
+		return site_id % CLIENT_STRIPES;
+	return 1 + site_id % (CLIENT_STRIPES - 1);
+}
+
+/* The bigint or integer columns of a counter table, by name. */
+static void
+counter_columns(MMRowTable *table, int ncolumns, const char *const *names, AttrNumber *columns)
+{
+	for (int c = 0; c < ncolumns; c++)
+		columns[c] = SPI_fnumber(RelationGetDescr(table->heap), names[c]);
+}
+
+/* The columns a site or client stripe changes, in the order of the site_delta and
+ * client_delta columns. */
+static const char *const site_change_columns[] =
+{"agents", "agents_in_maintenance", "agents_error", "agents_warning"};
+static const char *const client_change_columns[] =
+{"agents", "agents_in_maintenance", "sites_error", "sites_warning"};
+
 /* Step 3 for one client stripe: change is agents, in maintenance, sites error / warning. */
 static void
 roll_up_one_client(int64 client_id, int64 stripe, const int64 *change)
 {
-	Datum		args[6];
+	MMRowTable	clients;
+	AttrNumber	columns[4];
+	Datum		key[2];
+	bool		before_1_3 = mm_schema_version() < MM_SCHEMA_1_3;
+	MMRowResult result;
 
-	args[0] = Int64GetDatum(client_id);
-	args[1] = Int32GetDatum((int32) stripe);
-	for (int c = 0; c < 4; c++)
-		args[2 + c] = Int64GetDatum(change[c]);
-	if (mm_schema_version() < MM_SCHEMA_1_3)
-		mm_execute(&client_rollup_one_stmt, args, NULL, false);
-	else if (mm_execute(&client_main_one_stmt, args, NULL, false) == 0)
+	key[0] = Int64GetDatum(client_id);
+	key[1] = Int32GetDatum(before_1_3 ? (int32) stripe : 0);
+	mm_row_table_open(&clients, "client_counter", RowExclusiveLock);
+	counter_columns(&clients, 4, client_change_columns, columns);
+	result = mm_row_lock(&clients, key, LockTupleNoKeyExclusive,
+						 before_1_3 ? LockWaitBlock : LockWaitSkip);
+	if (result == MM_ROW_LOCKED)
+		mm_row_add(&clients, 4, columns, change);
+	mm_row_table_close(&clients);
+	if (result == MM_ROW_BUSY)
+	{
+		Datum		args[6];
+
+		args[0] = key[0];
+		args[1] = Int32GetDatum((int32) stripe);
+		for (int c = 0; c < 4; c++)
+			args[2 + c] = Int64GetDatum(change[c]);
 		mm_execute(&client_overflow_one_stmt, args, NULL, false);
+	}
 }
 
 /*
@@ -568,19 +547,27 @@ roll_up_one_client(int64 client_id, int64 stripe, const int64 *change)
 static void
 roll_up_one_site(int64 site_id, const int64 *change)
 {
-	Datum		args[5];
+	MMRowTable	sites;
+	AttrNumber	columns[4];
+	Datum		key = Int64GetDatum(site_id);
 	int64		client_change[4];
+	int64		client_id;
 	int64		error;
 	int64		warning;
-	bool		isnull;
 
-	args[0] = Int64GetDatum(site_id);
-	for (int c = 0; c < 4; c++)
-		args[1 + c] = Int64GetDatum(change[c]);
-	if (mm_execute(&site_rollup_one_stmt, args, NULL, false) != 1)
+	mm_row_table_open(&sites, "site_counter", RowExclusiveLock);
+	counter_columns(&sites, 4, site_change_columns, columns);
+	if (mm_row_lock(&sites, &key, LockTupleNoKeyExclusive, LockWaitBlock) != MM_ROW_LOCKED)
+	{
+		mm_row_table_close(&sites);
 		return;
-	error = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-	warning = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	}
+	mm_row_add(&sites, 4, columns, change);
+	error = mm_row_value(&sites, columns[2]);
+	warning = mm_row_value(&sites, columns[3]);
+	client_id = mm_row_value(&sites, SPI_fnumber(RelationGetDescr(sites.heap), "client_id"));
+	mm_row_table_close(&sites);
+
 	client_change[0] = change[0];
 	client_change[1] = change[1];
 	client_change[2] = (error > 0) - (error - change[2] > 0);
@@ -588,11 +575,7 @@ roll_up_one_site(int64 site_id, const int64 *change)
 	if (client_change[0] == 0 && client_change[1] == 0 &&
 		client_change[2] == 0 && client_change[3] == 0)
 		return;
-	roll_up_one_client(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 1, &isnull)),
-					   DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 2, &isnull)),
-					   client_change);
+	roll_up_one_client(client_id, client_stripe(site_id), client_change);
 }
 
 /* The trigger data of the counter trigger on table, for any of its events. */
@@ -1024,59 +1007,74 @@ add_failing_changes(HTAB **deltas, TriggerData *trigdata, const CheckColumns *co
 	(!(in_maintenance) && (error) == 0 && (warning) > 0)
 
 /*
- * Step 1 for one agent (SPI connected): its counter row, then, if its colour
- * class changed, its site and client (an agent in maintenance counts in neither
- * class, so its site does not change).  An agent that no longer exists has no
- * counter row left to change.
+ * Step 1 for one agent (SPI connected): its counter row, changed by change;
+ * then, only if that changes its colour class, which most counted changes do
+ * not, its site and client.  The site is read from the agent's row, locked FOR
+ * KEY SHARE: an agent in maintenance counts in neither class, so its site does
+ * not change.  An agent that no longer exists has no counter row left to change.
+ *
+ * This takes the agent row after the counter row, where check_counts_stmt takes
+ * it before: FOR KEY SHARE waits only for a plain UPDATE that moves or switches
+ * the agent, which locks no counter row, and for a DELETE of the agent, whose
+ * ON DELETE CASCADE waits for this check row whatever the order; the switches
+ * hold the agent table EXCLUSIVE and do not run at the same time as any check
+ * writer.
  */
 static void
 count_one_agent(int64 agent_id, const int32 *change)
 {
-	Datum		args[1 + SEV_COUNT];
+	static const char *const failing_columns[SEV_COUNT] =
+	{"failing_error", "failing_warning", "failing_info"};
+	MMRowTable	counters;
+	MMRowTable	agents;
+	AttrNumber	columns[SEV_COUNT];
+	int64		deltas[SEV_COUNT];
+	Datum		key = Int64GetDatum(agent_id);
+	int64		error;
+	int64		warning;
+	int64		old_error;
+	int64		old_warning;
+	int64		site_change[4] = {0};
+	int64		site_id;
+	bool		in_maintenance;
 	bool		isnull;
-	int32		error;
-	int32		warning;
-	int32		old_error;
-	int32		old_warning;
-	int64		error_change;
-	int64		warning_change;
-	int64		site_error;
-	int64		site_warning;
-	int64		client_change[4] = {0};
 
-	args[0] = Int64GetDatum(agent_id);
-	for (int s = 0; s < SEV_COUNT; s++)
-		args[1 + s] = Int32GetDatum(change[s]);
-	if (mm_execute(&count_one_stmt, args, NULL, false) != 1)
+	mm_row_table_open(&counters, "agent_counter", RowExclusiveLock);
+	counter_columns(&counters, SEV_COUNT, failing_columns, columns);
+	if (mm_row_lock(&counters, &key, LockTupleNoKeyExclusive, LockWaitBlock) != MM_ROW_LOCKED)
+	{
+		mm_row_table_close(&counters);
 		return;
-	error = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
-										&isnull));
-	warning = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
-										  &isnull));
+	}
+	for (int s = 0; s < SEV_COUNT; s++)
+		deltas[s] = change[s];
+	mm_row_add(&counters, SEV_COUNT, columns, deltas);
+	error = mm_row_value(&counters, columns[SEV_ERROR]);
+	warning = mm_row_value(&counters, columns[SEV_WARNING]);
+	mm_row_table_close(&counters);
+
 	old_error = error - change[SEV_ERROR];
 	old_warning = warning - change[SEV_WARNING];
-	error_change = COUNTS_AS_ERROR(false, error) - COUNTS_AS_ERROR(false, old_error);
-	warning_change = COUNTS_AS_WARNING(false, error, warning) -
+	site_change[2] = COUNTS_AS_ERROR(false, error) - COUNTS_AS_ERROR(false, old_error);
+	site_change[3] = COUNTS_AS_WARNING(false, error, warning) -
 		COUNTS_AS_WARNING(false, old_error, old_warning);
-	if (error_change == 0 && warning_change == 0)
+	if (site_change[2] == 0 && site_change[3] == 0)
 		return;
 
-	args[1] = Int64GetDatum(error_change);
-	args[2] = Int64GetDatum(warning_change);
-	if (mm_execute(&site_of_agent_stmt, args, NULL, false) != 1)
+	mm_row_table_open(&agents, "agent", RowShareLock);
+	if (mm_row_lock(&agents, &key, LockTupleKeyShare, LockWaitBlock) != MM_ROW_LOCKED)
+	{
+		mm_row_table_close(&agents);
 		return;
-	site_error = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3,
-											 &isnull));
-	site_warning = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-											   4, &isnull));
-	client_change[2] = (site_error > 0) - (site_error - error_change > 0);
-	client_change[3] = (site_warning > 0) - (site_warning - warning_change > 0);
-	if (client_change[2] != 0 || client_change[3] != 0)
-		roll_up_one_client(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-														SPI_tuptable->tupdesc, 1, &isnull)),
-						   DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-														SPI_tuptable->tupdesc, 2, &isnull)),
-						   client_change);
+	}
+	site_id = mm_row_value(&agents, SPI_fnumber(RelationGetDescr(agents.heap), "site_id"));
+	in_maintenance = DatumGetBool(slot_getattr(agents.row,
+											   SPI_fnumber(RelationGetDescr(agents.heap),
+														   "maintenance_mode"),
+											   &isnull));
+	mm_row_table_close(&agents);
+	if (!in_maintenance)
+		roll_up_one_site(site_id, site_change);
 }
 
 /*

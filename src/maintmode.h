@@ -10,7 +10,9 @@
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "nodes/lockoptions.h"
 #include "pgtime.h"
+#include "storage/lockdefs.h"
 #include "utils/hsearch.h"
 #include "utils/tuplestore.h"
 
@@ -55,6 +57,32 @@ extern int	mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls
 extern int64 mm_count_latest(MMStatement *stmt, Datum *values);
 extern Portal mm_open_latest(MMStatement *stmt, Datum *values);
 extern int	mm_execute_read_latest(MMStatement *stmt, Datum *values);
+
+/* counter_rows.c: one counter row locked and changed in place. */
+typedef struct MMRowTable
+{
+	Relation	heap;
+	Relation	key_index;		/* of the primary key */
+	TupleTableSlot *row;		/* the row locked, then as changed */
+	TupleTableSlot *changed;	/* made on first change */
+	EState	   *estate;			/* for index entries: made on first non-HOT update */
+	ResultRelInfo *result_rel;
+} MMRowTable;
+
+typedef enum MMRowResult
+{
+	MM_ROW_LOCKED,
+	MM_ROW_MISSING,
+	MM_ROW_BUSY					/* held by another transaction, with LockWaitSkip */
+} MMRowResult;
+
+extern void mm_row_table_open(MMRowTable *table, const char *name, LOCKMODE lockmode);
+extern void mm_row_table_close(MMRowTable *table);
+extern MMRowResult mm_row_lock(MMRowTable *table, const Datum *key, LockTupleMode mode,
+							   LockWaitPolicy wait);
+extern int64 mm_row_value(MMRowTable *table, AttrNumber column);
+extern void mm_row_add(MMRowTable *table, int ncolumns, const AttrNumber *columns,
+					   const int64 *deltas);
 
 /* extension.c: the extension's schema, its version, lock order, trigger checks. */
 typedef enum MMSchemaVersion

@@ -1,0 +1,269 @@
+/*
+ * counter_rows.c
+ *     One counter row found by its key, locked and changed in place, without a
+ *     statement: what dashboard.c does for the change of one agent, the usual
+ *     case (a check result that turns its agent red adds to one agent_counter,
+ *     one site_counter and sometimes one client_counter row).
+ *
+ * Through SPI each of those rows is a whole UPDATE: executor start-up and
+ * shut-down, the plan's check and a snapshot cost about three times the row
+ * change itself, and a colour change then cost a check writer more than twice
+ * its own UPDATE.  Here a row is an index lookup, a tuple lock and
+ * simple_table_tuple_update(), with what UPDATE ... WHERE key = $1 (or
+ * SELECT ... FOR KEY SHARE) would do around them:
+ *   - the row is looked up at a new snapshot in READ COMMITTED, the
+ *     transaction's in REPEATABLE READ and SERIALIZABLE (which also takes the
+ *     predicate locks an index scan takes);
+ *   - a row another transaction is changing is waited for (or skipped, for
+ *     SKIP LOCKED); in READ COMMITTED its newest version is then locked and
+ *     changed, in REPEATABLE READ a change committed after the snapshot fails
+ *     with 40001, as EvalPlanQual would;
+ *   - the indexes get the new version when the update is not HOT, and sums
+ *     that would overflow fail as integer arithmetic in SQL does.
+ * Counter tables have no triggers, rules or policies the executor would apply.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "executor/executor.h"
+#include "nodes/execnodes.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/snapmgr.h"
+
+#include "maintmode.h"
+
+/* Open a table of the extension's, and the index of its primary key, for a trigger call. */
+void
+mm_row_table_open(MMRowTable *table, const char *name, LOCKMODE lockmode)
+{
+	Oid			relid = get_relname_relid(name, mm_schema_oid());
+	Oid			key_index;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "maintmode: table \"%s\" is missing", name);
+	memset(table, 0, sizeof(*table));
+	table->heap = table_open(relid, lockmode);
+#if PG_VERSION_NUM >= 180000
+	key_index = RelationGetPrimaryKeyIndex(table->heap, false);
+#else
+	key_index = RelationGetPrimaryKeyIndex(table->heap);
+#endif
+	if (!OidIsValid(key_index))
+		elog(ERROR, "maintmode: table \"%s\" has no primary key", name);
+	table->key_index = index_open(key_index, lockmode);
+	table->row = table_slot_create(table->heap, NULL);
+}
+
+void
+mm_row_table_close(MMRowTable *table)
+{
+	if (table->changed != NULL)
+		ExecDropSingleTupleTableSlot(table->changed);
+	if (table->estate != NULL)
+	{
+		ExecCloseIndices(table->result_rel);
+		FreeExecutorState(table->estate);
+	}
+	ExecDropSingleTupleTableSlot(table->row);
+	index_close(table->key_index, NoLock);
+	table_close(table->heap, NoLock);
+}
+
+/* The equality procedure for a key column of these types. */
+static RegProcedure
+key_equality(Oid type)
+{
+	if (type == INT8OID)
+		return F_INT8EQ;
+	if (type == INT4OID)
+		return F_INT4EQ;
+	elog(ERROR, "maintmode: unexpected key column type %u", type);
+	return InvalidOid;			/* keep compiler quiet */
+}
+
+/* Whether the row in the slot still has the key (an update may have changed it). */
+static bool
+row_has_key(MMRowTable *table, const Datum *key)
+{
+	int			nkeys = IndexRelationGetNumberOfKeyAttributes(table->key_index);
+
+	for (int k = 0; k < nkeys; k++)
+	{
+		bool		isnull;
+		Datum		value = slot_getattr(table->row,
+										 table->key_index->rd_index->indkey.values[k],
+										 &isnull);
+
+		if (isnull || value != key[k])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Find the row whose primary key is key (one Datum per key column, by value)
+ * and lock it in mode, waiting or not as wait says.  Returns MM_ROW_LOCKED with
+ * the row, as locked, in table->row; MM_ROW_MISSING when there is no such row
+ * (in READ COMMITTED, also when it was deleted while waited for);
+ * MM_ROW_BUSY when wait is LockWaitSkip and another transaction holds it.
+ */
+MMRowResult
+mm_row_lock(MMRowTable *table, const Datum *key, LockTupleMode mode, LockWaitPolicy wait)
+{
+	int			nkeys = IndexRelationGetNumberOfKeyAttributes(table->key_index);
+	ScanKeyData scankeys[INDEX_MAX_KEYS];
+	TupleDesc	index_desc = RelationGetDescr(table->key_index);
+	Snapshot	snapshot;
+	IndexScanDesc scan;
+	ItemPointerData tid;
+	bool		found;
+	TM_FailureData failure;
+	TM_Result	result;
+
+	/* As SPI does before each statement: earlier changes of this command are seen. */
+	CommandCounterIncrement();
+	for (int k = 0; k < nkeys; k++)
+		ScanKeyInit(&scankeys[k], k + 1, BTEqualStrategyNumber,
+					key_equality(TupleDescAttr(index_desc, k)->atttypid), key[k]);
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+#if PG_VERSION_NUM >= 180000
+	scan = index_beginscan(table->heap, table->key_index, snapshot, NULL, nkeys, 0);
+#else
+	scan = index_beginscan(table->heap, table->key_index, snapshot, nkeys, 0);
+#endif
+	index_rescan(scan, scankeys, nkeys, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, table->row);
+	if (found)
+		tid = table->row->tts_tid;
+	index_endscan(scan);
+	if (!found)
+	{
+		UnregisterSnapshot(snapshot);
+		return MM_ROW_MISSING;
+	}
+
+	result = table_tuple_lock(table->heap, &tid, snapshot, table->row,
+							  GetCurrentCommandId(true), mode, wait,
+							  IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							  &failure);
+	UnregisterSnapshot(snapshot);
+	switch (result)
+	{
+		case TM_Ok:
+			return row_has_key(table, key) ? MM_ROW_LOCKED : MM_ROW_MISSING;
+		case TM_WouldBlock:
+			return MM_ROW_BUSY;
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent delete")));
+			return MM_ROW_MISSING;
+		case TM_Updated:
+			/* Only without TUPLE_LOCK_FLAG_FIND_LAST_VERSION, i.e. on the transaction's snapshot. */
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent update")));
+			break;
+		default:
+			/* TM_SelfModified and TM_Invisible: not after the increment above. */
+			elog(ERROR, "maintmode: unexpected result %d locking a row of \"%s\"",
+				 (int) result, RelationGetRelationName(table->heap));
+	}
+	return MM_ROW_MISSING;		/* keep compiler quiet */
+}
+
+/* A bigint or integer column of the locked row. */
+int64
+mm_row_value(MMRowTable *table, AttrNumber column)
+{
+	bool		isnull;
+	Datum		value = slot_getattr(table->row, column, &isnull);
+
+	if (isnull)
+		elog(ERROR, "maintmode: null in column %d of \"%s\"", column,
+			 RelationGetRelationName(table->heap));
+	return TupleDescAttr(table->row->tts_tupleDescriptor, column - 1)->atttypid == INT8OID ?
+		DatumGetInt64(value) : DatumGetInt32(value);
+}
+
+/* The new versions' index entries, when the update could not be HOT. */
+static void
+insert_index_entries(MMRowTable *table, bool only_summarizing)
+{
+	if (table->estate == NULL)
+	{
+		table->estate = CreateExecutorState();
+		table->result_rel = makeNode(ResultRelInfo);
+		InitResultRelInfo(table->result_rel, table->heap, 1, NULL, 0);
+		ExecOpenIndices(table->result_rel, false);
+	}
+	/* Not flagged as an update: that hint reads the statement's updated columns. */
+	ExecInsertIndexTuples(table->result_rel, table->changed, table->estate, false, false, NULL, NIL
+#if PG_VERSION_NUM >= 160000
+						  ,only_summarizing
+#endif
+		);
+	ResetPerTupleExprContext(table->estate);
+}
+
+/*
+ * Add deltas[i] to the bigint or integer column columns[i] of the row locked by
+ * mm_row_lock(); table->row then holds the row as changed.
+ */
+void
+mm_row_add(MMRowTable *table, int ncolumns, const AttrNumber *columns, const int64 *deltas)
+{
+	TupleDesc	desc = RelationGetDescr(table->heap);
+	TupleTableSlot *changed;
+	ItemPointerData tid = table->row->tts_tid;
+#if PG_VERSION_NUM >= 160000
+	TU_UpdateIndexes update_indexes;
+#else
+	bool		update_indexes;
+#endif
+
+	if (table->changed == NULL)
+		table->changed = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	changed = table->changed;
+	ExecClearTuple(changed);
+	slot_getallattrs(table->row);
+	memcpy(changed->tts_values, table->row->tts_values, desc->natts * sizeof(Datum));
+	memcpy(changed->tts_isnull, table->row->tts_isnull, desc->natts * sizeof(bool));
+	for (int c = 0; c < ncolumns; c++)
+	{
+		int			i = columns[c] - 1;
+		int64		sum;
+
+		if (changed->tts_isnull[i] ||
+			pg_add_s64_overflow(mm_row_value(table, columns[c]), deltas[c], &sum) ||
+			(TupleDescAttr(desc, i)->atttypid == INT4OID && (sum < PG_INT32_MIN || sum > PG_INT32_MAX)))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s out of range",
+							TupleDescAttr(desc, i)->atttypid == INT8OID ? "bigint" : "integer")));
+		changed->tts_values[i] = TupleDescAttr(desc, i)->atttypid == INT8OID ?
+			Int64GetDatum(sum) : Int32GetDatum((int32) sum);
+	}
+	ExecStoreVirtualTuple(changed);
+
+	/* The heap's update takes no snapshot: the row is locked already. */
+	simple_table_tuple_update(table->heap, &tid, changed, GetActiveSnapshot(), &update_indexes);
+#if PG_VERSION_NUM >= 160000
+	if (update_indexes != TU_None)
+		insert_index_entries(table, update_indexes == TU_Summarizing);
+#else
+	if (update_indexes)
+		insert_index_entries(table, false);
+#endif
+	ExecCopySlot(table->row, changed);
+	CommandCounterIncrement();
+}
