@@ -40,9 +40,12 @@
 
 #include "maintmode.h"
 
-/* Open a table of the extension's, and the index of its primary key, for a trigger call. */
+/*
+ * Open a table of the extension's and one of its indexes (NULL: its primary
+ * key's) for a trigger call.
+ */
 void
-mm_row_table_open(MMRowTable *table, const char *name, LOCKMODE lockmode)
+mm_row_table_open(MMRowTable *table, const char *name, const char *index, LOCKMODE lockmode)
 {
 	Oid			relid = get_relname_relid(name, mm_schema_oid());
 	Oid			key_index;
@@ -51,13 +54,16 @@ mm_row_table_open(MMRowTable *table, const char *name, LOCKMODE lockmode)
 		elog(ERROR, "maintmode: table \"%s\" is missing", name);
 	memset(table, 0, sizeof(*table));
 	table->heap = table_open(relid, lockmode);
+	if (index != NULL)
+		key_index = get_relname_relid(index, mm_schema_oid());
+	else
 #if PG_VERSION_NUM >= 180000
-	key_index = RelationGetPrimaryKeyIndex(table->heap, false);
+		key_index = RelationGetPrimaryKeyIndex(table->heap, false);
 #else
-	key_index = RelationGetPrimaryKeyIndex(table->heap);
+		key_index = RelationGetPrimaryKeyIndex(table->heap);
 #endif
 	if (!OidIsValid(key_index))
-		elog(ERROR, "maintmode: table \"%s\" has no primary key", name);
+		elog(ERROR, "maintmode: index of table \"%s\" is missing", name);
 	table->key_index = index_open(key_index, lockmode);
 	table->row = table_slot_create(table->heap, NULL);
 }
@@ -109,52 +115,71 @@ row_has_key(MMRowTable *table, const Datum *key)
 }
 
 /*
- * Find the row whose primary key is key (one Datum per key column, by value)
- * and lock it in mode, waiting or not as wait says.  Returns MM_ROW_LOCKED with
- * the row, as locked, in table->row; MM_ROW_MISSING when there is no such row
- * (in READ COMMITTED, also when it was deleted while waited for);
- * MM_ROW_BUSY when wait is LockWaitSkip and another transaction holds it.
+ * The rows whose index key is key (one Datum per key column, by value), one by
+ * one in table->row, as a statement would see them: at a new snapshot in READ
+ * COMMITTED, at the transaction's in REPEATABLE READ and SERIALIZABLE (which
+ * also takes the predicate locks an index scan takes).
  */
-MMRowResult
-mm_row_lock(MMRowTable *table, const Datum *key, LockTupleMode mode, LockWaitPolicy wait)
+void
+mm_row_scan_begin(MMRowTable *table, const Datum *key)
 {
 	int			nkeys = IndexRelationGetNumberOfKeyAttributes(table->key_index);
 	ScanKeyData scankeys[INDEX_MAX_KEYS];
 	TupleDesc	index_desc = RelationGetDescr(table->key_index);
-	Snapshot	snapshot;
-	IndexScanDesc scan;
-	ItemPointerData tid;
-	bool		found;
-	TM_FailureData failure;
-	TM_Result	result;
 
 	/* As SPI does before each statement: earlier changes of this command are seen. */
 	CommandCounterIncrement();
 	for (int k = 0; k < nkeys; k++)
 		ScanKeyInit(&scankeys[k], k + 1, BTEqualStrategyNumber,
 					key_equality(TupleDescAttr(index_desc, k)->atttypid), key[k]);
-	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	table->snapshot = RegisterSnapshot(GetTransactionSnapshot());
 #if PG_VERSION_NUM >= 180000
-	scan = index_beginscan(table->heap, table->key_index, snapshot, NULL, nkeys, 0);
+	table->scan = index_beginscan(table->heap, table->key_index, table->snapshot, NULL, nkeys, 0);
 #else
-	scan = index_beginscan(table->heap, table->key_index, snapshot, nkeys, 0);
+	table->scan = index_beginscan(table->heap, table->key_index, table->snapshot, nkeys, 0);
 #endif
-	index_rescan(scan, scankeys, nkeys, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, table->row);
-	if (found)
-		tid = table->row->tts_tid;
-	index_endscan(scan);
-	if (!found)
+	index_rescan(table->scan, scankeys, nkeys, NULL, 0);
+}
+
+bool
+mm_row_scan_next(MMRowTable *table)
+{
+	return index_getnext_slot(table->scan, ForwardScanDirection, table->row);
+}
+
+void
+mm_row_scan_end(MMRowTable *table)
+{
+	index_endscan(table->scan);
+	UnregisterSnapshot(table->snapshot);
+}
+
+/*
+ * Find the row whose primary key is key and lock it in mode, waiting or not as
+ * wait says.  Returns MM_ROW_LOCKED with the row, as locked, in table->row;
+ * MM_ROW_MISSING when there is no such row (in READ COMMITTED, also when it
+ * was deleted while waited for); MM_ROW_BUSY when wait is LockWaitSkip and
+ * another transaction holds it.
+ */
+MMRowResult
+mm_row_lock(MMRowTable *table, const Datum *key, LockTupleMode mode, LockWaitPolicy wait)
+{
+	ItemPointerData tid;
+	TM_FailureData failure;
+	TM_Result	result;
+
+	mm_row_scan_begin(table, key);
+	if (!mm_row_scan_next(table))
 	{
-		UnregisterSnapshot(snapshot);
+		mm_row_scan_end(table);
 		return MM_ROW_MISSING;
 	}
-
-	result = table_tuple_lock(table->heap, &tid, snapshot, table->row,
+	tid = table->row->tts_tid;
+	result = table_tuple_lock(table->heap, &tid, table->snapshot, table->row,
 							  GetCurrentCommandId(true), mode, wait,
 							  IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
 							  &failure);
-	UnregisterSnapshot(snapshot);
+	mm_row_scan_end(table);
 	switch (result)
 	{
 		case TM_Ok:

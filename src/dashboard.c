@@ -424,8 +424,9 @@ static const CounterStatements client_statements = {
  */
 #define KEPT_PLAN_MAX_ROWS 1000
 
-static void roll_up_one_site(int64 site_id, const int64 *change);
-static void roll_up_one_client(int64 client_id, int64 stripe, const int64 *change);
+static void roll_up_one_site(int64 site_id, const int64 *change, FunctionCallInfo owner_of);
+static void roll_up_one_client(int64 client_id, int64 stripe, const int64 *change,
+							   FunctionCallInfo owner_of);
 
 /*
  * Run a statement returning deltas (all bigint), then the steps above it.  The
@@ -453,9 +454,9 @@ run_step(MMStatement *stmt, Datum *args, int64 rows, NextStep next)
 												 SPI_tuptable->tupdesc, c + 1, &isnull));
 		}
 		if (next == NEXT_SITES)
-			roll_up_one_site(row[0], row + 1);
+			roll_up_one_site(row[0], row + 1, NULL);
 		else
-			roll_up_one_client(row[0], row[1], row + 2);
+			roll_up_one_client(row[0], row[1], row + 2, NULL);
 		return;
 	}
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -508,9 +509,14 @@ static const char *const site_change_columns[] =
 static const char *const client_change_columns[] =
 {"agents", "agents_in_maintenance", "sites_error", "sites_warning"};
 
-/* Step 3 for one client stripe: change is agents, in maintenance, sites error / warning. */
+/*
+ * Step 3 for one client stripe: change is agents, in maintenance, sites error /
+ * warning.  The rows are changed in place whoever the caller is; the overflow
+ * row's statement runs as the owner of owner_of (NULL: SQL runs as the owner
+ * already).
+ */
 static void
-roll_up_one_client(int64 client_id, int64 stripe, const int64 *change)
+roll_up_one_client(int64 client_id, int64 stripe, const int64 *change, FunctionCallInfo owner_of)
 {
 	MMRowTable	clients;
 	AttrNumber	columns[4];
@@ -520,7 +526,7 @@ roll_up_one_client(int64 client_id, int64 stripe, const int64 *change)
 
 	key[0] = Int64GetDatum(client_id);
 	key[1] = Int32GetDatum(before_1_3 ? (int32) stripe : 0);
-	mm_row_table_open(&clients, "client_counter", RowExclusiveLock);
+	mm_row_table_open(&clients, "client_counter", NULL, RowExclusiveLock);
 	counter_columns(&clients, 4, client_change_columns, columns);
 	result = mm_row_lock(&clients, key, LockTupleNoKeyExclusive,
 						 before_1_3 ? LockWaitBlock : LockWaitSkip);
@@ -530,12 +536,19 @@ roll_up_one_client(int64 client_id, int64 stripe, const int64 *change)
 	if (result == MM_ROW_BUSY)
 	{
 		Datum		args[6];
+		MMOwnerContext owner;
 
 		args[0] = key[0];
 		args[1] = Int32GetDatum((int32) stripe);
 		for (int c = 0; c < 4; c++)
 			args[2 + c] = Int64GetDatum(change[c]);
+		if (owner_of != NULL)
+			mm_become_owner(owner_of, &owner);
+		SPI_connect();
 		mm_execute(&client_overflow_one_stmt, args, NULL, false);
+		SPI_finish();
+		if (owner_of != NULL)
+			mm_stop_being_owner(&owner);
 	}
 }
 
@@ -545,7 +558,7 @@ roll_up_one_client(int64 client_id, int64 stripe, const int64 *change)
  * when its error or warning agents go from none to some or back.
  */
 static void
-roll_up_one_site(int64 site_id, const int64 *change)
+roll_up_one_site(int64 site_id, const int64 *change, FunctionCallInfo owner_of)
 {
 	MMRowTable	sites;
 	AttrNumber	columns[4];
@@ -555,7 +568,7 @@ roll_up_one_site(int64 site_id, const int64 *change)
 	int64		error;
 	int64		warning;
 
-	mm_row_table_open(&sites, "site_counter", RowExclusiveLock);
+	mm_row_table_open(&sites, "site_counter", NULL, RowExclusiveLock);
 	counter_columns(&sites, 4, site_change_columns, columns);
 	if (mm_row_lock(&sites, &key, LockTupleNoKeyExclusive, LockWaitBlock) != MM_ROW_LOCKED)
 	{
@@ -575,7 +588,7 @@ roll_up_one_site(int64 site_id, const int64 *change)
 	if (client_change[0] == 0 && client_change[1] == 0 &&
 		client_change[2] == 0 && client_change[3] == 0)
 		return;
-	roll_up_one_client(client_id, client_stripe(site_id), client_change);
+	roll_up_one_client(client_id, client_stripe(site_id), client_change, owner_of);
 }
 
 /* The trigger data of the counter trigger on table, for any of its events. */
@@ -766,7 +779,7 @@ roll_up_sites(HTAB *sites)
 
 		for (int c = 1; c < SITE_DELTA_COLUMNS; c++)
 			change[c - 1] = DatumGetInt64(columns[c].values[0]);
-		roll_up_one_site(DatumGetInt64(columns[0].values[0]), change);
+		roll_up_one_site(DatumGetInt64(columns[0].values[0]), change, NULL);
 		return;
 	}
 	mm_datum_lists_to_args(columns, &site_rollup_stmt, args);
@@ -1007,9 +1020,10 @@ add_failing_changes(HTAB **deltas, TriggerData *trigdata, const CheckColumns *co
 	(!(in_maintenance) && (error) == 0 && (warning) > 0)
 
 /*
- * Step 1 for one agent (SPI connected): its counter row, changed by change;
- * then, only if that changes its colour class, which most counted changes do
- * not, its site and client.  The site is read from the agent's row, locked FOR
+ * Step 1 for one agent, as the caller (fcinfo: the trigger's call, whose owner
+ * runs the overflow row's statement if one is needed): its counter row, changed
+ * by change; then, only if that changes its colour class, which most counted
+ * changes do not, its site and client.  The site is read from the agent's row, locked FOR
  * KEY SHARE: an agent in maintenance counts in neither class, so its site does
  * not change.  An agent that no longer exists has no counter row left to change.
  *
@@ -1021,7 +1035,7 @@ add_failing_changes(HTAB **deltas, TriggerData *trigdata, const CheckColumns *co
  * writer.
  */
 static void
-count_one_agent(int64 agent_id, const int32 *change)
+count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
 {
 	static const char *const failing_columns[SEV_COUNT] =
 	{"failing_error", "failing_warning", "failing_info"};
@@ -1039,7 +1053,7 @@ count_one_agent(int64 agent_id, const int32 *change)
 	bool		in_maintenance;
 	bool		isnull;
 
-	mm_row_table_open(&counters, "agent_counter", RowExclusiveLock);
+	mm_row_table_open(&counters, "agent_counter", NULL, RowExclusiveLock);
 	counter_columns(&counters, SEV_COUNT, failing_columns, columns);
 	if (mm_row_lock(&counters, &key, LockTupleNoKeyExclusive, LockWaitBlock) != MM_ROW_LOCKED)
 	{
@@ -1061,7 +1075,7 @@ count_one_agent(int64 agent_id, const int32 *change)
 	if (site_change[2] == 0 && site_change[3] == 0)
 		return;
 
-	mm_row_table_open(&agents, "agent", RowShareLock);
+	mm_row_table_open(&agents, "agent", NULL, RowShareLock);
 	if (mm_row_lock(&agents, &key, LockTupleKeyShare, LockWaitBlock) != MM_ROW_LOCKED)
 	{
 		mm_row_table_close(&agents);
@@ -1074,7 +1088,7 @@ count_one_agent(int64 agent_id, const int32 *change)
 											   &isnull));
 	mm_row_table_close(&agents);
 	if (!in_maintenance)
-		roll_up_one_site(site_id, site_change);
+		roll_up_one_site(site_id, site_change, fcinfo);
 }
 
 /*
@@ -1142,17 +1156,17 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	mm_lock_agents_for_writing();
-	mm_become_owner(fcinfo, &owner);
-	SPI_connect();
 	if (lists[0].count == 1)
-		count_one_agent(only->agent_id, only->change);
+		count_one_agent(fcinfo, only->agent_id, only->change);
 	else
 	{
+		mm_become_owner(fcinfo, &owner);
+		SPI_connect();
 		mm_datum_lists_to_args(lists, &check_counts_stmt, args);
 		run_step(&check_counts_stmt, args, lists[0].count, NEXT_SITES);
+		SPI_finish();
+		mm_stop_being_owner(&owner);
 	}
-	SPI_finish();
-	mm_stop_being_owner(&owner);
 
 	return PointerGetDatum(NULL);
 }

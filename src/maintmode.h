@@ -6,6 +6,7 @@
 #ifndef MAINTMODE_H
 #define MAINTMODE_H
 
+#include "access/genam.h"
 #include "commands/trigger.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
@@ -62,8 +63,10 @@ extern int	mm_execute_read_latest(MMStatement *stmt, Datum *values);
 typedef struct MMRowTable
 {
 	Relation	heap;
-	Relation	key_index;		/* of the primary key */
-	TupleTableSlot *row;		/* the row locked, then as changed */
+	Relation	key_index;		/* the index looked up: the primary key's by default */
+	TupleTableSlot *row;		/* the row found or locked, then as changed */
+	Snapshot	snapshot;		/* of the lookup under way */
+	IndexScanDesc scan;
 	TupleTableSlot *changed;	/* made on first change */
 	EState	   *estate;			/* for index entries: made on first non-HOT update */
 	ResultRelInfo *result_rel;
@@ -76,8 +79,12 @@ typedef enum MMRowResult
 	MM_ROW_BUSY					/* held by another transaction, with LockWaitSkip */
 } MMRowResult;
 
-extern void mm_row_table_open(MMRowTable *table, const char *name, LOCKMODE lockmode);
+extern void mm_row_table_open(MMRowTable *table, const char *name, const char *index,
+							  LOCKMODE lockmode);
 extern void mm_row_table_close(MMRowTable *table);
+extern void mm_row_scan_begin(MMRowTable *table, const Datum *key);
+extern bool mm_row_scan_next(MMRowTable *table);
+extern void mm_row_scan_end(MMRowTable *table);
 extern MMRowResult mm_row_lock(MMRowTable *table, const Datum *key, LockTupleMode mode,
 							   LockWaitPolicy wait);
 extern int64 mm_row_value(MMRowTable *table, AttrNumber column);
