@@ -4,15 +4,16 @@
 # them: ours (the extension's triggers as installed) against the same tables with every
 # trigger of the extension's on agent and check_result dropped, the two alternating
 # twice.  Builds AGENTS agents (default 10,000; 10 checks each, 3% failing) in a
-# throwaway cluster, stops it, and runs N statements (default 1,000) with kept plans in
-# a single-user backend under valgrind's callgrind:
+# throwaway cluster, stops it, and runs N transactions (default 1,000), each committed
+# as pgbench's are, with kept plans in a single-user backend under valgrind's callgrind:
 #   heartbeat   UPDATE agent SET last_seen = now() WHERE id = $1;
 #   check       UPDATE check_result SET status = ... WHERE id = $1, (b)'s mix: 95%
 #               passing, 3% failing, 2% pending, on checks across the fleet;
 #   check flip  (b2)'s: one check of each of 100 agents, failing at severity error or
-#               passing in turn, so every statement changes its agent's colour;
+#               passing, each reported twice running: half of the statements change
+#               their agent's colour;
 #   check-in    (h)'s: an agent's heartbeat and its 10 check results, 3% of them
-#               changing status (counted per check-in: 11 statements).
+#               changing status (counted per check-in: 11 statements, one transaction).
 # Prints the instructions per statement of each side and how fast ours is as a share of
 # the baseline (its instructions over ours: the goals' terms).  Needs valgrind (as test/valgrind.sh); takes a few minutes.
 # Usage: PG_CONFIG=... bash test/bench/ingest_instructions.sh [agents] [n]
@@ -30,9 +31,9 @@ INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
            (ARRAY['error', 'warning', 'info'])[1 + (a + k) % 3]
       FROM generate_series(1, :agents) a, generate_series(1, 10) k
      ORDER BY a, k;
--- n statements on rows spread over the table, each with its kept plan.
-CREATE FUNCTION public.statements(work text, n integer, agents integer)
-RETURNS void LANGUAGE plpgsql AS $$
+-- n transactions on rows spread over the table, each statement with its kept plan.
+CREATE PROCEDURE public.statements(work text, n integer, agents integer)
+LANGUAGE plpgsql AS $$
 DECLARE
     target bigint;
 BEGIN
@@ -57,13 +58,14 @@ BEGIN
                  WHERE id = 10 * target - k;
             END LOOP;
         ELSE
-            -- the first check of agent 1 + i % 100, failing on odd rounds of the 100
-            target := 10 * (i % 100) + 1;
+            -- the first check of agent 1 + (i / 2) % 100, twice, failing on odd rounds
+            target := 10 * ((i / 2) % 100) + 1;
             UPDATE maintmode.check_result
-               SET status = CASE WHEN (i / 100) % 2 = 0 THEN 'failing' ELSE 'passing' END,
+               SET status = CASE WHEN (i / 200) % 2 = 0 THEN 'failing' ELSE 'passing' END,
                    alert_severity = 'error'
              WHERE id = target;
         END IF;
+        COMMIT;
     END LOOP;
 END $$;
 VACUUM ANALYZE;
@@ -91,8 +93,11 @@ side() {
     SIDE=$1
 }
 # instructions WORK COUNT: the whole backend's instructions.
+# Each side starts from vacuumed tables: pages that earlier runs left to prune would
+# weigh on whichever side ran second.
 instructions() {
-    printf "SELECT public.statements('%s', %s, %s);\n" "$1" "$2" "$AGENTS" | callgrind_instructions
+    echo "VACUUM;" | single >/dev/null 2>&1
+    printf "CALL public.statements('%s', %s, %s);\n" "$1" "$2" "$AGENTS" | callgrind_instructions
 }
 
 printf '%-44s %12s %12s %12s\n' "instructions each (of $N)" "ours" "no triggers" "as fast as"
@@ -110,7 +115,7 @@ for work in heartbeat check flip checkin; do
     case $work in
         heartbeat) what="heartbeat (h)" ;;
         check) what="check result, (b)'s mix" ;;
-        flip) what="check result changing a colour, (b2)'s" ;;
+        flip) what="check result on one client, (b2)'s" ;;
         checkin) what="check-in (heartbeat + 10 check results)" ;;
     esac
     printf '%-44s %12s %12s %11s\n' "$what" "$ours" "$bare" \
