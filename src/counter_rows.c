@@ -1,11 +1,13 @@
 /*
  * counter_rows.c
- *     One counter row found by its key, locked and changed in place, without a
- *     statement: what dashboard.c does for the change of one agent, the usual
- *     case (a check result that turns its agent red adds to one agent_counter,
- *     one site_counter and sometimes one client_counter row).
+ *     Rows of the extension's tables found by their key and, for counter rows,
+ *     locked and changed in place, without a statement: what dashboard.c does
+ *     for the change of one agent, the usual case (a check result that turns
+ *     its agent red adds to one agent_counter, one site_counter and sometimes
+ *     one client_counter row), and how alerts.c asks whether a check that
+ *     stopped failing has an alert to resolve.
  *
- * Through SPI each of those rows is a whole UPDATE: executor start-up and
+ * Through SPI each of those rows is a whole statement: executor start-up and
  * shut-down, the plan's check and a snapshot cost about three times the row
  * change itself, and a colour change then cost a check writer more than twice
  * its own UPDATE.  Here a row is an index lookup, a tuple lock and
@@ -20,7 +22,9 @@
  *     with 40001, as EvalPlanQual would;
  *   - the indexes get the new version when the update is not HOT, and sums
  *     that would overflow fail as integer arithmetic in SQL does.
- * Counter tables have no triggers, rules or policies the executor would apply.
+ * Counter tables have no triggers, rules or policies the executor would apply;
+ * no privilege is checked, as for the rest of what a trigger of the extension's
+ * keeps (the counters are derived data).
  */
 #include "postgres.h"
 
@@ -35,36 +39,22 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/relcache.h"
 #include "utils/snapmgr.h"
 
 #include "maintmode.h"
 
-/*
- * Open a table of the extension's and one of its indexes (NULL: its primary
- * key's) for a trigger call.
- */
+/* Open a table of the extension's and the index its rows are looked up in, for a trigger call. */
 void
 mm_row_table_open(MMRowTable *table, const char *name, const char *index, LOCKMODE lockmode)
 {
 	Oid			relid = get_relname_relid(name, mm_schema_oid());
-	Oid			key_index;
+	Oid			index_id = get_relname_relid(index, mm_schema_oid());
 
-	if (!OidIsValid(relid))
-		elog(ERROR, "maintmode: table \"%s\" is missing", name);
+	if (!OidIsValid(relid) || !OidIsValid(index_id))
+		elog(ERROR, "maintmode: table \"%s\" or its index \"%s\" is missing", name, index);
 	memset(table, 0, sizeof(*table));
 	table->heap = table_open(relid, lockmode);
-	if (index != NULL)
-		key_index = get_relname_relid(index, mm_schema_oid());
-	else
-#if PG_VERSION_NUM >= 180000
-		key_index = RelationGetPrimaryKeyIndex(table->heap, false);
-#else
-		key_index = RelationGetPrimaryKeyIndex(table->heap);
-#endif
-	if (!OidIsValid(key_index))
-		elog(ERROR, "maintmode: index of table \"%s\" is missing", name);
-	table->key_index = index_open(key_index, lockmode);
+	table->key_index = index_open(index_id, lockmode);
 	table->row = table_slot_create(table->heap, NULL);
 }
 
@@ -155,7 +145,7 @@ mm_row_scan_end(MMRowTable *table)
 }
 
 /*
- * Find the row whose primary key is key and lock it in mode, waiting or not as
+ * Find the row whose key (in a unique index) is key and lock it in mode, waiting or not as
  * wait says.  Returns MM_ROW_LOCKED with the row, as locked, in table->row;
  * MM_ROW_MISSING when there is no such row (in READ COMMITTED, also when it
  * was deleted while waited for); MM_ROW_BUSY when wait is LockWaitSkip and

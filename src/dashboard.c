@@ -526,7 +526,7 @@ roll_up_one_client(int64 client_id, int64 stripe, const int64 *change, FunctionC
 
 	key[0] = Int64GetDatum(client_id);
 	key[1] = Int32GetDatum(before_1_3 ? (int32) stripe : 0);
-	mm_row_table_open(&clients, "client_counter", NULL, RowExclusiveLock);
+	mm_row_table_open(&clients, "client_counter", "client_counter_pkey", RowExclusiveLock);
 	counter_columns(&clients, 4, client_change_columns, columns);
 	result = mm_row_lock(&clients, key, LockTupleNoKeyExclusive,
 						 before_1_3 ? LockWaitBlock : LockWaitSkip);
@@ -568,7 +568,7 @@ roll_up_one_site(int64 site_id, const int64 *change, FunctionCallInfo owner_of)
 	int64		error;
 	int64		warning;
 
-	mm_row_table_open(&sites, "site_counter", NULL, RowExclusiveLock);
+	mm_row_table_open(&sites, "site_counter", "site_counter_pkey", RowExclusiveLock);
 	counter_columns(&sites, 4, site_change_columns, columns);
 	if (mm_row_lock(&sites, &key, LockTupleNoKeyExclusive, LockWaitBlock) != MM_ROW_LOCKED)
 	{
@@ -1053,7 +1053,7 @@ count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
 	bool		in_maintenance;
 	bool		isnull;
 
-	mm_row_table_open(&counters, "agent_counter", NULL, RowExclusiveLock);
+	mm_row_table_open(&counters, "agent_counter", "agent_counter_pkey", RowExclusiveLock);
 	counter_columns(&counters, SEV_COUNT, failing_columns, columns);
 	if (mm_row_lock(&counters, &key, LockTupleNoKeyExclusive, LockWaitBlock) != MM_ROW_LOCKED)
 	{
@@ -1075,7 +1075,7 @@ count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
 	if (site_change[2] == 0 && site_change[3] == 0)
 		return;
 
-	mm_row_table_open(&agents, "agent", NULL, RowShareLock);
+	mm_row_table_open(&agents, "agent", "agent_pkey", RowShareLock);
 	if (mm_row_lock(&agents, &key, LockTupleKeyShare, LockWaitBlock) != MM_ROW_LOCKED)
 	{
 		mm_row_table_close(&agents);

@@ -63,7 +63,7 @@ extern int	mm_execute_read_latest(MMStatement *stmt, Datum *values);
 typedef struct MMRowTable
 {
 	Relation	heap;
-	Relation	key_index;		/* the index looked up: the primary key's by default */
+	Relation	key_index;		/* the index rows are looked up in */
 	TupleTableSlot *row;		/* the row found or locked, then as changed */
 	Snapshot	snapshot;		/* of the lookup under way */
 	IndexScanDesc scan;
