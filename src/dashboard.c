@@ -1023,9 +1023,10 @@ add_failing_changes(HTAB **deltas, TriggerData *trigdata, const CheckColumns *co
  * Step 1 for one agent, as the caller (fcinfo: the trigger's call, whose owner
  * runs the overflow row's statement if one is needed): its counter row, changed
  * by change; then, only if that changes its colour class, which most counted
- * changes do not, its site and client.  The site is read from the agent's row, locked FOR
- * KEY SHARE: an agent in maintenance counts in neither class, so its site does
- * not change.  An agent that no longer exists has no counter row left to change.
+ * changes do not, its site and client.  The site is read from the agent's row,
+ * locked FOR KEY SHARE: an agent in maintenance counts in neither class, so its
+ * site does not change.  An agent that no longer exists has no counter row left
+ * to change.
  *
  * This takes the agent row after the counter row, where check_counts_stmt takes
  * it before: FOR KEY SHARE waits only for a plain UPDATE that moves or switches
