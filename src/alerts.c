@@ -274,7 +274,7 @@ has_open_alert(int64 check_id)
 	bool		open = false;
 
 	mm_row_table_open(&alerts, "alert", "alert_check_id_idx", AccessShareLock);
-	resolved_at = SPI_fnumber(RelationGetDescr(alerts.heap), "resolved_at");
+	resolved_at = mm_row_column(&alerts, "resolved_at");
 	mm_row_scan_begin(&alerts, &key);
 	while (!open && mm_row_scan_next(&alerts))
 		open = slot_attisnull(alerts.row, resolved_at);

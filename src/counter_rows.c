@@ -43,19 +43,42 @@
 
 #include "maintmode.h"
 
-/* Open a table of the extension's and the index its rows are looked up in, for a trigger call. */
+/*
+ * Open a table of the extension's and the index its rows are looked up in, for a
+ * trigger call.  The index is looked up once the table is locked, so that a
+ * REINDEX CONCURRENTLY cannot swap it meanwhile, and must be one that holds
+ * every row.
+ */
 void
 mm_row_table_open(MMRowTable *table, const char *name, const char *index, LOCKMODE lockmode)
 {
 	Oid			relid = get_relname_relid(name, mm_schema_oid());
-	Oid			index_id = get_relname_relid(index, mm_schema_oid());
+	Oid			index_id;
 
-	if (!OidIsValid(relid) || !OidIsValid(index_id))
-		elog(ERROR, "maintmode: table \"%s\" or its index \"%s\" is missing", name, index);
+	if (!OidIsValid(relid))
+		elog(ERROR, "maintmode: table \"%s\" is missing", name);
 	memset(table, 0, sizeof(*table));
 	table->heap = table_open(relid, lockmode);
+	index_id = get_relname_relid(index, mm_schema_oid());
+	if (!OidIsValid(index_id))
+		elog(ERROR, "maintmode: index \"%s\" is missing", index);
 	table->key_index = index_open(index_id, lockmode);
+	if (table->key_index->rd_index->indrelid != relid ||
+		!table->key_index->rd_index->indisvalid || !table->key_index->rd_index->indisready)
+		elog(ERROR, "maintmode: index \"%s\" is not a valid index of \"%s\"", index, name);
 	table->row = table_slot_create(table->heap, NULL);
+}
+
+/* A column of the table, by name. */
+AttrNumber
+mm_row_column(MMRowTable *table, const char *name)
+{
+	AttrNumber	column = SPI_fnumber(RelationGetDescr(table->heap), name);
+
+	if (column <= 0)
+		elog(ERROR, "maintmode: column \"%s\" of \"%s\" is missing", name,
+			 RelationGetRelationName(table->heap));
+	return column;
 }
 
 void
@@ -85,7 +108,10 @@ key_equality(Oid type)
 	return InvalidOid;			/* keep compiler quiet */
 }
 
-/* Whether the row in the slot still has the key (an update may have changed it). */
+/*
+ * Whether the row in the slot still has the key (an update may have changed it),
+ * compared as values: bigints are passed by reference where Datums are 32 bits.
+ */
 static bool
 row_has_key(MMRowTable *table, const Datum *key)
 {
@@ -97,8 +123,11 @@ row_has_key(MMRowTable *table, const Datum *key)
 		Datum		value = slot_getattr(table->row,
 										 table->key_index->rd_index->indkey.values[k],
 										 &isnull);
+		bool		bigint = TupleDescAttr(RelationGetDescr(table->key_index), k)->atttypid == INT8OID;
 
-		if (isnull || value != key[k])
+		if (isnull ||
+			(bigint ? DatumGetInt64(value) != DatumGetInt64(key[k]) :
+			 DatumGetInt32(value) != DatumGetInt32(key[k])))
 			return false;
 	}
 	return true;
@@ -165,9 +194,15 @@ mm_row_lock(MMRowTable *table, const Datum *key, LockTupleMode mode, LockWaitPol
 		return MM_ROW_MISSING;
 	}
 	tid = table->row->tts_tid;
+	/*
+	 * The flags of ExecLockRows(): an update in progress (a heartbeat's) has
+	 * its new version locked too, so that a move of the agent that comes after
+	 * it still waits for this transaction.
+	 */
 	result = table_tuple_lock(table->heap, &tid, table->snapshot, table->row,
 							  GetCurrentCommandId(true), mode, wait,
-							  IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							  TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
+							  (IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION),
 							  &failure);
 	mm_row_scan_end(table);
 	switch (result)
@@ -218,11 +253,12 @@ insert_index_entries(MMRowTable *table, bool only_summarizing)
 	{
 		table->estate = CreateExecutorState();
 		table->result_rel = makeNode(ResultRelInfo);
-		InitResultRelInfo(table->result_rel, table->heap, 1, NULL, 0);
+		/* No range table: its updated columns are then none, as none of the keys changed. */
+		InitResultRelInfo(table->result_rel, table->heap, 0, NULL, 0);
 		ExecOpenIndices(table->result_rel, false);
 	}
-	/* Not flagged as an update: that hint reads the statement's updated columns. */
-	ExecInsertIndexTuples(table->result_rel, table->changed, table->estate, false, false, NULL, NIL
+	/* An update that changed no key: the indexes may clean up the old versions' entries. */
+	ExecInsertIndexTuples(table->result_rel, table->changed, table->estate, true, false, NULL, NIL
 #if PG_VERSION_NUM >= 160000
 						  ,only_summarizing
 #endif
@@ -232,7 +268,8 @@ insert_index_entries(MMRowTable *table, bool only_summarizing)
 
 /*
  * Add deltas[i] to the bigint or integer column columns[i] of the row locked by
- * mm_row_lock(); table->row then holds the row as changed.
+ * mm_row_lock(), once per lock; table->row then holds the row's values as
+ * changed.
  */
 void
 mm_row_add(MMRowTable *table, int ncolumns, const AttrNumber *columns, const int64 *deltas)
@@ -253,6 +290,10 @@ mm_row_add(MMRowTable *table, int ncolumns, const AttrNumber *columns, const int
 	slot_getallattrs(table->row);
 	memcpy(changed->tts_values, table->row->tts_values, desc->natts * sizeof(Datum));
 	memcpy(changed->tts_isnull, table->row->tts_isnull, desc->natts * sizeof(bool));
+	/* A column dropped since the row was written (before 1.2's) is written as null. */
+	for (int i = 0; i < desc->natts; i++)
+		if (TupleDescAttr(desc, i)->attisdropped)
+			changed->tts_isnull[i] = true;
 	for (int c = 0; c < ncolumns; c++)
 	{
 		int			i = columns[c] - 1;

@@ -499,7 +499,7 @@ static void
 counter_columns(MMRowTable *table, int ncolumns, const char *const *names, AttrNumber *columns)
 {
 	for (int c = 0; c < ncolumns; c++)
-		columns[c] = SPI_fnumber(RelationGetDescr(table->heap), names[c]);
+		columns[c] = mm_row_column(table, names[c]);
 }
 
 /* The columns a site or client stripe changes, in the order of the site_delta and
@@ -578,7 +578,7 @@ roll_up_one_site(int64 site_id, const int64 *change, FunctionCallInfo owner_of)
 	mm_row_add(&sites, 4, columns, change);
 	error = mm_row_value(&sites, columns[2]);
 	warning = mm_row_value(&sites, columns[3]);
-	client_id = mm_row_value(&sites, SPI_fnumber(RelationGetDescr(sites.heap), "client_id"));
+	client_id = mm_row_value(&sites, mm_row_column(&sites, "client_id"));
 	mm_row_table_close(&sites);
 
 	client_change[0] = change[0];
@@ -1082,10 +1082,9 @@ count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
 		mm_row_table_close(&agents);
 		return;
 	}
-	site_id = mm_row_value(&agents, SPI_fnumber(RelationGetDescr(agents.heap), "site_id"));
+	site_id = mm_row_value(&agents, mm_row_column(&agents, "site_id"));
 	in_maintenance = DatumGetBool(slot_getattr(agents.row,
-											   SPI_fnumber(RelationGetDescr(agents.heap),
-														   "maintenance_mode"),
+											   mm_row_column(&agents, "maintenance_mode"),
 											   &isnull));
 	mm_row_table_close(&agents);
 	if (!in_maintenance)

@@ -82,6 +82,7 @@ typedef enum MMRowResult
 extern void mm_row_table_open(MMRowTable *table, const char *name, const char *index,
 							  LOCKMODE lockmode);
 extern void mm_row_table_close(MMRowTable *table);
+extern AttrNumber mm_row_column(MMRowTable *table, const char *name);
 extern void mm_row_scan_begin(MMRowTable *table, const Datum *key);
 extern bool mm_row_scan_next(MMRowTable *table);
 extern void mm_row_scan_end(MMRowTable *table);
