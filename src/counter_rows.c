@@ -174,11 +174,11 @@ mm_row_scan_end(MMRowTable *table)
 }
 
 /*
- * Find the row whose key (in a unique index) is key and lock it in mode, waiting or not as
- * wait says.  Returns MM_ROW_LOCKED with the row, as locked, in table->row;
- * MM_ROW_MISSING when there is no such row (in READ COMMITTED, also when it
- * was deleted while waited for); MM_ROW_BUSY when wait is LockWaitSkip and
- * another transaction holds it.
+ * Find the row whose key (in a unique index) is key and lock it in mode,
+ * waiting or not as wait says.  Returns MM_ROW_LOCKED with the row, as locked,
+ * in table->row; MM_ROW_MISSING when there is no such row (in READ COMMITTED,
+ * also when it was deleted while waited for); MM_ROW_BUSY when wait is
+ * LockWaitSkip and another transaction holds it.
  */
 MMRowResult
 mm_row_lock(MMRowTable *table, const Datum *key, LockTupleMode mode, LockWaitPolicy wait)
@@ -297,17 +297,16 @@ mm_row_add(MMRowTable *table, int ncolumns, const AttrNumber *columns, const int
 	for (int c = 0; c < ncolumns; c++)
 	{
 		int			i = columns[c] - 1;
+		bool		bigint = TupleDescAttr(desc, i)->atttypid == INT8OID;
 		int64		sum;
 
-		if (changed->tts_isnull[i] ||
-			pg_add_s64_overflow(mm_row_value(table, columns[c]), deltas[c], &sum) ||
-			(TupleDescAttr(desc, i)->atttypid == INT4OID && (sum < PG_INT32_MIN || sum > PG_INT32_MAX)))
+		/* mm_row_value() refuses a null */
+		if (pg_add_s64_overflow(mm_row_value(table, columns[c]), deltas[c], &sum) ||
+			(!bigint && (sum < PG_INT32_MIN || sum > PG_INT32_MAX)))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s out of range",
-							TupleDescAttr(desc, i)->atttypid == INT8OID ? "bigint" : "integer")));
-		changed->tts_values[i] = TupleDescAttr(desc, i)->atttypid == INT8OID ?
-			Int64GetDatum(sum) : Int32GetDatum((int32) sum);
+					 errmsg("%s out of range", bigint ? "bigint" : "integer")));
+		changed->tts_values[i] = bigint ? Int64GetDatum(sum) : Int32GetDatum((int32) sum);
 	}
 	ExecStoreVirtualTuple(changed);
 

@@ -59,7 +59,10 @@ extern int64 mm_count_latest(MMStatement *stmt, Datum *values);
 extern Portal mm_open_latest(MMStatement *stmt, Datum *values);
 extern int	mm_execute_read_latest(MMStatement *stmt, Datum *values);
 
-/* counter_rows.c: one counter row locked and changed in place. */
+/*
+ * counter_rows.c: rows of the extension's tables found by key, and counter rows
+ * locked and changed in place.
+ */
 typedef struct MMRowTable
 {
 	Relation	heap;
