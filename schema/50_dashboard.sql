@@ -163,7 +163,9 @@ CREATE STATISTICS maintmode.agent_overdue_at_stats
 -- the dashboard views read the tables as their caller (security_invoker), so the tables'
 -- row-level security applies (15_scopes.sql): a scoped role sees its own rows, with the
 -- guarantees of row-level security (its own functions in a query on a view never see
--- the rows it may not), and the views are planned into the queries that use them.
+-- the rows it may not), and the views are planned into the queries that use them.  The
+-- lookups of one site's or client's agents (OVERDUE_AMONG in src/dashboard_views.c)
+-- repeat these conditions: change both together.
 CREATE VIEW maintmode.overdue_alerting_agent WITH (security_invoker = true) AS
     SELECT id AS agent_id, site_id,
            (SELECT s.client_id FROM maintmode.site s WHERE s.id = a.site_id) AS client_id

@@ -149,6 +149,35 @@ SELECT maintmode.site_overdue_alerting(-1) AS negative_site,
        maintmode.site_overdue_alerting(NULL) IS NULL AS null_site,
        maintmode.client_overdue_alerting(0) AS client_0,
        maintmode.client_overdue_alerting(NULL) IS NULL AS null_client;
+-- A probe reads the agents of the site, or of the client, asked about, whatever the
+-- statistics say: during an outage that began after the last ANALYZE, probes planned on
+-- them ranged over every overdue agent of the fleet, each time.  Blocks that one probe of
+-- site dc and one of client acme read, while 3,000 agents of a new site are overdue and
+-- the statistics say none is (each asked twice: the first plans it).  They read 4 and 9;
+-- planned on the statistics, 48 and 6,048.
+ALTER TABLE maintmode.agent SET (autovacuum_enabled = false);
+ANALYZE maintmode.agent;
+BEGIN;
+INSERT INTO maintmode.site (client_id, name) VALUES (2, 'outage');
+INSERT INTO maintmode.agent (site_id, hostname, last_seen, overdue_dashboard_alert)
+SELECT s.id, 'down' || i, now() - interval '1 day', true
+  FROM maintmode.site s, generate_series(1, 3000) i WHERE s.name = 'outage';
+CREATE FUNCTION pg_temp.blocks_read(query text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, SUMMARY OFF, FORMAT JSON) ' || query
+       INTO plan;
+    RETURN (plan -> 0 -> 'Plan' ->> 'Shared Hit Blocks')::bigint
+         + (plan -> 0 -> 'Plan' ->> 'Shared Read Blocks')::bigint;
+END $$;
+SELECT maintmode.site_overdue_alerting(3), maintmode.client_overdue_alerting(1);
+SELECT pg_temp.blocks_read('SELECT maintmode.site_overdue_alerting(3)') <= 10 AS site_dc,
+       pg_temp.blocks_read('SELECT maintmode.client_overdue_alerting(1)') <= 20 AS client_acme;
+ROLLBACK;
+ALTER TABLE maintmode.agent RESET (autovacuum_enabled);
+-- The site ids below as before the rolled-back site.
+SELECT setval(pg_get_serial_sequence('maintmode.site', 'id'), 3);
 
 -- Moving an agent to another site moves its colour: hq1 with a failing error to dc.
 UPDATE maintmode.check_result SET status = 'failing' WHERE agent_id = 1 AND name = 'cpu';
