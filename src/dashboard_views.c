@@ -84,12 +84,13 @@ same_reader(const SnapshotReader *a, const SnapshotReader *b)
  * function's owner (its callers need no privilege on agents): a scoped
  * caller's within its scopes (caller_sees() knows the caller whatever role
  * runs the lookup).  The lookups are planned with sequential scans off, so
- * that their plans are the range scan of the overdue index (or, for one site
- * or client, its agents) whatever the statistics say when they are made.
+ * that their plans are the range scan of the overdue index whatever the
+ * statistics say when they are made.
  */
+#define SEEN_BY_CALLER(site_id) \
+	"maintmode.in_scope(" site_id ", (SELECT maintmode.caller_sees('site')))"
 #define OVERDUE_SEEN \
-	" FROM maintmode.overdue_alerting_agent" \
-	" WHERE maintmode.in_scope(site_id, (SELECT maintmode.caller_sees('site')))"
+	" FROM maintmode.overdue_alerting_agent WHERE " SEEN_BY_CALLER("site_id")
 
 /* overdue_alerting_agents(): those rows, with their client, as a set. */
 static MMStatement overdue_agents_stmt = {
@@ -159,7 +160,7 @@ typedef struct OverdueLookup
 	" WHERE NOT a.maintenance_mode" \
 	"   AND (a.overdue_email_alert OR a.overdue_text_alert OR a.overdue_dashboard_alert)" \
 	"   AND maintmode.overdue_at(a.last_seen, a.overdue_time) < pg_catalog.now()" \
-	"   AND maintmode.in_scope(a.site_id, (SELECT maintmode.caller_sees('site'))))"
+	"   AND " SEEN_BY_CALLER("a.site_id") ")"
 
 static OverdueLookup overdue_sites = {
 	{OVERDUE_AMONG("SELECT * FROM maintmode.agent WHERE site_id = $1"), 1, {INT8OID},
