@@ -495,8 +495,7 @@ SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     SELECT coalesce(m.in_maintenance, false) OR w.starts IS NOT NULL,
            coalesce(m.since, w.starts), coalesce(m.enabled_by, w.created_by),
-           (SELECT count(*) FROM maintmode.saved_state s
-             WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)),
+           (SELECT count(*) FROM maintmode.saved_state),
            a.agents, a.in_maintenance,
            coalesce(m.since < maintmode.window_clock() - maintmode.remind_after(), false)
       FROM (SELECT count(*) AS agents,
@@ -1321,3 +1320,26 @@ INSERT INTO maintmode.client_counter SELECT * FROM maintmode.client_counter_reco
 CREATE TRIGGER dashboard_counters_update AFTER UPDATE ON maintmode.client
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.client_counter_trigger();
+
+-- Deleted agents take their saved states along (a TRUNCATE, all of them), so the saved
+-- states are those of existing agents and 'disable' counts what it restores as it removes
+-- them; those an installation kept of agents deleted during a window go now.  As the
+-- owner: whoever may delete agents need not be granted anything on saved_state.
+DELETE FROM maintmode.saved_state s
+ WHERE NOT EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id);
+CREATE FUNCTION maintmode.drop_saved_states_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_drop_saved_states_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+CREATE TRIGGER saved_states_follow_delete
+    AFTER DELETE ON maintmode.agent
+    REFERENCING OLD TABLE AS old_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.drop_saved_states_trigger();
+CREATE TRIGGER saved_states_follow_truncate
+    AFTER TRUNCATE ON maintmode.agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.drop_saved_states_trigger();
+COMMENT ON FUNCTION maintmode.drop_saved_states_trigger() IS
+    'Trigger function of saved_states_follow_delete and saved_states_follow_truncate '
+    '(AFTER DELETE and AFTER TRUNCATE on agent): removes the saved states of the agents '
+    'deleted. Internal; revoked from PUBLIC.';
+REVOKE ALL ON FUNCTION maintmode.drop_saved_states_trigger() FROM PUBLIC;

@@ -20,8 +20,10 @@ COMMENT ON TABLE maintmode.server_mode IS
 -- Each agent's hand flag as it was before server_maint_mode('enable'); the column is
 -- named maintenance_mode, but holds hand_maintenance: a window never enters the saved
 -- states, and 'disable' restores hand flags only, with their reason, who, since and until.
--- No foreign key: a million-row snapshot must not fire a million RI checks; rows of
--- agents deleted during the window are ignored by 'disable' and removed with the rest.
+-- No foreign key: a million-row snapshot must not fire a million RI checks.  Instead an
+-- agent deleted takes its saved state along (saved_states_follow_delete, below), so the
+-- saved states are those of existing agents, and 'disable' counts what it restores as it
+-- removes them.
 CREATE TABLE maintmode.saved_state (
     agent_id         bigint PRIMARY KEY,
     maintenance_mode boolean NOT NULL,
@@ -73,8 +75,7 @@ SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     SELECT coalesce(m.in_maintenance, false) OR w.starts IS NOT NULL,
            coalesce(m.since, w.starts), coalesce(m.enabled_by, w.created_by),
-           (SELECT count(*) FROM maintmode.saved_state s
-             WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)),
+           (SELECT count(*) FROM maintmode.saved_state),
            a.agents, a.in_maintenance,
            coalesce(m.since < maintmode.window_clock() - maintmode.remind_after(), false)
       FROM (SELECT count(*) AS agents,
@@ -114,5 +115,25 @@ COMMENT ON FUNCTION maintmode.new_agent_server_maintenance_trigger() IS
     'agents created while the server is in maintenance start in it. Internal; revoked '
     'from PUBLIC.';
 
+-- Deleted agents take their saved states along (a TRUNCATE, all of them).  As the owner:
+-- whoever may delete agents need not be granted anything on saved_state.
+CREATE FUNCTION maintmode.drop_saved_states_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_drop_saved_states_trigger'
+LANGUAGE C SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+
+CREATE TRIGGER saved_states_follow_delete
+    AFTER DELETE ON maintmode.agent
+    REFERENCING OLD TABLE AS old_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.drop_saved_states_trigger();
+CREATE TRIGGER saved_states_follow_truncate
+    AFTER TRUNCATE ON maintmode.agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.drop_saved_states_trigger();
+COMMENT ON FUNCTION maintmode.drop_saved_states_trigger() IS
+    'Trigger function of saved_states_follow_delete and saved_states_follow_truncate '
+    '(AFTER DELETE and AFTER TRUNCATE on agent): removes the saved states of the agents '
+    'deleted. Internal; revoked from PUBLIC.';
+
 REVOKE ALL ON FUNCTION maintmode.server_maint_mode(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.new_agent_server_maintenance_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION maintmode.drop_saved_states_trigger() FROM PUBLIC;

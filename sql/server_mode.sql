@@ -78,7 +78,10 @@ SELECT maintmode.set_agent_maintenance(2, true), maintmode.set_agent_maintenance
 SELECT * FROM maintmode.server_maint_mode('enable');
 INSERT INTO maintmode.agent (site_id, hostname) VALUES (3, 'dc3');
 INSERT INTO maintmode.agent (site_id, hostname, maintenance_mode) VALUES (3, 'dc4', false);
+SELECT count(*) AS saved_rows FROM maintmode.saved_state;
 DELETE FROM maintmode.agent WHERE hostname = 'hq3';
+-- the deleted agent takes its saved state along: disable restores one fewer than saved.
+SELECT count(*) AS saved_rows FROM maintmode.saved_state;
 SELECT maintmode.set_agent_maintenance(2, false);	-- hq2 was in before
 SELECT maintmode.set_agent_maintenance(5, false);	-- br2 was out before
 SELECT maintmode.set_agent_maintenance(5, true);
@@ -110,6 +113,10 @@ SELECT * FROM maintmode.server_maint_mode('enable');
 INSERT INTO maintmode.agent (site_id, hostname) SELECT id, 'temp' FROM maintmode.site;
 SELECT * FROM maintmode.server_maint_mode('force-enable');
 SELECT * FROM fleet;
+-- a TRUNCATE takes every saved state along; disable then restores none.
+TRUNCATE maintmode.agent CASCADE;
+SELECT count(*) AS saved_rows FROM maintmode.saved_state;
+SELECT action, agents_changed, states_restored FROM maintmode.server_maint_mode('disable');
 ROLLBACK;
 SELECT * FROM fleet;
 SELECT * FROM mode;

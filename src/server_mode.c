@@ -12,6 +12,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 #include "maintmode.h"
 
@@ -41,11 +42,22 @@ static const char *const option_names[] = {
  */
 #define SERVER_REASON ", hand_reason = '" MM_SERVER_REASON "'"
 #define HAND_FORM(stmt) {stmt("hand_maintenance", SERVER_REASON, "a.window_maintenance"), 0, {0}}
-#define EVERY_FORM(stmt) { \
+#define FORMS_BEFORE_1_3(stmt) \
 	[MM_SCHEMA_1_0] = {stmt("maintenance_mode", "", "false"), 0, {0}}, \
 	[MM_SCHEMA_1_1] = HAND_FORM(stmt), \
-	[MM_SCHEMA_1_2] = HAND_FORM(stmt), \
-	[MM_SCHEMA_1_3] = HAND_FORM(stmt)}
+	[MM_SCHEMA_1_2] = HAND_FORM(stmt)
+
+/*
+ * Since 1.3 the statements that switch every agent also write what
+ * agent_effective_maintenance would derive (maintenance_mode, since when and by
+ * whom, the details cleared): it then has nothing to change, where a change
+ * would copy each of a million rows once more.  $1 is the clock, $2 the caller.
+ */
+#define ENTER_DETAILS_1_3 SERVER_REASON ", maintenance_mode = true, hand_since = $1, hand_set_by = $2"
+#define ENTER_ARGS_1_3 2, {TIMESTAMPTZOID, TEXTOID}
+#define CLEARED_DETAILS \
+	", hand_reason = NULL, hand_set_by = NULL, hand_since = NULL, hand_until = NULL"
+#define LEAVE_DETAILS_1_3 ", maintenance_mode = a.window_maintenance" CLEARED_DETAILS
 
 /*
  * An UPDATE of flags that returns how many agents it took in or out of
@@ -80,13 +92,22 @@ static MMStatement save_states_stmt[MM_SCHEMA_VERSIONS] = {
 	[MM_SCHEMA_1_3] = SAVE_STATES("hand_maintenance", SAVED_DETAILS)
 };
 
-#define ENTER_ALL(flag, reason, held) \
-	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = true" reason " WHERE NOT " flag, held)
-static MMStatement enter_all_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(ENTER_ALL);
+#define ENTER_ALL(flag, details, held) \
+	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = true" details " WHERE NOT " flag, held)
+static MMStatement enter_all_stmt[MM_SCHEMA_VERSIONS] = {
+	FORMS_BEFORE_1_3(ENTER_ALL),
+	[MM_SCHEMA_1_3] = {ENTER_ALL("hand_maintenance", ENTER_DETAILS_1_3, "a.window_maintenance"),
+					   ENTER_ARGS_1_3}
+};
 
-#define LEAVE_ALL(flag, reason, held) \
-	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = false WHERE " flag, held)
-static MMStatement leave_all_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(LEAVE_ALL);
+#define LEAVE_ALL(flag, details, held) \
+	COUNT_CHANGED("UPDATE maintmode.agent a SET " flag " = false" details " WHERE " flag, held)
+#define LEAVE_ALL_BEFORE_1_3(flag, reason, held) LEAVE_ALL(flag, "", held)
+static MMStatement leave_all_stmt[MM_SCHEMA_VERSIONS] = {
+	FORMS_BEFORE_1_3(LEAVE_ALL_BEFORE_1_3),
+	[MM_SCHEMA_1_3] = {LEAVE_ALL("hand_maintenance", LEAVE_DETAILS_1_3, "a.window_maintenance"),
+					   0, {0}}
+};
 
 /* Agents without a saved state were created during the window: they leave. */
 #define RESTORE(flag, details, held) \
@@ -96,7 +117,8 @@ static MMStatement leave_all_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(LEAVE_ALL);
 				   " WHERE a.id = b.id" \
 				   "   AND b." flag " <> coalesce(s.maintenance_mode, false)", held), 0, {0}}
 #define RESTORED_DETAILS \
-	", hand_reason = s.hand_reason, hand_set_by = s.hand_set_by," \
+	", maintenance_mode = NOT a.hand_maintenance OR a.window_maintenance," \
+	"  hand_reason = s.hand_reason, hand_set_by = s.hand_set_by," \
 	"  hand_since = s.hand_since, hand_until = s.hand_until"
 static MMStatement restore_stmt[MM_SCHEMA_VERSIONS] = {
 	[MM_SCHEMA_1_0] = RESTORE("maintenance_mode", "", "false"),
@@ -106,26 +128,41 @@ static MMStatement restore_stmt[MM_SCHEMA_VERSIONS] = {
 };
 
 /*
- * How many saved states belong to agents that still exist, then their removal:
- * two statements, because counting the rows a DELETE returns would keep a
- * million of them to join.
+ * Since 1.3 the saved states are those of existing agents (an agent deleted
+ * takes its state along: drop_saved_states_trigger() below), and removing them
+ * counts them.  Before, the count of those of existing agents came first: a
+ * second statement, as counting the rows a DELETE returns would keep a million
+ * of them to join.
  */
-static MMStatement count_states_stmt = {
+static MMStatement drop_states_stmt = {
+	"DELETE FROM maintmode.saved_state", 0, {0}
+};
+static MMStatement count_states_before_1_3_stmt = {
 	"SELECT count(*) FROM maintmode.saved_state s"
 	" WHERE EXISTS (SELECT FROM maintmode.agent a WHERE a.id = s.agent_id)",
 	0, {0}
 };
-static MMStatement drop_states_stmt = {
-	"DELETE FROM maintmode.saved_state", 0, {0}
-};
 
 static int64
-drop_states(void)
+drop_states(MMSchemaVersion form)
 {
-	int64		existing = mm_count_latest(&count_states_stmt, NULL);
+	int64		existing = 0;
 
+	if (form < MM_SCHEMA_1_3)
+		existing = mm_count_latest(&count_states_before_1_3_stmt, NULL);
 	mm_execute_latest(&drop_states_stmt, NULL, NULL);
-	return existing;
+	return form < MM_SCHEMA_1_3 ? existing : (int64) SPI_processed;
+}
+
+/* Every agent into hand maintenance; how many that changed. */
+static int64
+enter_all(MMSchemaVersion form)
+{
+	Datum		args[2];
+
+	args[0] = TimestampTzGetDatum(mm_clock_now());
+	args[1] = CStringGetTextDatum(mm_caller_name());
+	return mm_count_latest(&enter_all_stmt[form], args);
 }
 
 static MMStatement set_mode_stmt = {
@@ -211,7 +248,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 				ereport(NOTICE,
 						(errmsg("server is already in maintenance (force-enabled); no states are saved"),
 						 errhint("disable will then have nothing to restore; force-disable takes every agent out.")));
-			changed = mm_count_latest(&enter_all_stmt[form], NULL);
+			changed = enter_all(form);
 			set_mode(true, has_states);
 			break;
 
@@ -219,7 +256,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			if (has_states)
 			{
 				changed = mm_count_latest(&restore_stmt[form], NULL);
-				restored = drop_states();
+				restored = drop_states(form);
 				set_mode(false, false);
 				in_maintenance = false;
 			}
@@ -233,7 +270,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			break;
 
 		case OPT_FORCE_ENABLE:
-			changed = mm_count_latest(&enter_all_stmt[form], NULL);
+			changed = enter_all(form);
 			set_mode(true, has_states);
 			in_maintenance = true;
 			break;
@@ -246,7 +283,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 				 * Not inside ereport(): its arguments are not evaluated when
 				 * the NOTICE goes nowhere (client_min_messages = warning).
 				 */
-				int64		discarded = drop_states();
+				int64		discarded = drop_states(form);
 
 				ereport(NOTICE,
 						(errmsg("discarded " INT64_FORMAT " saved agent states",
@@ -279,7 +316,10 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 	"  FROM new_agents n" \
 	" WHERE a.id = n.id AND NOT a." flag \
 	"   AND EXISTS (SELECT FROM maintmode.server_mode WHERE in_maintenance)"
-static MMStatement start_in_maintenance_stmt[MM_SCHEMA_VERSIONS] = EVERY_FORM(START_IN_MAINTENANCE);
+static MMStatement start_in_maintenance_stmt[MM_SCHEMA_VERSIONS] = {
+	FORMS_BEFORE_1_3(START_IN_MAINTENANCE),
+	[MM_SCHEMA_1_3] = HAND_FORM(START_IN_MAINTENANCE)
+};
 
 /*
  * new_agent_server_maintenance_trigger() (its C name is the 1.0 one, which the
@@ -299,6 +339,47 @@ maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 	mm_set_change_path("server");
 	mm_execute(&start_in_maintenance_stmt[mm_schema_version()], NULL, NULL, false);
 	mm_set_change_path(NULL);
+	SPI_finish();
+
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * Only the states of deleted agents, once any are saved: the test is a
+ * one-time filter, so that deletes outside server maintenance read nothing.
+ */
+static MMStatement drop_deleted_states_stmt = {
+	"DELETE FROM maintmode.saved_state s USING old_agents o"
+	" WHERE s.agent_id = o.id AND EXISTS (SELECT FROM maintmode.saved_state)", 0, {0}
+};
+
+/*
+ * drop_saved_states_trigger(): AFTER DELETE (old rows as old_agents) or AFTER
+ * TRUNCATE ON agent FOR EACH STATEMENT; removes the saved states of the agents
+ * deleted.
+ */
+PG_FUNCTION_INFO_V1(maintmode_drop_saved_states_trigger);
+Datum
+maintmode_drop_saved_states_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = mm_statement_trigger_data(fcinfo, "agent",
+													  "drop_saved_states_trigger", 0, false);
+	bool		truncated = TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event);
+
+	if (!truncated &&
+		!(TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) && trigdata->tg_oldtable != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("drop_saved_states_trigger must fire AFTER DELETE with an OLD TABLE, or AFTER TRUNCATE")));
+
+	SPI_connect();
+	if (truncated)
+		mm_execute(&drop_states_stmt, NULL, NULL, false);
+	else
+	{
+		SPI_register_trigger_data(trigdata);
+		mm_execute(&drop_deleted_states_stmt, NULL, NULL, false);
+	}
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
