@@ -81,6 +81,11 @@ CREATE INDEX alert_email_queue_idx ON maintmode.alert (created_at, id)
     WHERE email AND email_sent_at IS NULL AND NOT suppressed AND resolved_at IS NULL;
 CREATE INDEX alert_sms_queue_idx ON maintmode.alert (created_at, id)
     WHERE sms AND sms_sent_at IS NULL AND NOT suppressed AND resolved_at IS NULL;
+-- The checks with an alert channel on: leaving maintenance raises alerts for those failing
+-- among them, so it reads only these, not every check of the fleet.  A status update, the
+-- commonest write, changes no column the index names and stays a heap-only update.
+CREATE INDEX check_result_alerting_idx ON maintmode.check_result (agent_id)
+    WHERE email_alert OR text_alert;
 
 SELECT pg_catalog.pg_extension_config_dump('maintmode.alert', '');
 -- Its identity sequence too: restored ids must not be handed out again.

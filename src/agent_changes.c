@@ -82,7 +82,12 @@ mm_agent_changes_add(MMAgentChanges *changes, int64 id, int64 old_site, int64 si
 	changes->flags[changes->count] = flag;
 	changes->hand_ended[changes->count] = hand_ended;
 	changes->reason_nulls[changes->count] = reason_null;
-	changes->reasons[changes->count] = reason_null ? (Datum) 0 : datumCopy(reason, false, -1);
+	/* A million agents switched by one statement share one reason: one copy. */
+	if (!reason_null &&
+		(changes->last_reason == (Datum) 0 ||
+		 !datum_image_eq(reason, changes->last_reason, false, -1)))
+		changes->last_reason = datumCopy(reason, false, -1);
+	changes->reasons[changes->count] = reason_null ? (Datum) 0 : changes->last_reason;
 	changes->count++;
 	MemoryContextSwitchTo(old_context);
 }

@@ -324,7 +324,7 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 
 /* The agents in $1, which the statement took into (or out of) maintenance. */
 #define SWITCHED \
-	" FROM pg_catalog.unnest($1::bigint[]) AS switched(id)" \
+	" FROM (SELECT pg_catalog.unnest($1::bigint[]) AS id) switched" \
 	" JOIN maintmode.agent a ON a.id = switched.id"
 
 /*
@@ -335,7 +335,7 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 static MMStatement suppress_entered_stmt = {
 	"UPDATE maintmode.alert al"
 	"   SET suppressed = true, suppressed_reason = '" ENTERED_MAINTENANCE "'"
-	"  FROM pg_catalog.unnest($1::bigint[]) AS entered(id)"
+	"  FROM (SELECT pg_catalog.unnest($1::bigint[]) AS id) entered"
 	" WHERE al.agent_id = entered.id AND NOT al.suppressed AND al.resolved_at IS NULL"
 	"   AND al.kind <> 'reminder'"
 	"   AND ((al.email AND al.email_sent_at IS NULL)"
@@ -355,10 +355,16 @@ static MMStatement raise_left_checks_stmt = {
 	CHECK_ALERT_ONCE, 1, {INT8ARRAYOID}
 };
 
+/*
+ * Agents that left are out of maintenance: their overdue ones are among those of
+ * agent_overdue_at_idx, which the conditions, the same as OVERDUE_ALERT_WANTED's,
+ * name as it does, so that a million agents leaving read the few overdue.
+ */
 static MMStatement raise_left_overdue_stmt = {
 	OVERDUE_ALERT_INSERT
 	SWITCHED
-	" WHERE" OVERDUE_ALERT_WANTED
+	" WHERE NOT a.maintenance_mode AND (a.overdue_email_alert OR a.overdue_text_alert)"
+	"   AND maintmode.overdue_at(a.last_seen, a.overdue_time) < pg_catalog.now()"
 	OVERDUE_ALERT_ONCE, 1, {INT8ARRAYOID}
 };
 
@@ -375,7 +381,7 @@ static MMStatement open_reminders_stmt = {
 
 static MMStatement resolve_reminders_stmt = {
 	"UPDATE maintmode.alert al SET resolved_at = maintmode.window_clock()"
-	"  FROM pg_catalog.unnest($1::bigint[]) AS ended(id)"
+	"  FROM (SELECT pg_catalog.unnest($1::bigint[]) AS id) ended"
 	" WHERE al.agent_id = ended.id"
 	"   AND al.kind = 'reminder' AND al.resolved_at IS NULL", 1, {INT8ARRAYOID}
 };

@@ -72,10 +72,9 @@
 /* Step 2: $1..$5 the columns of the site deltas (unique site ids). */
 static MMStatement site_rollup_stmt = {
 	"WITH d AS ("
-	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-	"                           pg_catalog.unnest($3), pg_catalog.unnest($4),"
-	"                           pg_catalog.unnest($5))"
-	"      AS d(site_id, agents, agents_in_maintenance, agents_error, agents_warning))"
+	"  SELECT pg_catalog.unnest($1) AS site_id, pg_catalog.unnest($2) AS agents,"
+	"         pg_catalog.unnest($3) AS agents_in_maintenance,"
+	"         pg_catalog.unnest($4) AS agents_error, pg_catalog.unnest($5) AS agents_warning)"
 	", client_delta AS ("
 	"  UPDATE maintmode.site_counter s"
 	"     SET agents = s.agents + d.agents,"
@@ -113,10 +112,9 @@ static MMStatement site_rollup_stmt = {
 	 6, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, \
 	 CURSOR_OPT_GENERIC_PLAN}
 #define CLIENT_DELTA_ARRAYS \
-	"ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
-	"           pg_catalog.unnest($3), pg_catalog.unnest($4)," \
-	"           pg_catalog.unnest($5), pg_catalog.unnest($6))" \
-	"  AS d(client_id, stripe, agents, agents_in_maintenance, sites_error, sites_warning)"
+	"(SELECT pg_catalog.unnest($1) AS client_id, pg_catalog.unnest($2) AS stripe," \
+	"        pg_catalog.unnest($3) AS agents, pg_catalog.unnest($4) AS agents_in_maintenance," \
+	"        pg_catalog.unnest($5) AS sites_error, pg_catalog.unnest($6) AS sites_warning) d"
 #define CLIENT_ROLLUP_STRIPED CLIENT_ROLLUP(CLIENT_DELTA_ARRAYS, "k.stripe = d.stripe")
 static MMStatement client_rollup_stmt[MM_SCHEMA_VERSIONS] = {
 	[MM_SCHEMA_1_0] = CLIENT_ROLLUP_STRIPED,
@@ -231,8 +229,8 @@ static MMStatement agent_insert_stmt[MM_SCHEMA_VERSIONS] = {
 /* Before 1.2: the changed agents' new site and flag, copied to their counter rows. */
 static MMStatement agent_mirror_stmt = {
 	"UPDATE maintmode.agent_counter c SET site_id = d.site_id, in_maintenance = d.maintenance_mode"
-	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-	"       AS d(agent_id, site_id, maintenance_mode)"
+	"  FROM (SELECT pg_catalog.unnest($1) AS agent_id, pg_catalog.unnest($2) AS site_id,"
+	"               pg_catalog.unnest($3) AS maintenance_mode) d"
 	" WHERE c.agent_id = d.agent_id",
 	3, {INT8ARRAYOID, INT8ARRAYOID, BOOLARRAYOID}, CURSOR_OPT_GENERIC_PLAN
 };

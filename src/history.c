@@ -105,8 +105,8 @@ static MMStatement record_stmt = {
 	" SELECT $5, d.agent_id, d.in_maintenance, $4, NULL,"
 	"        CASE WHEN $4 = 'sql' THEN coalesce($9, d.reason) ELSE d.reason END,"
 	"        $6, $7, $8"
-	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))"
-	"        AS d(agent_id, in_maintenance, reason)",
+	"   FROM (SELECT pg_catalog.unnest($1) AS agent_id, pg_catalog.unnest($2) AS in_maintenance,"
+	"                pg_catalog.unnest($3) AS reason) d",
 	RECORD_ARGS
 };
 
@@ -123,9 +123,9 @@ static MMStatement record_stmt = {
  */
 #define WINDOW_CHOICE \
 	"WITH d AS MATERIALIZED (" \
-	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)," \
-	"                           pg_catalog.unnest($3)) WITH ORDINALITY" \
-	"         AS d(agent_id, in_maintenance, reason, n))," \
+	"  SELECT pg_catalog.unnest($1) AS agent_id, pg_catalog.unnest($2) AS in_maintenance," \
+	"         pg_catalog.unnest($3) AS reason," \
+	"         pg_catalog.generate_series(1, pg_catalog.cardinality($1)) AS n)," \
 	" w AS MATERIALIZED (" \
 	"  SELECT w.id, w.reason, w.agent_id, w.site_id, w.client_id," \
 	"         coalesce(least(w.ended_at, w.ends_at), $5) AS ended," \
@@ -180,7 +180,7 @@ static MMStatement record_window_stmt = {
 	RECORD_ARGS
 };
 
-/* Beyond this many changed agents, the recording statement is planned for its input. */
+/* Beyond this many changed agents, record_window_stmt is planned for its input. */
 #define KEPT_PLAN_MAX_ROWS 1000
 
 /* A setting's value as a text argument; NULL when empty (not set). */
@@ -334,8 +334,17 @@ mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 	args[8] = optional_text(mm_reason, &nulls[8]);
 
 	SPI_connect();
-	mm_execute_for_rows(strcmp(path, "window") == 0 ? &record_window_stmt : &record_stmt,
-						args, nulls, lists[0].count, KEPT_PLAN_MAX_ROWS);
+	if (strcmp(path, "window") == 0)
+		mm_execute_for_rows(&record_window_stmt, args, nulls, lists[0].count,
+							KEPT_PLAN_MAX_ROWS);
+	else
+	{
+		/*
+		 * It joins nothing: the kept plan fits a million rows too, and planning
+		 * for them would copy the arrays at every step of the planner.
+		 */
+		mm_execute(&record_stmt, args, nulls, false);
+	}
 	notify_changes(lists, reason_nulls, path);
 	SPI_finish();
 }
