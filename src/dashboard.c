@@ -169,9 +169,8 @@ static MMStatement client_overflow_one_stmt = {
  */
 static MMStatement check_counts_stmt = {
 	"WITH d AS ("
-	"  SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
-	"                           pg_catalog.unnest($3), pg_catalog.unnest($4))"
-	"      AS d(agent_id, failing_error, failing_warning, failing_info))"
+	"  SELECT pg_catalog.unnest($1) AS agent_id, pg_catalog.unnest($2) AS failing_error,"
+	"         pg_catalog.unnest($3) AS failing_warning, pg_catalog.unnest($4) AS failing_info)"
 	", owner AS ("
 	"  SELECT a.id, a.site_id, a.maintenance_mode FROM maintmode.agent a"
 	"   WHERE a.id = ANY ($1) FOR KEY SHARE)"

@@ -347,6 +347,8 @@ maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 /*
  * Only the states of deleted agents, once any are saved: the test is a
  * one-time filter, so that deletes outside server maintenance read nothing.
+ * At the latest snapshot: a REPEATABLE READ delete whose snapshot predates an
+ * 'enable' must see the states it saved (and fails with 40001 on them).
  */
 static MMStatement drop_deleted_states_stmt = {
 	"DELETE FROM maintmode.saved_state s USING old_agents o"
@@ -378,7 +380,7 @@ maintmode_drop_saved_states_trigger(PG_FUNCTION_ARGS)
 	else
 	{
 		SPI_register_trigger_data(trigdata);
-		mm_execute(&drop_deleted_states_stmt, NULL, NULL, false);
+		mm_execute_latest(&drop_deleted_states_stmt, NULL, NULL);
 	}
 	SPI_finish();
 
