@@ -347,8 +347,6 @@ maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 /*
  * Only the states of deleted agents, once any are saved: the test is a
  * one-time filter, so that deletes outside server maintenance read nothing.
- * At the latest snapshot: a REPEATABLE READ delete whose snapshot predates an
- * 'enable' must see the states it saved (and fails with 40001 on them).
  */
 static MMStatement drop_deleted_states_stmt = {
 	"DELETE FROM maintmode.saved_state s USING old_agents o"
@@ -374,9 +372,14 @@ maintmode_drop_saved_states_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("drop_saved_states_trigger must fire AFTER DELETE with an OLD TABLE, or AFTER TRUNCATE")));
 
+	/*
+	 * At the latest snapshot: a REPEATABLE READ delete or TRUNCATE whose
+	 * snapshot predates an 'enable' must see the states it saved, and fails
+	 * with 40001 on them rather than leave them to agents that no longer exist.
+	 */
 	SPI_connect();
 	if (truncated)
-		mm_execute(&drop_states_stmt, NULL, NULL, false);
+		mm_execute_latest(&drop_states_stmt, NULL, NULL);
 	else
 	{
 		SPI_register_trigger_data(trigdata);
