@@ -107,7 +107,7 @@ static MMStatement record_stmt = {
 	"        $6, $7, $8"
 	"   FROM (SELECT pg_catalog.unnest($1) AS agent_id, pg_catalog.unnest($2) AS in_maintenance,"
 	"                pg_catalog.unnest($3) AS reason) d",
-	RECORD_ARGS, CURSOR_OPT_GENERIC_PLAN
+	RECORD_ARGS
 };
 
 /*
@@ -340,9 +340,9 @@ mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 	else
 	{
 		/*
-		 * It joins nothing: the kept generic plan fits a million rows too, and
-		 * planning for them (a custom plan) would copy the arrays at every step
-		 * of the planner.
+		 * It joins nothing, so the kept plan fits any number of rows: not one
+		 * made for each call's arrays (mm_execute_for_rows()), whose planning
+		 * would copy a million-element array at every step.
 		 */
 		mm_execute(&record_stmt, args, nulls, false);
 	}
