@@ -1349,3 +1349,21 @@ REVOKE ALL ON FUNCTION maintmode.drop_saved_states_trigger() FROM PUBLIC;
 -- commonest write, changes no column the index names and stays a heap-only update.
 CREATE INDEX check_result_alerting_idx ON maintmode.check_result (agent_id)
     WHERE email_alert OR text_alert;
+
+-- The counters (and the saved states and the history) are keyed by the ids of clients,
+-- sites and agents.  id is GENERATED ALWAYS, so an UPDATE can only set a new one (SET
+-- id = DEFAULT): a statement that names id is refused before it changes a row.  A
+-- statement trigger on that column only: no other statement fires it.
+CREATE FUNCTION maintmode.fleet_id_fixed_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'maintmode_fleet_id_fixed_trigger'
+LANGUAGE C;
+COMMENT ON FUNCTION maintmode.fleet_id_fixed_trigger() IS
+    'Trigger function of the fleet_id_fixed triggers (BEFORE UPDATE OF id on client, site '
+    'and agent): refuses the statement. Internal; revoked from PUBLIC.';
+CREATE TRIGGER fleet_id_fixed BEFORE UPDATE OF id ON maintmode.client
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.fleet_id_fixed_trigger();
+CREATE TRIGGER fleet_id_fixed BEFORE UPDATE OF id ON maintmode.site
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.fleet_id_fixed_trigger();
+CREATE TRIGGER fleet_id_fixed BEFORE UPDATE OF id ON maintmode.agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.fleet_id_fixed_trigger();
+REVOKE ALL ON FUNCTION maintmode.fleet_id_fixed_trigger() FROM PUBLIC;

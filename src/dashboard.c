@@ -27,6 +27,7 @@
  * row and never lose a change.  A check writer and a switch or move of the same
  * agent are serialised on the agent row (check_counts_stmt, count_one_agent()).
  * Counter rows are locked in the order agent, site, client by every trigger.
+ * They are keyed by ids that fleet_id_fixed_trigger() keeps from changing.
  */
 #include "postgres.h"
 
@@ -1166,4 +1167,30 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 	}
 
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * fleet_id_fixed_trigger(): BEFORE UPDATE OF id ON client, site and agent FOR
+ * EACH STATEMENT.  The counters, the saved states and the history are keyed by
+ * those ids, and an UPDATE can only set one to DEFAULT, a new id: a statement
+ * that names id is refused before it changes any row.
+ */
+PG_FUNCTION_INFO_V1(maintmode_fleet_id_fixed_trigger);
+Datum
+maintmode_fleet_id_fixed_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("fleet_id_fixed_trigger must fire BEFORE UPDATE")));
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("cannot change column \"id\" of table \"%s\"",
+					RelationGetRelationName(trigdata->tg_relation)),
+			 errdetail("The dashboard counters, the saved states and the maintenance history refer to rows by id."),
+			 errhint("Insert a new row and delete the old one.")));
+	PG_RETURN_NULL();
 }
