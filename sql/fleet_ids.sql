@@ -23,6 +23,11 @@ UPDATE maintmode.site SET id = DEFAULT WHERE name = 'nobody'; \echo SQLSTATE :SQ
 UPDATE maintmode.site SET id = DEFAULT WHERE name = 'hq'; \echo SQLSTATE :SQLSTATE
 UPDATE maintmode.client SET id = DEFAULT WHERE name = 'empty'; \echo SQLSTATE :SQLSTATE
 UPDATE maintmode.client SET id = DEFAULT WHERE name = 'acme'; \echo SQLSTATE :SQLSTATE
+-- The other statements that update: INSERT ... ON CONFLICT DO UPDATE, and MERGE.
+INSERT INTO maintmode.client (name) VALUES ('empty')
+    ON CONFLICT (name) DO UPDATE SET id = DEFAULT; \echo SQLSTATE :SQLSTATE
+MERGE INTO maintmode.agent a USING (SELECT 'hq3' AS hostname) h ON a.hostname = h.hostname
+    WHEN MATCHED THEN UPDATE SET id = DEFAULT; \echo SQLSTATE :SQLSTATE
 
 SELECT b.clients = (SELECT string_agg(id::text, ',' ORDER BY id) FROM maintmode.client)
            AS clients_kept,
