@@ -28,6 +28,8 @@ INSERT INTO maintmode.client (name) VALUES ('empty')
     ON CONFLICT (name) DO UPDATE SET id = DEFAULT; \echo SQLSTATE :SQLSTATE
 MERGE INTO maintmode.agent a USING (SELECT 'hq3' AS hostname) h ON a.hostname = h.hostname
     WHEN MATCHED THEN UPDATE SET id = DEFAULT; \echo SQLSTATE :SQLSTATE
+-- Any other new id PostgreSQL refuses itself (GENERATED ALWAYS), before the trigger.
+UPDATE maintmode.agent SET id = 99 WHERE hostname = 'hq3'; \echo SQLSTATE :SQLSTATE
 
 SELECT b.clients = (SELECT string_agg(id::text, ',' ORDER BY id) FROM maintmode.client)
            AS clients_kept,

@@ -66,6 +66,17 @@ CREATE TRIGGER t AFTER UPDATE ON maintmode.agent
     FOR EACH ROW EXECUTE FUNCTION maintmode.agent_changes_trigger();
 UPDATE maintmode.agent SET last_seen = last_seen WHERE id = 1; \echo SQLSTATE :SQLSTATE
 DROP TRIGGER t ON maintmode.agent;
+CREATE TRIGGER t BEFORE UPDATE ON fake_agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.fleet_id_fixed_trigger();
+UPDATE fake_agent SET hostname = hostname; \echo SQLSTATE :SQLSTATE
+DROP TRIGGER t ON fake_agent;
+CREATE TRIGGER t3 BEFORE UPDATE ON elsewhere.agent
+    FOR EACH STATEMENT EXECUTE FUNCTION maintmode.fleet_id_fixed_trigger();
+UPDATE elsewhere.agent SET hostname = hostname; \echo SQLSTATE :SQLSTATE
+CREATE TRIGGER t BEFORE UPDATE ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION maintmode.fleet_id_fixed_trigger();
+UPDATE maintmode.agent SET last_seen = last_seen WHERE id = 1; \echo SQLSTATE :SQLSTATE
+DROP TRIGGER t ON maintmode.agent;
 CREATE TEMP TABLE fake_history (LIKE maintmode.maintenance_history);
 CREATE TRIGGER t BEFORE DELETE ON fake_history
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.history_append_only();

@@ -1173,24 +1173,42 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
  * fleet_id_fixed_trigger(): BEFORE UPDATE OF id ON client, site and agent FOR
  * EACH STATEMENT.  The counters, the saved states and the history are keyed by
  * those ids, and an UPDATE can only set one to DEFAULT, a new id: a statement
- * that names id is refused before it changes any row.
+ * that names id is refused before it changes any row.  The hint moves what
+ * refers to the row first, since deleting the old row deletes it too.
  */
 PG_FUNCTION_INFO_V1(maintmode_fleet_id_fixed_trigger);
 Datum
 maintmode_fleet_id_fixed_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	/* each table, and what refers to its rows (and is deleted with them) */
+	static const char *const tables[][2] = {
+		{"client", "sites"}, {"site", "agents"}, {"agent", "checks"}
+	};
+	const char *table;
+	size_t		i;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("fleet_id_fixed_trigger must fire BEFORE UPDATE")));
+				 errmsg("fleet_id_fixed_trigger must fire BEFORE UPDATE FOR EACH STATEMENT")));
+	table = RelationGetRelationName(trigdata->tg_relation);
+	for (i = 0; i < lengthof(tables); i++)
+		if (strcmp(table, tables[i][0]) == 0)
+			break;
+	if (i == lengthof(tables) ||
+		RelationGetNamespace(trigdata->tg_relation) != mm_schema_oid())
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("fleet_id_fixed_trigger fires only on tables maintmode.client, maintmode.site and maintmode.agent, not on %s",
+						table)));
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("cannot change column \"id\" of table \"%s\"",
-					RelationGetRelationName(trigdata->tg_relation)),
+			 errmsg("cannot change column \"id\" of table \"%s\"", table),
 			 errdetail("The dashboard counters, the saved states and the maintenance history refer to rows by id."),
-			 errhint("Insert a new row and delete the old one.")));
+			 errhint("Insert a new %s, move its %s to it, then delete the old one (deleting it deletes them).",
+					 table, tables[i][1])));
 	PG_RETURN_NULL();
 }

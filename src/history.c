@@ -340,9 +340,11 @@ mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 	else
 	{
 		/*
-		 * It joins nothing, so the kept plan fits any number of rows: not one
-		 * made for each call's arrays (mm_execute_for_rows()), whose planning
-		 * would copy a million-element array at every step.
+		 * It joins nothing, so no plan of it is wrong for some number of rows
+		 * and the kept statement serves every call.  Its plan cache still
+		 * plans a server call for its arguments: that custom plan folds the
+		 * test of the path, which a generic one makes for every row (0.4%
+		 * more instructions in server mode, measured).
 		 */
 		mm_execute(&record_stmt, args, nulls, false);
 	}

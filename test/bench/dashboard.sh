@@ -71,7 +71,8 @@ latency() {						# latency FILE PGBENCH-ARGS...
     "$PGBENCH" -n -f "$f" "$@" 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms/\1/p'
 }
 # A new connection's first read, in ms: each of 10 transactions on a connection of its
-# own (pgbench -C), less the time taken to connect.
+# own (pgbench -C, prepared: the statement is prepared then run once), less pgbench's
+# connection time (which counts connecting and disconnecting).
 first_read() {					# first_read FILE
     "$PGBENCH" -n -C -t 10 -M prepared -f "$1" 2>/dev/null |
         awk '/^latency average/ { l = $4 } /^average connection time/ { c = $5 }
@@ -108,10 +109,10 @@ triggers_on() { "${PSQL[@]}" -f "$WORK/triggers.sql"; }
 recount() { "${PSQL[@]}" -c "SELECT maintmode.rebuild_counters()" >/dev/null; }
 
 # Alternating rounds of pgbench, ours then the baseline in odd rounds, the baseline then
-# ours in even ones (a fleet that changes as the rounds go favours neither side); prints
-# "ours baseline" tps, the median of the rounds.  Five rounds of 6 s rather than three of
-# 10 s: on a shared machine a run can lose 10 to 30% to its neighbours, and the median of
-# five sets two such runs aside.
+# ours in even ones (so that neither side always runs first on a fleet that changes as
+# the rounds go); prints "ours baseline" tps, the median of the rounds.  Five rounds of
+# 6 s rather than three of 10 s: on a shared machine a run can lose 10 to 30% to its
+# neighbours, and the median of five sets two such runs aside.
 alternate_tps() {				# alternate_tps SCRIPT SECONDS TABLE...
     local script=$1 seconds=$2 r o=() b=()
     shift 2
