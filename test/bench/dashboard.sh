@@ -329,13 +329,15 @@ SQL
 
     # (c) enable + disable.  The bare SQL saves the same snapshot (the hand flag and its
     # details) and makes the same changes, setting by hand what the extension's row
-    # trigger derives; the second baseline also writes the history rows.
+    # trigger derives; the second baseline also writes the history rows.  Each side runs
+    # its two transactions in one connection: a second backend maps the fleet's shared
+    # buffers again, a page fault each (0.35 s of 2.9 s at 0.1).
     o=(); b=(); c=()
     for ((r = 1; r <= ROUNDS; r++)); do
         checkpoint
         t0=$(ms)
-        "${PSQL[@]}" -c "SELECT * FROM maintmode.server_maint_mode('enable')" >/dev/null
-        "${PSQL[@]}" -c "SELECT * FROM maintmode.server_maint_mode('disable')" >/dev/null
+        "${PSQL[@]}" -c "SELECT * FROM maintmode.server_maint_mode('enable')" \
+            -c "SELECT * FROM maintmode.server_maint_mode('disable')" >/dev/null
         o+=($(( $(ms) - t0 )))
         "${PSQL[@]}" -c "VACUUM maintmode.agent, maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter, maintmode.saved_state"
         triggers_off agent
