@@ -60,7 +60,7 @@ FIGURES="$WORK/figures"			# SIZE KEY VALUE, for the curve
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
-row() { printf '%-62s %12s %12s %9s\n' "$@"; }
+row() { printf '%-62s %12s %12s %9s%s\n' "$1" "$2" "$3" "$4" "${5:+  $5}"; }
 keep() { echo "$SIZE $1 $2" >>"$FIGURES"; }	# keep KEY VALUE
 min() { printf '%s\n' "$@" | sort -g | head -1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -110,11 +110,13 @@ recount() { "${PSQL[@]}" -c "SELECT maintmode.rebuild_counters()" >/dev/null; }
 
 # Alternating rounds of pgbench, ours then the baseline in odd rounds, the baseline then
 # ours in even ones (so that neither side always runs first on a fleet that changes as
-# the rounds go); prints "ours baseline" tps, the median of the rounds.  Five rounds of
-# 6 s rather than three of 10 s: on a shared machine a run can lose 10 to 30% to its
-# neighbours, and the median of five sets two such runs aside.
+# the rounds go); prints "ours baseline" tps, the median of the rounds, then how far the
+# rounds spread: "rounds: LOW to HIGH", the lowest and highest of ours as a share of
+# the baseline round by round.  Five rounds of 6 s rather than three of 10 s: on a
+# shared machine a run can lose 10 to 30% to its neighbours, and the median of five
+# sets two such runs aside.
 alternate_tps() {				# alternate_tps SCRIPT SECONDS TABLE...
-    local script=$1 seconds=$2 r o=() b=()
+    local script=$1 seconds=$2 r o=() b=() share=()
     shift 2
     for ((r = 1; r <= TPS_ROUNDS; r++)); do
         if ((r % 2)); then
@@ -131,7 +133,10 @@ alternate_tps() {				# alternate_tps SCRIPT SECONDS TABLE...
             o+=("$(tps "$script" -c 8 -j 2 -T "$seconds" -M prepared)")
         fi
     done
-    echo "$(median "${o[@]}") $(median "${b[@]}")"
+    for ((r = 0; r < TPS_ROUNDS; r++)); do
+        share+=("$(awk -v a="${o[r]}" -v b="${b[r]}" 'BEGIN { printf "%.0f", 100 * a / b }')")
+    done
+    echo "$(median "${o[@]}") $(median "${b[@]}") rounds: $(min "${share[@]}")% to $(printf '%s\n' "${share[@]}" | sort -g | tail -1)%"
 }
 
 run_size() {					# run_size SIZE
@@ -296,11 +301,11 @@ UPDATE maintmode.check_result
    SET status = CASE WHEN :r = 1 THEN 'passing' ELSE 'failing' END, alert_severity = 'error'
  WHERE id = :id;
 SQL
-    read -r o b < <(alternate_tps "$WORK/checks.sql" 6 check_result)
-    row "(b) check updates/s, 8 clients, whole fleet" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")"
+    read -r o b spread < <(alternate_tps "$WORK/checks.sql" 6 check_result)
+    row "(b) check updates/s, 8 clients, whole fleet" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")" "$spread"
     keep check_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
-    read -r o b < <(alternate_tps "$WORK/checks_one_client.sql" 6 check_result)
-    row "(b2) check updates/s, 8 clients, one client" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")"
+    read -r o b spread < <(alternate_tps "$WORK/checks_one_client.sql" 6 check_result)
+    row "(b2) check updates/s, 8 clients, one client" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")" "$spread"
     keep check_one_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
 
     # (h) Heartbeats, and an agent's whole check-in: its heartbeat and its 10 check
@@ -319,11 +324,11 @@ SQL
         done
         echo "COMMIT;"
     } >"$WORK/checkin.sql"
-    read -r o b < <(alternate_tps "$WORK/heartbeats.sql" 6 agent)
-    row "(h) heartbeats/s, 8 clients" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")"
+    read -r o b spread < <(alternate_tps "$WORK/heartbeats.sql" 6 agent)
+    row "(h) heartbeats/s, 8 clients" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")" "$spread"
     keep heartbeat_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
-    read -r o b < <(alternate_tps "$WORK/checkin.sql" 6 agent check_result)
-    row "(h) check-ins/s (heartbeat + 10 check results), 8 clients" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")"
+    read -r o b spread < <(alternate_tps "$WORK/checkin.sql" 6 agent check_result)
+    row "(h) check-ins/s (heartbeat + 10 check results), 8 clients" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")" "$spread"
     keep checkin_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
     "${PSQL[@]}" -c "VACUUM ANALYZE"
 
