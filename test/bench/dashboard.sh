@@ -56,11 +56,11 @@ CONF
 # goes on with 4 kB pages and says so.
 HUGE_PAGES_BEFORE=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo)
 huge_pages_back() {
-    [ -z "$HUGE_PAGES_BEFORE" ] || echo "$HUGE_PAGES_BEFORE" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+    [ -z "$HUGE_PAGES_BEFORE" ] || echo "$HUGE_PAGES_BEFORE" 2>/dev/null >/proc/sys/vm/nr_hugepages || true
 }
 huge=$(as_pg "$PG_BINDIR/postgres" -D "$CLUSTER_DIR/data" -C shared_memory_size_in_huge_pages 2>/dev/null || echo 0)
 if [ "$huge" -gt 0 ] && [ -n "$HUGE_PAGES_BEFORE" ] &&
-    echo $((HUGE_PAGES_BEFORE + huge)) >/proc/sys/vm/nr_hugepages 2>/dev/null &&
+    echo $((HUGE_PAGES_BEFORE + huge)) 2>/dev/null >/proc/sys/vm/nr_hugepages &&
     [ "$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)" -ge "$huge" ]; then
     trap 'cluster_stop; huge_pages_back' EXIT
     echo "huge_pages = on" >>"$CLUSTER_DIR/data/postgresql.conf"
@@ -86,6 +86,7 @@ percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 row() { printf '%-62s %12s %12s %9s%s\n' "$1" "$2" "$3" "$4" "${5:+  $5}"; }
 keep() { echo "$SIZE $1 $2" >>"$FIGURES"; }	# keep KEY VALUE
 min() { printf '%s\n' "$@" | sort -g | head -1; }
+max() { printf '%s\n' "$@" | sort -g | tail -1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # pgbench's average latency in ms, and its transactions per second.
@@ -157,9 +158,9 @@ alternate_tps() {				# alternate_tps SCRIPT SECONDS TABLE...
         fi
     done
     for ((r = 0; r < TPS_ROUNDS; r++)); do
-        share+=("$(awk -v a="${o[r]}" -v b="${b[r]}" 'BEGIN { printf "%.0f", 100 * a / b }')")
+        share+=("$(percent "${o[r]}" "${b[r]}")")
     done
-    echo "$(median "${o[@]}") $(median "${b[@]}") rounds: $(min "${share[@]}")% to $(printf '%s\n' "${share[@]}" | sort -g | tail -1)%"
+    echo "$(median "${o[@]}") $(median "${b[@]}") rounds: $(min "${share[@]}") to $(max "${share[@]}")"
 }
 
 run_size() {					# run_size SIZE
