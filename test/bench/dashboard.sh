@@ -12,7 +12,9 @@
 #       tables without the extension's triggers on check_result; (b2) the same with all
 #       8 on the checks of one client, half of the updates changing an agent's colour;
 #   (h) heartbeats/s (UPDATE agent SET last_seen) from 8 clients, against the same
-#       tables without the extension's triggers on agent; an agent's whole check-in
+#       tables without the extension's triggers on agent, and against the same with
+#       them disabled (the goal's own baseline; PostgreSQL still locks each row first
+#       for a disabled BEFORE row trigger); an agent's whole check-in
 #       (its heartbeat and its 10 check results, 3% changing status, one transaction),
 #       against both tables without them;
 #   (c) server_maint_mode enable + disable, against the bare SQL that saves the same
@@ -115,15 +117,25 @@ tps() {
 checkpoint() { "${PSQL[@]}" -c CHECKPOINT; }
 
 # The extension's triggers on some tables, dropped for a baseline and created again
-# after it, as they were (a disabled trigger still has its transition tables captured).
+# after it, as they were (a disabled trigger still has its transition tables captured);
+# with TRIGGERS=disabled, disabled and enabled again instead.
 triggers_off() {				# triggers_off TABLE...
-    local t
+    local t off on
+    if [ "${TRIGGERS:-dropped}" = disabled ]; then
+        off="format('ALTER TABLE %s DISABLE TRIGGER %I;', tgrelid::regclass, tgname)"
+        on="format('ALTER TABLE %s %s TRIGGER %I;', tgrelid::regclass,
+                   CASE tgenabled WHEN 'A' THEN 'ENABLE ALWAYS' WHEN 'R' THEN 'ENABLE REPLICA'
+                                  WHEN 'D' THEN 'DISABLE' ELSE 'ENABLE' END, tgname)"
+    else
+        off="format('DROP TRIGGER %I ON %s;', tgname, tgrelid::regclass)"
+        on="pg_get_triggerdef(oid) || ';'"
+    fi
     : >"$WORK/triggers.sql"
     for t in "$@"; do
-        "${PSQL[@]}" -At -c "SELECT pg_get_triggerdef(oid) || ';' FROM pg_trigger
+        "${PSQL[@]}" -At -c "SELECT $on FROM pg_trigger
                               WHERE tgrelid = 'maintmode.$t'::regclass AND NOT tgisinternal" \
             >>"$WORK/triggers.sql"
-        "${PSQL[@]}" -At -c "SELECT format('DROP TRIGGER %I ON maintmode.$t;', tgname) FROM pg_trigger
+        "${PSQL[@]}" -At -c "SELECT $off FROM pg_trigger
                               WHERE tgrelid = 'maintmode.$t'::regclass AND NOT tgisinternal" |
             "${PSQL[@]}"
     done
@@ -351,6 +363,8 @@ SQL
     read -r o b spread < <(alternate_tps "$WORK/heartbeats.sql" 6 agent)
     row "(h) heartbeats/s, 8 clients" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")" "$spread"
     keep heartbeat_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
+    read -r o b spread < <(TRIGGERS=disabled alternate_tps "$WORK/heartbeats.sql" 6 agent)
+    row "(h) the same, against the triggers disabled" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")" "$spread"
     read -r o b spread < <(alternate_tps "$WORK/checkin.sql" 6 agent check_result)
     row "(h) check-ins/s (heartbeat + 10 check results), 8 clients" "${o%.*}" "${b%.*}" "$(percent "$o" "$b")" "$spread"
     keep checkin_us "$(awk -v t="$o" 'BEGIN { printf "%.1f", 1e6 / t }')"
