@@ -337,6 +337,32 @@ INSERT INTO maintmode.maintenance_window (starts_at, repeat, time_zone, duration
 SELECT * FROM maintmode.window_occurrences(:by_hand, '2026-02-01 UTC', '2026-02-02 UTC'); \echo SQLSTATE :SQLSTATE
 DELETE FROM maintmode.maintenance_window WHERE id = :by_hand;
 
+-- An INTERVAL beyond the calendar repeats nothing more, and the window's period is the
+-- calendar's: 613,566,757 weeks once wrapped around to a period of 3 days, which
+-- refused this 4-day duration as longer than its period.  A duration beyond the years
+-- 1 to 9999, which only a row made by hand can have (window_occurrence() takes any
+-- row), is refused (22008) rather than computed past the calendar.
+SELECT maintmode.create_window('agent', 1, '2026-02-01 10:00 UTC', duration => '4 days',
+                               repeat => 'FREQ=WEEKLY;INTERVAL=613566757', time_zone => 'UTC',
+                               reason => 'once in ages') AS ages \gset
+SELECT * FROM maintmode.window_occurrences(:ages, '2026-01-01 UTC', '9999-01-01 UTC');
+SELECT o.* FROM maintmode.maintenance_window w,
+       maintmode.window_occurrence(w, '2026-02-03 UTC') o WHERE w.id = :ages;
+SELECT o.* FROM maintmode.maintenance_window w,
+       maintmode.window_occurrence((w.id, w.agent_id, w.site_id, w.client_id, w.starts_at,
+                                    w.ends_at, w.repeat, w.time_zone,
+                                    interval '2147480000 months', w.reason, w.created_by,
+                                    w.created_at, w.ended_at)::maintmode.maintenance_window,
+                                   '2026-02-03 UTC') o
+ WHERE w.id = :ages; \echo SQLSTATE :SQLSTATE
+SELECT o.* FROM maintmode.maintenance_window w,
+       maintmode.window_next_occurrence((w.id, w.agent_id, w.site_id, w.client_id, w.starts_at,
+                                         w.ends_at, w.repeat, w.time_zone,
+                                         interval '-2147480000 days', w.reason, w.created_by,
+                                         w.created_at, w.ended_at)::maintmode.maintenance_window,
+                                        '2026-02-03 UTC') o
+ WHERE w.id = :ages; \echo SQLSTATE :SQLSTATE
+
 RESET maintmode.test_now;
 DROP VIEW fleet, state_digest;
 DROP EXTENSION maintmode;

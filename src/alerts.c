@@ -184,13 +184,17 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 /*
  * Only a change of status raises or resolves: an INSERT raises nothing, so a
  * new check reports pending first, and restoring a dump raises nothing again.
+ * The raising statements see the agent as it is now (latest), even under
+ * REPEATABLE READ: the writer's lock on the agent table waited for any switch
+ * of it, which the transaction's snapshot may predate, and keeps the next
+ * one out; its alert is suppressed or not as the agent now is.
  */
 static MMStatement raise_check_stmt = {
 	CHECK_ALERT_INSERT
 	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
 	"  JOIN maintmode.agent a ON a.id = c.agent_id"
 	" WHERE" CHECK_ALERT_WANTED " AND o.status <> 'failing'"
-	CHECK_ALERT_ONCE, 0, {0}
+	CHECK_ALERT_ONCE, 0, {0}, 0, true
 };
 
 static MMStatement resolve_check_stmt = {
@@ -205,7 +209,7 @@ static MMStatement raise_check_one_stmt = {
 	CHECK_ALERT_INSERT
 	"  FROM maintmode.check_result c JOIN maintmode.agent a ON a.id = c.agent_id"
 	" WHERE c.id = $1 AND" CHECK_ALERT_WANTED
-	CHECK_ALERT_ONCE, 1, {INT8OID}
+	CHECK_ALERT_ONCE, 1, {INT8OID}, 0, true
 };
 
 static MMStatement resolve_check_one_stmt = {

@@ -137,7 +137,9 @@ row_has_key(MMRowTable *table, const Datum *key)
  * The rows whose index key is key (one Datum per key column, by value), one by
  * one in table->row, as a statement would see them: at a new snapshot in READ
  * COMMITTED, at the transaction's in REPEATABLE READ and SERIALIZABLE (which
- * also takes the predicate locks an index scan takes).
+ * also takes the predicate locks an index scan takes).  With table->latest,
+ * at the latest snapshot at every level: for a row the caller acts on as it is
+ * now, under a lock that keeps its writers out from then on.
  */
 void
 mm_row_scan_begin(MMRowTable *table, const Datum *key)
@@ -151,7 +153,8 @@ mm_row_scan_begin(MMRowTable *table, const Datum *key)
 	for (int k = 0; k < nkeys; k++)
 		ScanKeyInit(&scankeys[k], k + 1, BTEqualStrategyNumber,
 					key_equality(TupleDescAttr(index_desc, k)->atttypid), key[k]);
-	table->snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	table->snapshot = RegisterSnapshot(table->latest && IsolationUsesXactSnapshot() ?
+									   GetLatestSnapshot() : GetTransactionSnapshot());
 #if PG_VERSION_NUM >= 180000
 	table->scan = index_beginscan(table->heap, table->key_index, table->snapshot, NULL, nkeys, 0);
 #else

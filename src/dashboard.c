@@ -164,9 +164,10 @@ static MMStatement client_overflow_one_stmt = {
  * maintenance flag come from its row, locked FOR KEY SHARE before its counter
  * row is updated: a switch, or a plain UPDATE that moves or switches the agent
  * (switches.c, wait_for_check_writers), waits for this transaction, or this
- * statement for it and then sees the agent as it left it.  Either way the
- * agent's contribution is removed and added under the same flag.  A heartbeat
- * (NO KEY UPDATE) and this lock do not wait for each other.
+ * statement for it and then sees the agent as it left it, at the latest
+ * snapshot even under REPEATABLE READ (latest).  Either way the agent's
+ * contribution is removed and added under the same flag.  A heartbeat (NO KEY
+ * UPDATE) and this lock do not wait for each other.
  */
 static MMStatement check_counts_stmt = {
 	"WITH d AS ("
@@ -193,7 +194,7 @@ static MMStatement check_counts_stmt = {
 	"           - maintmode.counts_as_warning(maintenance_mode, old_error, old_warning)"
 	"    FROM counted)"
 	SELECT_SITE_DELTAS,
-	4, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, CURSOR_OPT_GENERIC_PLAN
+	4, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, CURSOR_OPT_GENERIC_PLAN, true
 };
 
 /*
@@ -354,10 +355,12 @@ static MMStatement client_delete_stmt = {
 
 /*
  * Every counter recomputed from the base tables.  TRUNCATE takes the counters'
- * ACCESS EXCLUSIVE lock before the recomputation's snapshot: writers whose
- * triggers ran before are committed and seen, writers whose triggers run after
- * wait and then apply their change on top (in READ COMMITTED).  The same after
- * a TRUNCATE of a fleet table: rare, and one code path less.
+ * ACCESS EXCLUSIVE lock before the recomputation's snapshot, the latest one at
+ * every isolation level: writers whose triggers ran before are committed and
+ * seen (a REPEATABLE READ snapshot could predate those the TRUNCATE waited
+ * for, whose changes it would then drop), writers whose triggers run after
+ * wait and then apply their change on top.  The same after a TRUNCATE of a
+ * fleet table: rare, and one code path less.
  */
 static MMStatement rebuild_stmts[] = {
 	{"TRUNCATE maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter"},
@@ -372,7 +375,7 @@ rebuild_counters(int64 *rows)
 {
 	mm_execute(&rebuild_stmts[0], NULL, NULL, false);
 	for (int i = 1; i < (int) lengthof(rebuild_stmts); i++)
-		rows[i - 1] = mm_execute(&rebuild_stmts[i], NULL, NULL, false);
+		rows[i - 1] = mm_execute_latest(&rebuild_stmts[i], NULL, NULL);
 }
 
 /* What the rows a step 1 statement returns are: which step comes next. */
@@ -1075,6 +1078,8 @@ count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
 		return;
 
 	mm_row_table_open(&agents, "agent", "agent_pkey", RowShareLock);
+	/* As check_counts_stmt: the agent as it is now, even under REPEATABLE READ. */
+	agents.latest = true;
 	if (mm_row_lock(&agents, &key, LockTupleKeyShare, LockWaitBlock) != MM_ROW_LOCKED)
 	{
 		mm_row_table_close(&agents);

@@ -166,8 +166,12 @@ mm_schema_version(void)
  *     that agent's row FOR KEY SHARE after its counter row, and only when its
  *     colour class changed (dashboard.c, count_one_agent): that lock waits
  *     only for a plain UPDATE moving or switching the agent, which locks no
- *     counter row, or for a DELETE of the agent, whose ON DELETE CASCADE
- *     waits for the writer's check row whatever the order of the two.
+ *     counter row, or for a DELETE of the agent.  That DELETE's ON DELETE
+ *     CASCADE waits for the writer's check row: if the writer held that row
+ *     before the DELETE began (an earlier statement of its transaction wrote
+ *     the check), the two deadlock and PostgreSQL cancels one (40P01), as it
+ *     would if the writer changed the check's agent_id, whose foreign-key
+ *     check takes the same lock.
  * So a switch that has its table lock waits for no row of another transaction,
  * and a transaction that comes later waits for the switch before it holds a
  * row the switch needs.

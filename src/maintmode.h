@@ -49,6 +49,7 @@ typedef struct MMStatement
 	int			nargs;
 	Oid			argtypes[MM_MAX_ARGS];
 	int			cursor_options; /* e.g. CURSOR_OPT_GENERIC_PLAN; 0 by default */
+	bool		latest;			/* run at the latest snapshot (statements.c) */
 	SPIPlanPtr	plan;
 	uint32		schema_generation;	/* of the schema name the plan was made with */
 } MMStatement;
@@ -74,6 +75,7 @@ typedef struct MMRowTable
 	Relation	key_index;		/* the index rows are looked up in */
 	TupleTableSlot *row;		/* the row found or locked, then as changed */
 	Snapshot	snapshot;		/* of the lookup under way */
+	bool		latest;			/* look up at the latest snapshot (counter_rows.c) */
 	IndexScanDesc scan;
 	TupleTableSlot *changed;	/* made on first change */
 	EState	   *estate;			/* for index entries: made on first non-HOT update */

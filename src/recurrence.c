@@ -100,6 +100,13 @@ static const char *const weekday_names[7] = {"SU", "MO", "TU", "WE", "TH", "FR",
 
 /* The last local day any occurrence may start on: 9999-12-31. */
 #define LAST_JD 5373484
+/*
+ * The days from 0001-01-01 to 9999-12-31, about: an INTERVAL or a duration
+ * part beyond it spans the whole calendar.  INTERVAL is clamped to it (a
+ * larger one repeats nothing more), so that a period in days fits an integer;
+ * a longer duration, which only a row made by hand can have, is refused.
+ */
+#define CALENDAR_DAYS 3660000
 
 static int
 days_in_month(int year, int month)
@@ -357,7 +364,7 @@ parse_part(const char *part, Rule *rule, const char **seen)
 		case PART_INTERVAL:
 			if (!parse_number(value, false, &n) || n < 1)
 				invalid_part(part, "INTERVAL is a whole number from 1 up: every INTERVAL days, weeks or months.");
-			rule->interval = n;
+			rule->interval = Min(n, CALENDAR_DAYS);
 			break;
 		case PART_COUNT:
 			if (!parse_number(value, false, &n) || n < 1)
@@ -617,8 +624,8 @@ occurrence_end(const MMRecurrence *r, int jd, TimestampTz start)
 
 		j2date(jd, &year, &month, &day);
 		months = year * 12 + month - 1 + d->month;
-		year = months / 12;
-		month = months % 12 + 1;
+		year = (int) floor_div(months, 12);
+		month = months - year * 12 + 1;
 		end_jd = date2j(year, month, Min(day, days_in_month(year, month)));
 	}
 	end_jd += d->day;
@@ -781,6 +788,14 @@ mm_recurrence_begin(const char *repeat, pg_tz *tz, TimestampTz starts,
 	int			year,
 				month;
 
+	if (duration->month > CALENDAR_DAYS / 31 || duration->month < -CALENDAR_DAYS / 31 ||
+		duration->day > CALENDAR_DAYS || duration->day < -CALENDAR_DAYS ||
+		duration->time / USECS_PER_DAY > CALENDAR_DAYS ||
+		duration->time / USECS_PER_DAY < -CALENDAR_DAYS)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("window duration is out of range"),
+				 errdetail("A window lasts at most the years 1 to 9999.")));
 	parse_repeat(repeat, &r->rule);
 	r->tz = tz;
 	r->starts = starts;

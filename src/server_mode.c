@@ -324,7 +324,10 @@ static MMStatement start_in_maintenance_stmt[MM_SCHEMA_VERSIONS] = {
 /*
  * new_agent_server_maintenance_trigger() (its C name is the 1.0 one, which the
  * older schemas this library serves still use): AFTER INSERT ON agent FOR EACH
- * STATEMENT, new rows as new_agents; starts them in server maintenance.
+ * STATEMENT, new rows as new_agents; starts them in server maintenance if the
+ * server is in it now.  The INSERT's lock on the agent table waited for any
+ * server_maint_mode() call, which a REPEATABLE READ snapshot may predate: the
+ * server's mode is read at the latest snapshot.
  */
 PG_FUNCTION_INFO_V1(maintmode_agent_insert_trigger);
 Datum
@@ -337,7 +340,7 @@ maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
 	mm_set_change_path("server");
-	mm_execute(&start_in_maintenance_stmt[mm_schema_version()], NULL, NULL, false);
+	mm_execute_latest(&start_in_maintenance_stmt[mm_schema_version()], NULL, NULL);
 	mm_set_change_path(NULL);
 	SPI_finish();
 

@@ -88,12 +88,33 @@ result_count(void)
 }
 
 /*
+ * Run a plan at the latest snapshot, checked against the transaction's: under
+ * REPEATABLE READ or SERIALIZABLE, for the callers of mm_execute_latest() and
+ * the statements marked latest (below).
+ */
+static int
+execute_at_latest(SPIPlanPtr plan, Datum *values, const char *nulls)
+{
+	CommandCounterIncrement();
+	return checked_processed(SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
+												  GetTransactionSnapshot(), false, true, 0));
+}
+
+/*
  * Run a kept statement (SPI must be connected).  Returns SPI_processed; a
  * failing statement raises its own error, anything else unexpected is a bug.
+ * A statement marked latest acts on agents as they are now, at every
+ * isolation level: one that counts a check writer's change under its agent's
+ * site and flag, or raises its alerts suppressed or not.  The writer's lock
+ * waited for any switch of the agent and keeps the next one out; under
+ * REPEATABLE READ the transaction's snapshot can predate the switch it waited
+ * for, and the change would be counted under the flag the switch replaced.
  */
 int
 mm_execute(MMStatement *stmt, Datum *values, const char *nulls, bool read_only)
 {
+	if (stmt->latest && IsolationUsesXactSnapshot())
+		return execute_at_latest(kept_plan(stmt), values, nulls);
 	return checked_processed(SPI_execute_plan(kept_plan(stmt), values, nulls,
 											  read_only, 0));
 }
@@ -106,6 +127,18 @@ mm_execute(MMStatement *stmt, Datum *values, const char *nulls, bool read_only)
 int
 mm_execute_once(const MMStatement *stmt, Datum *values, const char *nulls)
 {
+	if (stmt->latest && IsolationUsesXactSnapshot())
+	{
+		SPIPlanPtr	plan = SPI_prepare(statement_text(stmt, NULL), stmt->nargs,
+									   (Oid *) stmt->argtypes);
+		int			processed;
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		processed = execute_at_latest(plan, values, nulls);
+		SPI_freeplan(plan);
+		return processed;
+	}
 	return checked_processed(SPI_execute_with_args(statement_text(stmt, NULL), stmt->nargs,
 												   (Oid *) stmt->argtypes, values,
 												   nulls, false, 0));
@@ -136,12 +169,7 @@ mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls)
 {
 	if (!IsolationUsesXactSnapshot())
 		return mm_execute(stmt, values, nulls, false);
-
-	CommandCounterIncrement();
-	return checked_processed(SPI_execute_snapshot(kept_plan(stmt), values, nulls,
-												  GetLatestSnapshot(),
-												  GetTransactionSnapshot(),
-												  false, true, 0));
+	return execute_at_latest(kept_plan(stmt), values, nulls);
 }
 
 /*

@@ -307,15 +307,21 @@ static MMStatement lock_agent_stmt = {
  * check writer in progress may have counted: not one this transaction created
  * (no one else sees it), nor in one of the extension's own calls, which hold
  * the agent table EXCLUSIVE (the lock order), so no check writer is in progress.
+ * A version this transaction wrote by updating the row (a heartbeat earlier in
+ * it) was not created by it: a check writer locked the row, and that version
+ * with it, meanwhile.
  */
 static bool
 moves_or_switches(TriggerData *trigdata, HeapTuple old, int64 old_site, int64 site,
 				  bool maintenance, bool was_maintenance)
 {
+	bool		created_here;
+
 	if (maintenance == was_maintenance && site == old_site)
 		return false;
-	return !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(old->t_data)) &&
-		!CheckRelationLockedByMe(trigdata->tg_relation, ExclusiveLock, true);
+	created_here = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(old->t_data)) &&
+		!(old->t_data->t_infomask & HEAP_UPDATED);
+	return !created_here && !CheckRelationLockedByMe(trigdata->tg_relation, ExclusiveLock, true);
 }
 
 /*
