@@ -177,7 +177,8 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 	mm_require_in_scope(fcinfo, scope->scope, id, 0);
 	mm_set_change_path(mm_scope_names[scope->scope]);
 	mm_set_change_target(id);
-	changed = mm_execute(&scope->update[mm_schema_version()], args, nulls, false);
+	/* As server_maint_mode(): the agents as they are now, also those created since. */
+	changed = mm_execute_latest(&scope->update[mm_schema_version()], args, nulls);
 	mm_set_change_path(NULL);
 	if (changed == 0)
 		mm_require_target(scope->scope, id);

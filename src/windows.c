@@ -184,7 +184,11 @@ static MMStatement join_windows_stmt = {
 	1, {TIMESTAMPTZOID}
 };
 
-/* AFTER INSERT ON agent FOR EACH STATEMENT, new rows as new_agents. */
+/*
+ * AFTER INSERT ON agent FOR EACH STATEMENT, new rows as new_agents.  The
+ * windows as they are now: the INSERT's lock on the agent table waited for the
+ * window calls, which a REPEATABLE READ snapshot may predate.
+ */
 PG_FUNCTION_INFO_V1(maintmode_agent_joins_windows_trigger);
 Datum
 maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
@@ -196,7 +200,7 @@ maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
 	mm_set_change_path("window");
-	mm_execute(&join_windows_stmt, &now, NULL, false);
+	mm_execute_latest(&join_windows_stmt, &now, NULL);
 	mm_set_change_path(NULL);
 	SPI_finish();
 
