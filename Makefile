@@ -29,6 +29,11 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Every object (and its JIT bitcode) includes the one header: without this, a change to
+# its structs would leave objects built against the old layout (PGXS tracks headers
+# only when the server was configured with --enable-depend).
+$(OBJS) $(OBJS:.o=.bc): $(srcdir)/src/maintmode.h
+
 # The documentation goes to doc/.../maintmode/, not among other extensions' files.
 docmoduledir := maintmode
 # After the include, which empties it: the TAP tests' shared module is in test/t.
