@@ -742,7 +742,8 @@ REVOKE ALL ON FUNCTION maintmode.grant_scope(regrole, text, bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION maintmode.revoke_scope(regrole, text, bigint) FROM PUBLIC;
 
 -- Row-level security.  One policy per table, for every command and role (USING also
--- checks new rows): unscoped roles pass on the sub-select's NULL.  The extension's
+-- checks new rows), and restrictive ones where a row the role may read must not be
+-- written (client, site, alert): unscoped roles pass on the sub-select's NULL.  The extension's
 -- owner (a superuser) bypasses it: the triggers, counters, sweeps and switches, which
 -- run as the owner, see and change every row.  A scoped role sees the rows of its own
 -- scopes here; it writes none (the guard trigger).
@@ -759,7 +760,18 @@ ALTER TABLE maintmode.client ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.client
     USING (maintmode.in_scope(id, (SELECT maintmode.caller_sees('client'))));
 COMMENT ON POLICY within_scopes ON maintmode.client IS
-    'A scoped role reads and writes the clients in its scopes and those of its sites.';
+    'A scoped role reads the clients in its scopes and those of its sites.';
+-- A technician of a site reads its client, but changes or deletes only the clients in
+-- its scopes: deleting one deletes (as the tables' owner) sites it does not see.
+CREATE POLICY changed_within_scopes ON maintmode.client AS RESTRICTIVE FOR UPDATE
+    USING (true)
+    WITH CHECK (maintmode.in_scope(id, (SELECT maintmode.caller_scopes('client'))));
+COMMENT ON POLICY changed_within_scopes ON maintmode.client IS
+    'A scoped role changes only the clients in its scopes.';
+CREATE POLICY deleted_within_scopes ON maintmode.client AS RESTRICTIVE FOR DELETE
+    USING (maintmode.in_scope(id, (SELECT maintmode.caller_scopes('client'))));
+COMMENT ON POLICY deleted_within_scopes ON maintmode.client IS
+    'A scoped role deletes only the clients in its scopes.';
 
 ALTER TABLE maintmode.site ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.site
@@ -767,6 +779,13 @@ CREATE POLICY within_scopes ON maintmode.site
            OR maintmode.in_scope(id, (SELECT maintmode.caller_scopes('site'))));
 COMMENT ON POLICY within_scopes ON maintmode.site IS
     'A scoped role reads and writes the sites in its scopes and those of its clients.';
+-- A site in its scopes stays with a client the role sees: moved to another, it would
+-- bring its agents into that client's counters and to that client's technicians.
+CREATE POLICY moved_within_scopes ON maintmode.site AS RESTRICTIVE FOR UPDATE
+    USING (true)
+    WITH CHECK (maintmode.in_scope(client_id, (SELECT maintmode.caller_sees('client'))));
+COMMENT ON POLICY moved_within_scopes ON maintmode.site IS
+    'A scoped role moves a site only to a client it sees.';
 
 ALTER TABLE maintmode.agent ENABLE ROW LEVEL SECURITY;
 CREATE POLICY within_scopes ON maintmode.agent
@@ -845,6 +864,18 @@ CREATE POLICY within_scopes ON maintmode.alert
     USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.alert IS
     'A scoped role reads and writes the alerts of the agents it sees.';
+-- An alert of a check is of that check's agent, and of a check the role sees: one
+-- pointed at another client's check would take the place of the alert it raises (one
+-- open alert per check) and keep it from being sent.
+CREATE POLICY for_its_check ON maintmode.alert AS RESTRICTIVE
+    USING (true)
+    WITH CHECK (check_id IS NULL
+                OR EXISTS (SELECT FROM maintmode.check_result c
+                            WHERE c.id OPERATOR(pg_catalog.=) alert.check_id
+                              AND c.agent_id OPERATOR(pg_catalog.=) alert.agent_id));
+COMMENT ON POLICY for_its_check ON maintmode.alert IS
+    'An alert written by a role other than the owner names a check of its own agent, '
+    'one the role sees.';
 
 -- schema/70_history.sql
 -- Row-level security (15_scopes.sql): the history of agents deleted since is for

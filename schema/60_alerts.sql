@@ -98,6 +98,18 @@ CREATE POLICY within_scopes ON maintmode.alert
     USING (maintmode.in_scope(agent_id, (SELECT maintmode.caller_sees('agent'))));
 COMMENT ON POLICY within_scopes ON maintmode.alert IS
     'A scoped role reads and writes the alerts of the agents it sees.';
+-- An alert of a check is of that check's agent, and of a check the role sees: one
+-- pointed at another client's check would take the place of the alert it raises (one
+-- open alert per check) and keep it from being sent.
+CREATE POLICY for_its_check ON maintmode.alert AS RESTRICTIVE
+    USING (true)
+    WITH CHECK (check_id IS NULL
+                OR EXISTS (SELECT FROM maintmode.check_result c
+                            WHERE c.id OPERATOR(pg_catalog.=) alert.check_id
+                              AND c.agent_id OPERATOR(pg_catalog.=) alert.agent_id));
+COMMENT ON POLICY for_its_check ON maintmode.alert IS
+    'An alert written by a role other than the owner names a check of its own agent, '
+    'one the role sees.';
 
 -- Runs a query as the caller: search_path pinned, like agent_status(bigint).
 CREATE FUNCTION maintmode.alert_allowed(agent bigint)

@@ -313,7 +313,34 @@ SELECT count(*) FROM maintmode.client_dashboard WHERE pg_temp.leak(name);
 SELECT count(*) FROM maintmode.alert WHERE pg_temp.leak(message);
 DROP FUNCTION pg_temp.leak(text);
 RESET ROLE;
--- f. The caller_* functions tell an unscoped role nothing, and a scoped one its own ids.
+-- f. Writes that would reach past the scopes through a row the role may write: the
+--    branch's technician renaming or deleting acme (deleting it deletes, as the tables'
+--    owner, the sites it does not see) or moving its site to globex; acme's technician
+--    pointing an alert at globex's check (check 3), which would take the place of the
+--    alert that check raises and keep it from being sent, or at another agent's.
+GRANT DELETE ON maintmode.client TO regress_operator;
+SET ROLE regress_tech_branch;
+SELECT id, name FROM maintmode.client;
+UPDATE maintmode.client SET name = 'pwned' WHERE id = 1; \echo SQLSTATE :SQLSTATE
+DELETE FROM maintmode.client WHERE id = 1;
+UPDATE maintmode.site SET client_id = 2 WHERE id = 2; \echo SQLSTATE :SQLSTATE
+RESET ROLE;
+REVOKE DELETE ON maintmode.client FROM regress_operator;
+SET ROLE regress_tech_acme;
+INSERT INTO maintmode.alert (agent_id, kind, check_id, severity, message)
+    VALUES (1, 'check', 3, 'info', 'squat'); \echo SQLSTATE :SQLSTATE
+INSERT INTO maintmode.alert (agent_id, kind, check_id, severity, message)
+    VALUES (2, 'check', 1, 'info', 'squat'); \echo SQLSTATE :SQLSTATE
+BEGIN;
+INSERT INTO maintmode.alert (agent_id, kind, check_id, severity, message)
+    VALUES (1, 'check', 1, 'info', 'its own');
+ROLLBACK;
+RESET ROLE;
+SELECT k.name AS client, s.name AS site, count(a.id) AS agents
+  FROM maintmode.client k JOIN maintmode.site s ON s.client_id = k.id
+  LEFT JOIN maintmode.agent a ON a.site_id = s.id GROUP BY k.name, s.name ORDER BY 1, 2;
+SELECT count(*) AS alerts_of_check_3 FROM maintmode.alert WHERE check_id = 3;
+-- g. The caller_* functions tell an unscoped role nothing, and a scoped one its own ids.
 SET ROLE regress_unscoped;
 SELECT maintmode.caller_sees('agent') AS unscoped_sees;
 RESET ROLE;
