@@ -94,6 +94,25 @@ SELECT count(*) AS rows_after, min(changed_at) FROM maintmode.maintenance_histor
 SELECT action, scope, agents_changed FROM maintmode.event_log ORDER BY id DESC LIMIT 1;
 SELECT maintmode.purge_history(NULL); \echo SQLSTATE :SQLSTATE
 
+-- A trigger of the application's on agent that catches an error of its own (an
+-- exception block: a subtransaction that aborts) inside a switch: the switch's rows
+-- still name its path, not 'sql'.
+CREATE FUNCTION pg_temp.audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    BEGIN
+        PERFORM 1 / 0;
+    EXCEPTION WHEN division_by_zero THEN
+        NULL;
+    END;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER zz_audit BEFORE UPDATE ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.audit();
+SELECT maintmode.set_agent_maintenance(3, true, reason => 'audited');
+SELECT hostname, "on", path, reason FROM history WHERE reason = 'audited';
+DROP TRIGGER zz_audit ON maintmode.agent;
+SELECT maintmode.set_agent_maintenance(3, false);
+
 -- Deleting an agent keeps its history.
 DELETE FROM maintmode.agent WHERE hostname = 'dc2';
 SELECT count(*) > 0 AS dc2_history_kept FROM maintmode.maintenance_history WHERE agent_id = 7;

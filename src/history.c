@@ -30,6 +30,8 @@
 
 /* What the extension is doing now; NULL: a statement of the caller's own. */
 static const char *change_path = NULL;
+/* The subtransaction it was announced in: only aborting that one (or an outer) ends it. */
+static SubTransactionId change_path_subxact = InvalidSubTransactionId;
 
 /* The agent, site or client a switch named. */
 static int64 change_target;
@@ -40,6 +42,7 @@ void
 mm_set_change_path(const char *path)
 {
 	change_path = path;
+	change_path_subxact = GetCurrentSubTransactionId();
 	has_change_target = false;
 }
 
@@ -53,6 +56,7 @@ mm_set_change_target(int64 target)
 
 /* Set while purge_history() deletes: the only time the history loses rows. */
 static bool purging = false;
+static SubTransactionId purging_subxact = InvalidSubTransactionId;
 
 /* Whether the extension's own code is changing agents now (else: the caller's SQL). */
 bool
@@ -69,15 +73,21 @@ forget_path(XactEvent event, void *arg)
 	purging = false;
 }
 
+/*
+ * A subtransaction that aborts ends what it announced, not what an outer level
+ * did: an error caught inside a statement of the extension's (by an exception
+ * block in a trigger of your own on agent, say) leaves that statement's path.
+ */
 static void
 forget_path_of_subxact(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-	{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	if (change_path != NULL && change_path_subxact >= mySubid)
 		mm_set_change_path(NULL);
+	if (purging && purging_subxact >= mySubid)
 		purging = false;
-	}
 }
 
 /* Registered once, by _PG_init(). */
@@ -399,6 +409,7 @@ maintmode_purge_history(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	purging = true;
+	purging_subxact = GetCurrentSubTransactionId();
 	removed = mm_execute(&purge_stmt, &before, NULL, false);
 	purging = false;
 	mm_log_event("purge history", "server", 0, false, removed, 0, 0);
