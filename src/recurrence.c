@@ -108,6 +108,13 @@ static const char *const weekday_names[7] = {"SU", "MO", "TU", "WE", "TH", "FR",
  */
 #define CALENDAR_DAYS 3660000
 
+/* Whether a span of days, either way, fits the calendar. */
+static bool
+within_calendar(int64 days)
+{
+	return days >= -CALENDAR_DAYS && days <= CALENDAR_DAYS;
+}
+
 static int
 days_in_month(int year, int month)
 {
@@ -788,10 +795,8 @@ mm_recurrence_begin(const char *repeat, pg_tz *tz, TimestampTz starts,
 	int			year,
 				month;
 
-	if (duration->month > CALENDAR_DAYS / 31 || duration->month < -CALENDAR_DAYS / 31 ||
-		duration->day > CALENDAR_DAYS || duration->day < -CALENDAR_DAYS ||
-		duration->time / USECS_PER_DAY > CALENDAR_DAYS ||
-		duration->time / USECS_PER_DAY < -CALENDAR_DAYS)
+	if (!within_calendar((int64) duration->month * 31) || !within_calendar(duration->day) ||
+		!within_calendar(duration->time / USECS_PER_DAY))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("window duration is out of range"),
