@@ -113,6 +113,36 @@ SELECT hostname, "on", path, reason FROM history WHERE reason = 'audited';
 DROP TRIGGER zz_audit ON maintmode.agent;
 SELECT maintmode.set_agent_maintenance(3, false);
 
+-- A switch run inside another's statement (by a trigger of the application's on agent
+-- that switches one more agent): each switch's rows name its own path, also after an
+-- inner switch that failed and whose error the trigger caught.
+CREATE FUNCTION pg_temp.follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.hostname = 'dc2' AND NEW.maintenance_mode <> OLD.maintenance_mode THEN
+        BEGIN
+            PERFORM maintmode.set_agent_maintenance(-1, true);
+        EXCEPTION WHEN no_data_found THEN
+            NULL;
+        END;
+        PERFORM maintmode.set_agent_maintenance(5, NEW.maintenance_mode);
+        BEGIN
+            PERFORM maintmode.set_agent_maintenance(-1, true);
+        EXCEPTION WHEN no_data_found THEN
+            NULL;
+        END;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER zz_follow AFTER UPDATE ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.follow();
+SELECT max(id) AS before_nested FROM maintmode.maintenance_history \gset
+SELECT maintmode.set_site_maintenance(3, true, reason => 'nested');
+SELECT a.hostname, h.in_maintenance AS "on", h.path, h.reason
+  FROM maintmode.maintenance_history h JOIN maintmode.agent a ON a.id = h.agent_id
+ WHERE h.id > :before_nested ORDER BY h.id;
+DROP TRIGGER zz_follow ON maintmode.agent;
+SELECT maintmode.set_site_maintenance(3, false), maintmode.set_agent_maintenance(5, false);
+
 -- Deleting an agent keeps its history.
 DELETE FROM maintmode.agent WHERE hostname = 'dc2';
 SELECT count(*) > 0 AS dc2_history_kept FROM maintmode.maintenance_history WHERE agent_id = 7;

@@ -8,7 +8,7 @@
  *     history append-only; purge_history().
  *
  * The path is what the extension's own code running at the time says it is
- * doing (mm_set_change_path()): a switch (and the id it named), server
+ * doing (mm_begin_change_path()): a switch (and the id it named), server
  * maintenance, a window, an expiry.  A change nobody announced is a plain
  * UPDATE: "sql".  An INSERT of an agent is no change (a restore inserts every
  * agent).
@@ -23,35 +23,72 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "maintmode.h"
 
-/* What the extension is doing now; NULL: a statement of the caller's own. */
-static const char *change_path = NULL;
-/* The subtransaction it was announced in: only aborting that one (or an outer) ends it. */
-static SubTransactionId change_path_subxact = InvalidSubTransactionId;
-
-/* The agent, site or client a switch named. */
-static int64 change_target;
-static bool has_change_target = false;
-
-/* Announce the path of the changes the following statements make (NULL: none). */
-void
-mm_set_change_path(const char *path)
+/*
+ * What the extension is doing now: the innermost of the paths announced and
+ * not yet ended.  A switch can run inside another's statement (called by a
+ * trigger of the application's on agent), so each announcement stacks on the
+ * one before, which its end brings back.  Each remembers the subtransaction it
+ * was announced in, and the agent, site or client a switch named.
+ */
+typedef struct ChangePath
 {
-	change_path = path;
-	change_path_subxact = GetCurrentSubTransactionId();
-	has_change_target = false;
+	const char *path;
+	SubTransactionId subxact;
+	int64		target;
+	bool		has_target;
+} ChangePath;
+
+static ChangePath *change_paths = NULL;	/* in TopMemoryContext */
+static int	change_path_depth = 0;
+static int	change_path_room = 0;
+
+static ChangePath *
+current_change_path(void)
+{
+	return change_path_depth > 0 ? &change_paths[change_path_depth - 1] : NULL;
 }
 
-/* After mm_set_change_path() for a switch: the id of the agent, site or client. */
+/* Announce the path of the changes the following statements make, until mm_end_change_path(). */
+void
+mm_begin_change_path(const char *path)
+{
+	ChangePath *current;
+
+	if (change_path_depth == change_path_room)
+	{
+		change_path_room = Max(4, 2 * change_path_room);
+		change_paths = change_paths == NULL ?
+			MemoryContextAlloc(TopMemoryContext, change_path_room * sizeof(ChangePath)) :
+			repalloc(change_paths, change_path_room * sizeof(ChangePath));
+	}
+	current = &change_paths[change_path_depth++];
+	current->path = path;
+	current->subxact = GetCurrentSubTransactionId();
+	current->has_target = false;
+}
+
+/* The changes that follow come by the path announced before, or by the caller's SQL. */
+void
+mm_end_change_path(void)
+{
+	Assert(change_path_depth > 0);
+	change_path_depth--;
+}
+
+/* After mm_begin_change_path() for a switch: the id of the agent, site or client. */
 void
 mm_set_change_target(int64 target)
 {
-	change_target = target;
-	has_change_target = true;
+	ChangePath *current = current_change_path();
+
+	current->target = target;
+	current->has_target = true;
 }
 
 /* Set while purge_history() deletes: the only time the history loses rows. */
@@ -62,21 +99,22 @@ static SubTransactionId purging_subxact = InvalidSubTransactionId;
 bool
 mm_in_extension_change(void)
 {
-	return change_path != NULL;
+	return change_path_depth > 0;
 }
 
-/* A transaction or subtransaction that ends, however it ends, ends both. */
+/* A transaction that ends, however it ends, ends both. */
 static void
 forget_path(XactEvent event, void *arg)
 {
-	mm_set_change_path(NULL);
+	change_path_depth = 0;
 	purging = false;
 }
 
 /*
- * A subtransaction that aborts ends what it announced, not what an outer level
- * did: an error caught inside a statement of the extension's (by an exception
- * block in a trigger of your own on agent, say) leaves that statement's path.
+ * A subtransaction that aborts ends the paths announced in it, not those of
+ * the levels outside it: an error caught inside a statement of the extension's
+ * (by an exception block in a trigger of your own on agent, say) leaves that
+ * statement's path.
  */
 static void
 forget_path_of_subxact(SubXactEvent event, SubTransactionId mySubid,
@@ -84,8 +122,8 @@ forget_path_of_subxact(SubXactEvent event, SubTransactionId mySubid,
 {
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	if (change_path != NULL && change_path_subxact >= mySubid)
-		mm_set_change_path(NULL);
+	while (change_path_depth > 0 && current_change_path()->subxact >= mySubid)
+		change_path_depth--;
 	if (purging && purging_subxact >= mySubid)
 		purging = false;
 }
@@ -292,10 +330,15 @@ notify_changes(const DatumList *lists, const bool *reason_nulls, const char *pat
 		}
 		else
 		{
+			const ChangePath *announced = current_change_path();
+
 			if (strcmp(path, "sql") != 0 && strcmp(path, "expiry") != 0)
 				event.scope = path;
-			event.target = change_target;
-			event.has_target = has_change_target;
+			if (announced != NULL && announced->has_target)
+			{
+				event.target = announced->target;
+				event.has_target = true;
+			}
 			event.reason = direction_reason(lists, reason_nulls, event.started, path);
 		}
 		mm_notify_maintenance_event(&event, ids);
@@ -317,7 +360,7 @@ mm_record_agent_changes(const MMAgentChanges *changes, const char *caller)
 	char		nulls[9] = "         ";
 	int			dims[1];
 	int			lbs[1] = {1};
-	const char *path = change_path != NULL ? change_path : "sql";
+	const char *path = change_path_depth > 0 ? current_change_path()->path : "sql";
 
 	for (int i = 0; i < changes->count; i++)
 	{

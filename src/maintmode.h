@@ -278,7 +278,8 @@ extern void mm_notify_maintenance_event(const MMEvent *event, int64 *ids);
 
 /* history.c */
 extern void mm_record_agent_changes(const MMAgentChanges *changes, const char *caller);
-extern void mm_set_change_path(const char *path);
+extern void mm_begin_change_path(const char *path);
+extern void mm_end_change_path(void);
 extern void mm_set_change_target(int64 target);
 extern bool mm_in_extension_change(void);
 extern void mm_watch_change_path(void);

@@ -232,7 +232,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 	has_states = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											SPI_tuptable->tupdesc, 2, &isnull));
 
-	mm_set_change_path("server");
+	mm_begin_change_path("server");
 	switch (option)
 	{
 		case OPT_ENABLE:
@@ -295,7 +295,7 @@ maintmode_server_maint_mode(PG_FUNCTION_ARGS)
 			in_maintenance = false;
 			break;
 	}
-	mm_set_change_path(NULL);
+	mm_end_change_path();
 	if (option == OPT_ENABLE)
 		in_maintenance = true;
 
@@ -339,9 +339,9 @@ maintmode_agent_insert_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	mm_set_change_path("server");
+	mm_begin_change_path("server");
 	mm_execute_latest(&start_in_maintenance_stmt[mm_schema_version()], NULL, NULL);
-	mm_set_change_path(NULL);
+	mm_end_change_path();
 	SPI_finish();
 
 	return PointerGetDatum(NULL);

@@ -175,11 +175,11 @@ set_maintenance(FunctionCallInfo fcinfo, SwitchScope *scope)
 	SPI_connect();
 	mm_lock_agents_for_switching();
 	mm_require_in_scope(fcinfo, scope->scope, id, 0);
-	mm_set_change_path(mm_scope_names[scope->scope]);
+	mm_begin_change_path(mm_scope_names[scope->scope]);
 	mm_set_change_target(id);
 	/* As server_maint_mode(): the agents as they are now, also those created since. */
 	changed = mm_execute_latest(&scope->update[mm_schema_version()], args, nulls);
-	mm_set_change_path(NULL);
+	mm_end_change_path();
 	if (changed == 0)
 		mm_require_target(scope->scope, id);
 	if (!enabled && mm_schema_version() >= MM_SCHEMA_1_1)

@@ -117,12 +117,13 @@ sweep(void)
 	SweepCounts counts;
 
 	mm_lock_agents_for_switching();
-	mm_set_change_path("expiry");
+	mm_begin_change_path("expiry");
 	counts.hand_expired = mm_execute(&expire_hand_stmt, &now, NULL, false);
-	mm_set_change_path("window");
+	mm_end_change_path();
+	mm_begin_change_path("window");
 	counts.window_left = mm_execute(&leave_windows_stmt, &now, NULL, false);
 	counts.window_entered = mm_execute(&enter_windows_stmt, &now, NULL, false);
-	mm_set_change_path(NULL);
+	mm_end_change_path();
 	return counts;
 }
 
@@ -199,9 +200,9 @@ maintmode_agent_joins_windows_trigger(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	SPI_register_trigger_data(trigdata);
-	mm_set_change_path("window");
+	mm_begin_change_path("window");
 	mm_execute_latest(&join_windows_stmt, &now, NULL);
-	mm_set_change_path(NULL);
+	mm_end_change_path();
 	SPI_finish();
 
 	return PointerGetDatum(NULL);
