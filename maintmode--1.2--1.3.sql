@@ -1398,3 +1398,17 @@ CREATE TRIGGER fleet_id_fixed BEFORE UPDATE OF id ON maintmode.site
 CREATE TRIGGER fleet_id_fixed BEFORE UPDATE OF id ON maintmode.agent
     FOR EACH STATEMENT EXECUTE FUNCTION maintmode.fleet_id_fixed_trigger();
 REVOKE ALL ON FUNCTION maintmode.fleet_id_fixed_trigger() FROM PUBLIC;
+
+-- Before 1.1, server maintenance put agents in with nothing to tell them from agents put
+-- in by hand, and the 1.1 update took them all for hand-set.  While the server is in
+-- maintenance, those the saved states say were out, and those created since (no saved
+-- state), get the hand reason 'enable' has given since 1.1, so that the reminders of
+-- forgotten hand-set maintenance leave them alone.  Only agents with no hand details at
+-- all: a switch since 1.1 writes since when and by whom.
+UPDATE maintmode.agent a
+   SET hand_reason = 'server maintenance'
+ WHERE a.hand_maintenance
+   AND a.hand_reason IS NULL AND a.hand_since IS NULL AND a.hand_set_by IS NULL
+   AND EXISTS (SELECT FROM maintmode.server_mode m WHERE m.in_maintenance)
+   AND NOT EXISTS (SELECT FROM maintmode.saved_state s
+                    WHERE s.agent_id = a.id AND s.maintenance_mode);

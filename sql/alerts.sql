@@ -154,6 +154,14 @@ VALUES (999, 'overdue', 'error', 'x'); \echo SQLSTATE :SQLSTATE
 \set VERBOSITY default
 SELECT digest = :'before' AS unchanged FROM alert_digest;
 
+-- A resolved alert being loaded (a restore) is kept as written, also for an agent in
+-- maintenance: it is no news to suppress.
+SELECT maintmode.set_agent_maintenance(2, true) >= 0 AS switched;
+SELECT maintenance_mode AS hq2_in_maintenance FROM maintmode.agent WHERE id = 2;
+INSERT INTO maintmode.alert (agent_id, kind, severity, message, email, resolved_at)
+VALUES (2, 'overdue', 'error', 'hq2 was overdue (loaded)', true, now())
+RETURNING suppressed, suppressed_reason, resolved_at IS NOT NULL AS resolved;
+
 -- The table is dumped with the extension's data, and goes with its agent or check.
 SELECT 'maintmode.alert'::regclass = ANY (extconfig) AS dumped
   FROM pg_extension WHERE extname = 'maintmode';

@@ -28,6 +28,8 @@ INSERT INTO maintmode.client (name) VALUES ('empty')
     ON CONFLICT (name) DO UPDATE SET id = DEFAULT; \echo SQLSTATE :SQLSTATE
 MERGE INTO maintmode.agent a USING (SELECT 'hq3' AS hostname) h ON a.hostname = h.hostname
     WHEN MATCHED THEN UPDATE SET id = DEFAULT; \echo SQLSTATE :SQLSTATE
+-- A check's id too: the triggers follow each check's change by it.
+UPDATE maintmode.check_result SET id = DEFAULT; \echo SQLSTATE :SQLSTATE
 -- Any other new id PostgreSQL refuses itself (GENERATED ALWAYS), before the trigger.
 UPDATE maintmode.agent SET id = 99 WHERE hostname = 'hq3'; \echo SQLSTATE :SQLSTATE
 

@@ -108,15 +108,10 @@ maintmode_alert_insert_trigger(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-/*
- * One agent's flag: read as the owner by the trigger below, as the caller by
- * alert_allowed().  Two kept statements: row-level security makes a plan
- * depend on the role it was made for, and one shared statement would be
- * planned again at every change of role.
- */
-#define AGENT_MAINTENANCE {"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}}
-static MMStatement agent_maintenance_stmt = AGENT_MAINTENANCE;
-static MMStatement caller_agent_maintenance_stmt = AGENT_MAINTENANCE;
+/* One agent's flag, read as the caller by alert_allowed(). */
+static MMStatement caller_agent_maintenance_stmt = {
+	"SELECT maintenance_mode FROM maintmode.agent WHERE id = $1", 1, {INT8OID}
+};
 
 static bool
 column_is_null(HeapTuple tuple, TupleDesc desc, const char *name)
@@ -130,9 +125,14 @@ column_is_null(HeapTuple tuple, TupleDesc desc, const char *name)
 /*
  * alert_suppress_trigger(): BEFORE INSERT ON alert FOR EACH ROW.  An alert for
  * an agent in maintenance is written suppressed, so what INSERT ... RETURNING
- * (an ORM's create) reads back is what is stored.  Rows already suppressed, and
- * rows already sent on some channel (history being loaded), are left as they
- * are and cost no lookup.
+ * (an ORM's create) reads back is what is stored.  Rows already suppressed,
+ * sent on some channel or resolved (history being loaded) are left as they
+ * are and cost no lookup.  The agent is read as a check writer reads it: after
+ * the agent table's lock, which waits for a switch under way, and locked FOR
+ * KEY SHARE (as the foreign-key check will), which a plain UPDATE switching
+ * it waits for, at the latest snapshot even under REPEATABLE READ.  So the
+ * flag is the one the agent has when the alert commits, and an alert is never
+ * kept suppressed for an agent that left maintenance before it was raised.
  */
 PG_FUNCTION_INFO_V1(maintmode_alert_suppress_trigger);
 Datum
@@ -144,6 +144,8 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 	bool		isnull;
 	bool		in_maintenance = false;
 	Datum		kind;
+	Datum		agent_id;
+	MMRowTable	agents;
 	int			columns[2];
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -164,15 +166,19 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 	if ((!isnull && mm_text_equals(kind, "reminder")) ||
 		DatumGetBool(heap_getattr(tuple, columns[0], desc, &isnull)) ||
 		!column_is_null(tuple, desc, "email_sent_at") ||
-		!column_is_null(tuple, desc, "sms_sent_at"))
+		!column_is_null(tuple, desc, "sms_sent_at") ||
+		!column_is_null(tuple, desc, "resolved_at"))
 		return PointerGetDatum(tuple);
 
-	values[0] = heap_getattr(tuple, SPI_fnumber(desc, "agent_id"), desc, &isnull);
-	SPI_connect();
-	if (mm_execute(&agent_maintenance_stmt, values, NULL, true) == 1)
-		in_maintenance = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-													SPI_tuptable->tupdesc, 1, &isnull));
-	SPI_finish();
+	agent_id = heap_getattr(tuple, SPI_fnumber(desc, "agent_id"), desc, &isnull);
+	mm_lock_agents_for_writing();
+	mm_row_table_open(&agents, "agent", "agent_pkey", RowShareLock);
+	agents.latest = true;
+	if (mm_row_lock(&agents, &agent_id, LockTupleKeyShare, LockWaitBlock) == MM_ROW_LOCKED)
+		in_maintenance = DatumGetBool(slot_getattr(agents.row,
+												   mm_row_column(&agents, "maintenance_mode"),
+												   &isnull));
+	mm_row_table_close(&agents);
 	if (!in_maintenance)
 		return PointerGetDatum(tuple);
 
@@ -184,10 +190,12 @@ maintmode_alert_suppress_trigger(PG_FUNCTION_ARGS)
 /*
  * Only a change of status raises or resolves: an INSERT raises nothing, so a
  * new check reports pending first, and restoring a dump raises nothing again.
- * The raising statements see the agent as it is now (latest), even under
- * REPEATABLE READ: the writer's lock on the agent table waited for any switch
- * of it, which the transaction's snapshot may predate, and keeps the next
- * one out; its alert is suppressed or not as the agent now is.
+ * The raising and resolving statements see the agent and its alerts as they
+ * are now (latest), even under REPEATABLE READ: the writer's lock on the agent
+ * table waited for any switch of it, which the transaction's snapshot may
+ * predate, and keeps the next one out; its alert is suppressed or not as the
+ * agent now is, and an alert committed since the snapshot is resolved (or,
+ * changed since, a serialization failure).
  */
 static MMStatement raise_check_stmt = {
 	CHECK_ALERT_INSERT
@@ -201,7 +209,7 @@ static MMStatement resolve_check_stmt = {
 	"UPDATE maintmode.alert al SET resolved_at = pg_catalog.now()"
 	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
 	" WHERE al.check_id = c.id AND al.resolved_at IS NULL"
-	"   AND o.status = 'failing' AND c.status <> 'failing'", 0, {0}
+	"   AND o.status = 'failing' AND c.status <> 'failing'", 0, {0}, 0, true
 };
 
 /* The same two for one check, $1, the usual case: no transition tables to join. */
@@ -214,7 +222,7 @@ static MMStatement raise_check_one_stmt = {
 
 static MMStatement resolve_check_one_stmt = {
 	"UPDATE maintmode.alert SET resolved_at = pg_catalog.now()"
-	" WHERE check_id = $1 AND resolved_at IS NULL", 1, {INT8OID}
+	" WHERE check_id = $1 AND resolved_at IS NULL", 1, {INT8OID}, 0, true
 };
 
 /*
@@ -267,7 +275,10 @@ check_alert_work(TriggerData *trigdata)
 /*
  * Whether the check has an alert not resolved yet.  Most checks that stop
  * failing have none (no alert channel on, or their alert resolved already):
- * for those, one index lookup instead of resolve_check_one_stmt.
+ * for those, one index lookup instead of resolve_check_one_stmt.  At the
+ * latest snapshot, as the resolving statements: an alert committed since a
+ * REPEATABLE READ writer's snapshot is resolved (or the writer fails with
+ * 40001), not left to be sent for a check that passes.
  */
 static bool
 has_open_alert(int64 check_id)
@@ -278,6 +289,7 @@ has_open_alert(int64 check_id)
 	bool		open = false;
 
 	mm_row_table_open(&alerts, "alert", "alert_check_id_idx", AccessShareLock);
+	alerts.latest = true;
 	resolved_at = mm_row_column(&alerts, "resolved_at");
 	mm_row_scan_begin(&alerts, &key);
 	while (!open && mm_row_scan_next(&alerts))
@@ -523,8 +535,13 @@ maintmode_sweep_overdue(PG_FUNCTION_ARGS)
 	/* Two sweeps at once must not both record the same outage. */
 	mm_serialize_sweeps_of("alert");
 	SPI_connect();
-	result[2] = Int64GetDatum(mm_execute(&resolve_overdue_stmt, NULL, NULL, false));
-	mm_execute(&raise_overdue_stmt, NULL, NULL, false);
+	/*
+	 * At the latest snapshot, after the lock: under REPEATABLE READ the
+	 * transaction's snapshot can predate the sweep it waited for, whose
+	 * outages would be recorded again.
+	 */
+	result[2] = Int64GetDatum(mm_execute_latest(&resolve_overdue_stmt, NULL, NULL));
+	mm_execute_latest(&raise_overdue_stmt, NULL, NULL);
 	result[0] = Int64GetDatum(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 														  SPI_tuptable->tupdesc, 1,
 														  &isnull)));

@@ -134,7 +134,9 @@ mm_start_reading(Tuplestorestate *rows)
 /*
  * The old and new transition tables of an UPDATE on a plain (unpartitioned)
  * table hold each row's versions at the same position, so they are read side
- * by side; the ids are checked to be sure.
+ * by side.  A pair whose ids differ is an UPDATE of the id, which the triggers
+ * cannot follow: refused (client, site and agent refuse it before, with
+ * fleet_id_fixed).
  */
 void
 mm_row_pairs_begin(MMRowPairs *pairs, TriggerData *trigdata)
@@ -162,8 +164,11 @@ mm_row_pairs_next(MMRowPairs *pairs)
 	if (!tuplestore_gettupleslot(pairs->trigdata->tg_newtable, true, false, pairs->new_slot) ||
 		DatumGetInt64(slot_getattr(pairs->old_slot, pairs->id_att, &isnull)) !=
 		DatumGetInt64(slot_getattr(pairs->new_slot, pairs->id_att, &isnull)))
-		elog(ERROR, "transition tables of \"%s\" do not pair old and new rows",
-			 RelationGetRelationName(pairs->trigdata->tg_relation));
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change column \"id\" of table \"%s\"",
+						RelationGetRelationName(pairs->trigdata->tg_relation)),
+				 errdetail("The extension's triggers follow each row's change by its id.")));
 	return true;
 }
 
