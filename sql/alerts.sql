@@ -162,6 +162,19 @@ INSERT INTO maintmode.alert (agent_id, kind, severity, message, email, resolved_
 VALUES (2, 'overdue', 'error', 'hq2 was overdue (loaded)', true, now())
 RETURNING suppressed, suppressed_reason, resolved_at IS NOT NULL AS resolved;
 
+-- A check moved to another agent (an agent renumbered: reference.md) takes its alerts
+-- along, and they are not deleted with the agent it left.
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'hq1-new') RETURNING id AS new_id \gset
+SELECT count(*) AS hq1_check_alerts FROM maintmode.alert
+ WHERE agent_id = 1 AND check_id IS NOT NULL \gset
+SELECT :hq1_check_alerts > 0 AS hq1_has_check_alerts;
+UPDATE maintmode.check_result SET agent_id = :new_id WHERE agent_id = 1;
+SELECT count(*) AS alerts_of_other_agents_checks
+  FROM maintmode.alert a JOIN maintmode.check_result c ON c.id = a.check_id
+ WHERE a.agent_id <> c.agent_id;
+DELETE FROM maintmode.agent WHERE id = 1;
+SELECT count(*) = :hq1_check_alerts AS kept FROM maintmode.alert WHERE agent_id = :new_id;
+
 -- The table is dumped with the extension's data, and goes with its agent or check.
 SELECT 'maintmode.alert'::regclass = ANY (extconfig) AS dumped
   FROM pg_extension WHERE extname = 'maintmode';

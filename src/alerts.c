@@ -226,16 +226,30 @@ static MMStatement resolve_check_one_stmt = {
 };
 
 /*
+ * A check moved to another agent (an agent renumbered) takes its alerts
+ * along: an alert is its check's, and is not deleted with the agent the check
+ * left.  Its suppression stays as it was: a sender does not send a queued
+ * alert of an agent in maintenance.
+ */
+static MMStatement move_alerts_stmt = {
+	"UPDATE maintmode.alert al SET agent_id = c.agent_id"
+	"  FROM new_checks c JOIN old_checks o ON o.id = c.id"
+	" WHERE al.check_id = c.id AND o.agent_id <> c.agent_id", 0, {0}, 0, true
+};
+
+/*
  * What a check_result UPDATE asks of the alerts, read from its transition
  * tables: checks that stopped failing (their alerts resolve), checks that
  * started failing with an alert channel on (they raise), and the last such
- * check.  A report that leaves a check as it was asks nothing.
+ * check; checks moved to another agent.  A report that leaves a check as it
+ * was asks nothing.
  */
 typedef struct CheckAlertWork
 {
 	int64		resolving;
 	int64		raising;
 	int64		check_id;
+	int64		moving;
 } CheckAlertWork;
 
 static CheckAlertWork
@@ -245,6 +259,7 @@ check_alert_work(TriggerData *trigdata)
 	AttrNumber	status_att = SPI_fnumber(desc, "status");
 	AttrNumber	email_att = SPI_fnumber(desc, "email_alert");
 	AttrNumber	text_att = SPI_fnumber(desc, "text_alert");
+	AttrNumber	agent_att = SPI_fnumber(desc, "agent_id");
 	CheckAlertWork work = {0};
 	MMRowPairs	pairs;
 
@@ -257,6 +272,9 @@ check_alert_work(TriggerData *trigdata)
 		bool		failing = mm_text_equals(slot_getattr(pairs.new_slot, status_att, &isnull),
 											 "failing");
 
+		if (DatumGetInt64(slot_getattr(pairs.old_slot, agent_att, &isnull)) !=
+			DatumGetInt64(slot_getattr(pairs.new_slot, agent_att, &isnull)))
+			work.moving++;
 		if (was_failing == failing)
 			continue;
 		if (was_failing)
@@ -314,15 +332,16 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 	CheckAlertWork work = check_alert_work(trigdata);
 	MMOwnerContext owner;
 
-	if (work.resolving == 0 && work.raising == 0)
+	if (work.resolving == 0 && work.raising == 0 && work.moving == 0)
 		return PointerGetDatum(NULL);
 
 	/* A check writer: alert rows are locked after the agent table (lock order). */
 	mm_lock_agents_for_writing();
-	if (work.resolving == 1 && work.raising == 0 && !has_open_alert(work.check_id))
+	if (work.moving == 0 && work.resolving == 1 && work.raising == 0 &&
+		!has_open_alert(work.check_id))
 		return PointerGetDatum(NULL);
 	mm_become_owner(fcinfo, &owner);
-	if (work.resolving + work.raising == 1)
+	if (work.moving == 0 && work.resolving + work.raising == 1)
 	{
 		Datum		check_id = Int64GetDatum(work.check_id);
 
@@ -333,7 +352,8 @@ maintmode_check_alert_trigger(PG_FUNCTION_ARGS)
 	}
 	else
 		run_on_transition_tables(trigdata,
-								 (MMStatement *[]) {&resolve_check_stmt, &raise_check_stmt}, 2);
+								 (MMStatement *[]) {&move_alerts_stmt, &resolve_check_stmt,
+								 &raise_check_stmt}, 3);
 	mm_stop_being_owner(&owner);
 	return PointerGetDatum(NULL);
 }
