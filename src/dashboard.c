@@ -354,16 +354,29 @@ static MMStatement client_delete_stmt = {
 };
 
 /*
- * Every counter recomputed from the base tables.  TRUNCATE takes the counters'
- * ACCESS EXCLUSIVE lock before the recomputation's snapshot, the latest one at
+ * Every counter recomputed from the base tables.  The counters' ACCESS
+ * EXCLUSIVE lock comes before the recomputation's snapshot, the latest one at
  * every isolation level: writers whose triggers ran before are committed and
- * seen (a REPEATABLE READ snapshot could predate those the TRUNCATE waited
- * for, whose changes it would then drop), writers whose triggers run after
- * wait and then apply their change on top.  The same after a TRUNCATE of a
- * fleet table: rare, and one code path less.
+ * seen (a REPEATABLE READ snapshot could predate those the lock waited for,
+ * whose changes it would then drop), writers whose triggers run after wait
+ * and then apply their change on top.  DELETE, not TRUNCATE, which is not
+ * MVCC-safe: a REPEATABLE READ writer whose snapshot predates the rebuild
+ * would find no counter row in it and drop its change, where it finds the
+ * rows deleted and fails with 40001.  The same after a TRUNCATE of a fleet
+ * table: rare, and one code path less.
  */
+static MMStatement lock_counters_stmt = {
+	"LOCK TABLE maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter"
+	" IN ACCESS EXCLUSIVE MODE"
+};
+
+static MMStatement clear_counters_stmts[] = {
+	{"DELETE FROM maintmode.agent_counter"},
+	{"DELETE FROM maintmode.site_counter"},
+	{"DELETE FROM maintmode.client_counter"},
+};
+
 static MMStatement rebuild_stmts[] = {
-	{"TRUNCATE maintmode.agent_counter, maintmode.site_counter, maintmode.client_counter"},
 	{"INSERT INTO maintmode.agent_counter SELECT * FROM maintmode.agent_counter_recomputed"},
 	{"INSERT INTO maintmode.site_counter SELECT * FROM maintmode.site_counter_recomputed"},
 	{"INSERT INTO maintmode.client_counter SELECT * FROM maintmode.client_counter_recomputed"},
@@ -373,9 +386,11 @@ static MMStatement rebuild_stmts[] = {
 static void
 rebuild_counters(int64 *rows)
 {
-	mm_execute(&rebuild_stmts[0], NULL, NULL, false);
-	for (int i = 1; i < (int) lengthof(rebuild_stmts); i++)
-		rows[i - 1] = mm_execute_latest(&rebuild_stmts[i], NULL, NULL);
+	mm_execute(&lock_counters_stmt, NULL, NULL, false);
+	for (int i = 0; i < (int) lengthof(clear_counters_stmts); i++)
+		mm_execute_replacing(&clear_counters_stmts[i]);
+	for (int i = 0; i < (int) lengthof(rebuild_stmts); i++)
+		rows[i] = mm_execute_latest(&rebuild_stmts[i], NULL, NULL);
 }
 
 /* What the rows a step 1 statement returns are: which step comes next. */

@@ -62,6 +62,7 @@ extern int	mm_execute_for_rows(MMStatement *stmt, Datum *values, const char *nul
 extern int64 mm_count(MMStatement *stmt, Datum *values);
 extern int	mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls);
 extern int64 mm_count_latest(MMStatement *stmt, Datum *values);
+extern int	mm_execute_replacing(MMStatement *stmt);
 extern Portal mm_open_latest(MMStatement *stmt, Datum *values);
 extern int	mm_execute_read_latest(MMStatement *stmt, Datum *values);
 

@@ -208,6 +208,20 @@ mm_execute_read_latest(MMStatement *stmt, Datum *values)
 	return rc;
 }
 
+/*
+ * Run a kept statement without arguments at the latest snapshot, not checked
+ * against the transaction's: for a caller whose lock keeps every other writer
+ * of the rows out and that replaces them all, whatever its snapshot saw.
+ */
+int
+mm_execute_replacing(MMStatement *stmt)
+{
+	CommandCounterIncrement();
+	return checked_processed(SPI_execute_snapshot(kept_plan(stmt), NULL, NULL,
+												  GetLatestSnapshot(), InvalidSnapshot,
+												  false, true, 0));
+}
+
 /* mm_count() for mm_execute_latest(). */
 int64
 mm_count_latest(MMStatement *stmt, Datum *values)
