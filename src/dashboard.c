@@ -1047,9 +1047,9 @@ add_failing_changes(HTAB **deltas, TriggerData *trigdata, const CheckColumns *co
  * This takes the agent row after the counter row, where check_counts_stmt takes
  * it before: FOR KEY SHARE waits only for a plain UPDATE that moves or switches
  * the agent, which locks no counter row, and for a DELETE of the agent, whose
- * ON DELETE CASCADE waits for this check row whatever the order; the switches
- * hold the agent table EXCLUSIVE and do not run at the same time as any check
- * writer.
+ * ON DELETE CASCADE waits for this check row (a deadlock, 40P01, when the row
+ * was written before the DELETE began: reliability.md); the switches hold the
+ * agent table EXCLUSIVE and do not run at the same time as any check writer.
  */
 static void
 count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
