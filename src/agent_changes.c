@@ -104,6 +104,22 @@ mm_agent_changes_open(void)
 }
 
 /*
+ * Whether a statement still running moved or switched the agent: its change
+ * is in a set not yet applied, and the counters still count the agent where
+ * it was.  Only check writers inside such a statement ask (open_sets is NULL
+ * for all others).
+ */
+bool
+mm_agent_change_pending(int64 agent_id)
+{
+	for (OpenSet *set = open_sets; set != NULL; set = set->outer)
+		for (int i = 0; i < set->changes.count; i++)
+			if (set->changes.ids[i] == agent_id)
+				return true;
+	return false;
+}
+
+/*
  * The changes of an UPDATE read from its transition tables (the schemas before
  * 1.3, which have no reminders to end).
  */

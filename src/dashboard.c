@@ -1097,7 +1097,20 @@ count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
 	agents.latest = true;
 	if (mm_row_lock(&agents, &key, LockTupleKeyShare, LockWaitBlock) != MM_ROW_LOCKED)
 	{
+		/*
+		 * Deleted by this transaction (a writable WITH), its counter row not
+		 * yet: the delete takes from the site what that row holds then, so the
+		 * change is taken back.
+		 */
 		mm_row_table_close(&agents);
+		mm_row_table_open(&counters, "agent_counter", "agent_counter_pkey", RowExclusiveLock);
+		if (mm_row_lock(&counters, &key, LockTupleNoKeyExclusive, LockWaitBlock) == MM_ROW_LOCKED)
+		{
+			for (int s = 0; s < SEV_COUNT; s++)
+				deltas[s] = -change[s];
+			mm_row_add(&counters, SEV_COUNT, columns, deltas);
+		}
+		mm_row_table_close(&counters);
 		return;
 	}
 	site_id = mm_row_value(&agents, mm_row_column(&agents, "site_id"));
@@ -1107,6 +1120,24 @@ count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
 	mm_row_table_close(&agents);
 	if (!in_maintenance)
 		roll_up_one_site(site_id, site_change, fcinfo);
+}
+
+/*
+ * A check write inside the statement that moves or switches the check's agent
+ * (a writable WITH, or a trigger of the application's on agent) would count
+ * the check where the agent goes before the agent's own move is counted, when
+ * that statement ends: refused, rather than leave the counters wrong.
+ */
+static void
+refuse_if_agent_change_pending(int64 agent_id)
+{
+	if (mm_agent_changes_open() != NULL && mm_agent_change_pending(agent_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change the failing checks of agent " INT64_FORMAT " in the statement that moves or switches it",
+						agent_id),
+				 errdetail("The dashboard counters count the agent's move or switch when that statement ends."),
+				 errhint("Change the check results in a statement of their own.")));
 }
 
 /*
@@ -1165,6 +1196,7 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 		if (delta->change[SEV_ERROR] == 0 && delta->change[SEV_WARNING] == 0 &&
 			delta->change[SEV_INFO] == 0)
 			continue;
+		refuse_if_agent_change_pending(delta->agent_id);
 		only = delta;
 		mm_datum_list_add(&lists[0], Int64GetDatum(delta->agent_id));
 		for (int s = 0; s < SEV_COUNT; s++)
