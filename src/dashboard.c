@@ -1131,7 +1131,7 @@ count_one_agent(FunctionCallInfo fcinfo, int64 agent_id, const int32 *change)
 static void
 refuse_if_agent_change_pending(int64 agent_id)
 {
-	if (mm_agent_changes_open() != NULL && mm_agent_change_pending(agent_id))
+	if (mm_agent_change_pending(agent_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot change the failing checks of agent " INT64_FORMAT " in the statement that moves or switches it",

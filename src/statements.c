@@ -88,16 +88,18 @@ result_count(void)
 }
 
 /*
- * Run a plan at the latest snapshot, checked against the transaction's: under
+ * Run a plan at the latest snapshot, checked against crosscheck (a row it
+ * changes that crosscheck does not see is a serialization failure), or not
+ * checked (InvalidSnapshot).  Checked against the transaction's snapshot under
  * REPEATABLE READ or SERIALIZABLE, for the callers of mm_execute_latest() and
  * the statements marked latest (below).
  */
 static int
-execute_at_latest(SPIPlanPtr plan, Datum *values, const char *nulls)
+execute_at_latest(SPIPlanPtr plan, Datum *values, const char *nulls, Snapshot crosscheck)
 {
 	CommandCounterIncrement();
 	return checked_processed(SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
-												  GetTransactionSnapshot(), false, true, 0));
+												  crosscheck, false, true, 0));
 }
 
 /*
@@ -114,7 +116,7 @@ int
 mm_execute(MMStatement *stmt, Datum *values, const char *nulls, bool read_only)
 {
 	if (stmt->latest && IsolationUsesXactSnapshot())
-		return execute_at_latest(kept_plan(stmt), values, nulls);
+		return execute_at_latest(kept_plan(stmt), values, nulls, GetTransactionSnapshot());
 	return checked_processed(SPI_execute_plan(kept_plan(stmt), values, nulls,
 											  read_only, 0));
 }
@@ -135,7 +137,7 @@ mm_execute_once(const MMStatement *stmt, Datum *values, const char *nulls)
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		processed = execute_at_latest(plan, values, nulls);
+		processed = execute_at_latest(plan, values, nulls, GetTransactionSnapshot());
 		SPI_freeplan(plan);
 		return processed;
 	}
@@ -169,7 +171,7 @@ mm_execute_latest(MMStatement *stmt, Datum *values, const char *nulls)
 {
 	if (!IsolationUsesXactSnapshot())
 		return mm_execute(stmt, values, nulls, false);
-	return execute_at_latest(kept_plan(stmt), values, nulls);
+	return execute_at_latest(kept_plan(stmt), values, nulls, GetTransactionSnapshot());
 }
 
 /*
@@ -216,10 +218,7 @@ mm_execute_read_latest(MMStatement *stmt, Datum *values)
 int
 mm_execute_replacing(MMStatement *stmt)
 {
-	CommandCounterIncrement();
-	return checked_processed(SPI_execute_snapshot(kept_plan(stmt), NULL, NULL,
-												  GetLatestSnapshot(), InvalidSnapshot,
-												  false, true, 0));
+	return execute_at_latest(kept_plan(stmt), NULL, NULL, InvalidSnapshot);
 }
 
 /* mm_count() for mm_execute_latest(). */
