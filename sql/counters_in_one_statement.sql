@@ -1,7 +1,7 @@
--- Check results written inside the statement that moves, switches or deletes their
--- agent (a writable WITH, or a trigger of the application's on agent): refused with
--- 0A000, nothing changed, where the counters would count the checks before the agent's
--- own change; counted right where they can follow.
+-- Check results written inside the statement that inserts, moves, switches or deletes
+-- their agent (a writable WITH, or a trigger of the application's on agent): refused
+-- with 0A000, nothing changed, where the counters would count the checks before the
+-- agent's own change; counted right where they can follow.
 CREATE EXTENSION maintmode;
 \i test/fixtures/fleet.sql
 INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
@@ -43,6 +43,61 @@ WITH gone AS (DELETE FROM maintmode.agent WHERE id = 6 RETURNING id)
 UPDATE maintmode.check_result SET status = 'passing' WHERE agent_id = 6;
 SELECT * FROM checks;
 SELECT count(*) AS counters_off FROM maintmode.verify_counters();
+
+-- Checks of an agent written inside the statement that inserts it, before that
+-- statement has made the agent's counter row: refused when they fail, counted right
+-- when they are pending or written after.
+CREATE FUNCTION pg_temp.first_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
+        VALUES (NEW.id, 'first', TG_ARGV[0], 'error');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER first_check AFTER INSERT ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.first_check('failing');
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'new-1'); \echo SQLSTATE :SQLSTATE
+\set VERBOSITY terse
+DROP TRIGGER first_check ON maintmode.agent;
+CREATE TRIGGER first_check AFTER INSERT ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.first_check('pending');
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'new-1');
+DROP TRIGGER first_check ON maintmode.agent;
+-- A statement trigger of the application's that fires before the extension's (names
+-- in order), for several new agents: refused; one that fires after it: counted.
+CREATE FUNCTION pg_temp.first_checks() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
+        SELECT id, 'first', 'failing', 'warning' FROM new_agents;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER a_first_checks AFTER INSERT ON maintmode.agent
+    REFERENCING NEW TABLE AS new_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.first_checks();
+INSERT INTO maintmode.agent (site_id, hostname)
+    VALUES (2, 'new-2'), (2, 'new-3'); \echo SQLSTATE :SQLSTATE
+DROP TRIGGER a_first_checks ON maintmode.agent;
+CREATE TRIGGER z_first_checks AFTER INSERT ON maintmode.agent
+    REFERENCING NEW TABLE AS new_agents
+    FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.first_checks();
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (2, 'new-2'), (2, 'new-3');
+DROP TRIGGER z_first_checks ON maintmode.agent;
+-- A writable WITH that inserts an agent and its failing check.
+WITH added AS (INSERT INTO maintmode.agent (site_id, hostname) VALUES (3, 'new-4')
+               RETURNING id)
+INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
+    SELECT id, 'first', 'failing', 'error' FROM added; \echo SQLSTATE :SQLSTATE
+-- The same agent and check in statements of their own, in one transaction.
+BEGIN;
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (3, 'new-5');
+INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
+    SELECT id, 'first', 'failing', 'error' FROM maintmode.agent WHERE hostname = 'new-5';
+COMMIT;
+SELECT * FROM checks;
+SELECT count(*) AS counters_off FROM maintmode.verify_counters();
+SELECT site_id, agents, agents_error, agents_warning FROM maintmode.site_counter
+ WHERE site_id IN (1, 2, 3) ORDER BY site_id;
 
 DROP VIEW checks, fleet, state_digest;
 DROP EXTENSION maintmode;

@@ -23,6 +23,9 @@
  *
  * Schemas before 1.3 keep their transition-table triggers; those build the
  * same set from their transition tables (mm_agent_changes_from_transitions).
+ *
+ * It also counts the agents inserted whose counter rows their statement has
+ * not made yet, so that a check writer inside that statement can tell.
  */
 #include "postgres.h"
 
@@ -48,6 +51,15 @@ typedef struct OpenSet
 } OpenSet;
 
 static OpenSet *open_sets = NULL;
+
+/*
+ * Agents inserted (the BEFORE row trigger fired) and not yet counted by the
+ * statement trigger that makes their counter rows.  Too high, never too low,
+ * when a row is not written after all (a later BEFORE trigger skips it, ON
+ * CONFLICT updates instead, a subtransaction aborts): then only check writers
+ * of this transaction look at their agents' counter rows for nothing.
+ */
+static int64 agents_awaiting_counters = 0;
 
 /* Add one agent's change; reason is copied (a flag change only; NULL: none). */
 void
@@ -117,6 +129,30 @@ mm_agent_change_pending(int64 agent_id)
 			if (set->changes.ids[i] == agent_id)
 				return true;
 	return false;
+}
+
+/* The BEFORE row trigger saw an agent inserted. */
+void
+mm_agent_inserted(void)
+{
+	agents_awaiting_counters++;
+}
+
+/* The agent insert's statement trigger made counter rows for count agents. */
+void
+mm_agents_counted(int64 count)
+{
+	agents_awaiting_counters = Max(agents_awaiting_counters - count, 0);
+}
+
+/*
+ * Whether some agent inserted by this transaction may still lack its counter
+ * row: a statement inserting agents has not ended.
+ */
+bool
+mm_agent_insert_pending(void)
+{
+	return agents_awaiting_counters > 0;
 }
 
 /*
@@ -207,7 +243,10 @@ close_sets_of_xact(XactEvent event, void *arg)
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
 		event == XACT_EVENT_PARALLEL_ABORT)
+	{
 		open_sets = NULL;
+		agents_awaiting_counters = 0;
+	}
 }
 
 /* Registered once, by _PG_init(). */

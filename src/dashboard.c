@@ -32,6 +32,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -883,6 +884,8 @@ maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
 
 		statements.on_insert.stmt = &agent_insert_stmt[mm_schema_version()];
 		run_counter_statement(trigdata, &statements);
+		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+			mm_agents_counted(tuplestore_tuple_count(trigdata->tg_newtable));
 	}
 	return PointerGetDatum(NULL);
 }
@@ -1141,6 +1144,53 @@ refuse_if_agent_change_pending(int64 agent_id)
 }
 
 /*
+ * Whether table has a row with this id at the latest snapshot, and whether
+ * this transaction inserted the version seen.
+ */
+static bool
+row_exists(const char *table, const char *index, int64 id, bool *inserted_now)
+{
+	MMRowTable	rows;
+	Datum		key = Int64GetDatum(id);
+	bool		found;
+
+	mm_row_table_open(&rows, table, index, AccessShareLock);
+	rows.latest = true;
+	mm_row_scan_begin(&rows, &key);
+	found = mm_row_scan_next(&rows);
+	if (found)
+	{
+		HeapTuple	tuple = ExecFetchSlotHeapTuple(rows.row, false, NULL);
+
+		*inserted_now = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+	}
+	mm_row_scan_end(&rows);
+	mm_row_table_close(&rows);
+	return found;
+}
+
+/*
+ * A check write inside the statement that inserts the check's agent (a trigger
+ * of the application's on agent, or a writable WITH), before that statement
+ * has made the agent's counter row: the count would be lost, so it is refused.
+ * Asked only while some agent of this transaction may lack its row.
+ */
+static void
+refuse_if_agent_uncounted(int64 agent_id)
+{
+	bool		inserted_now;
+
+	if (!row_exists("agent_counter", "agent_counter_pkey", agent_id, &inserted_now) &&
+		row_exists("agent", "agent_pkey", agent_id, &inserted_now) && inserted_now)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change the failing checks of agent " INT64_FORMAT " in the statement that inserts it",
+						agent_id),
+				 errdetail("The dashboard counters count a new agent when the statement that inserts it ends."),
+				 errhint("Write the check results in a statement of their own, or insert them pending.")));
+}
+
+/*
  * check_result: the failing checks per agent and severity are summed in C over
  * the transition tables.  Most statements (a result that stays passing, or
  * stays failing at the same severity) change no count and run no SPI at all;
@@ -1197,6 +1247,8 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 			delta->change[SEV_INFO] == 0)
 			continue;
 		refuse_if_agent_change_pending(delta->agent_id);
+		if (mm_agent_insert_pending())
+			refuse_if_agent_uncounted(delta->agent_id);
 		only = delta;
 		mm_datum_list_add(&lists[0], Int64GetDatum(delta->agent_id));
 		for (int s = 0; s < SEV_COUNT; s++)

@@ -397,6 +397,8 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
+	if (!is_update)
+		mm_agent_inserted();
 	tuple = is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	columns = agent_columns(fcinfo, desc);
 	attnums = columns->attnums;
