@@ -99,5 +99,46 @@ SELECT count(*) AS counters_off FROM maintmode.verify_counters();
 SELECT site_id, agents, agents_error, agents_warning FROM maintmode.site_counter
  WHERE site_id IN (1, 2, 3) ORDER BY site_id;
 
+-- An agent written around the triggers (a restore without them: no counter row) is
+-- not taken for a new one when a row was proposed by ON CONFLICT in the same
+-- transaction: its failing check is accepted, and, like anything written around the
+-- triggers, counted by rebuild_counters().
+SET session_replication_role = replica;
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (2, 'restored');
+RESET session_replication_role;
+BEGIN;
+INSERT INTO maintmode.agent (id, site_id, hostname) OVERRIDING SYSTEM VALUE
+    VALUES (1, 1, 'hq1') ON CONFLICT DO NOTHING;
+UPDATE maintmode.agent SET last_seen = now() WHERE hostname = 'restored';
+INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
+    SELECT id, 'first', 'failing', 'error' FROM maintmode.agent WHERE hostname = 'restored';
+COMMIT;
+SELECT count(*) > 0 AS counters_off FROM maintmode.verify_counters();
+SELECT count(*) > 0 AS rebuilt FROM maintmode.rebuild_counters();
+-- A savepoint rolled back after a refusal forgets the agent it inserted.
+BEGIN;
+CREATE TRIGGER first_check AFTER INSERT ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.first_check('failing');
+SAVEPOINT s;
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'new-6'); \echo SQLSTATE :SQLSTATE
+ROLLBACK TO SAVEPOINT s;
+DROP TRIGGER first_check ON maintmode.agent;
+INSERT INTO maintmode.agent (site_id, hostname) VALUES (1, 'new-6');
+INSERT INTO maintmode.check_result (agent_id, name, status, alert_severity)
+    SELECT id, 'first', 'failing', 'error' FROM maintmode.agent WHERE hostname = 'new-6';
+COMMIT;
+-- Rows that COPY writes frozen (into a table truncated in the same transaction) are
+-- refused the same way.
+BEGIN;
+TRUNCATE maintmode.agent CASCADE;
+CREATE TRIGGER first_check AFTER INSERT ON maintmode.agent
+    FOR EACH ROW EXECUTE FUNCTION pg_temp.first_check('failing');
+COPY maintmode.agent (site_id, hostname) FROM STDIN WITH (FREEZE);
+1	frozen-1
+\.
+ROLLBACK;
+SELECT * FROM checks;
+SELECT count(*) AS counters_off FROM maintmode.verify_counters();
+
 DROP VIEW checks, fleet, state_digest;
 DROP EXTENSION maintmode;

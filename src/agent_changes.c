@@ -24,8 +24,9 @@
  * Schemas before 1.3 keep their transition-table triggers; those build the
  * same set from their transition tables (mm_agent_changes_from_transitions).
  *
- * It also counts the agents inserted whose counter rows their statement has
- * not made yet, so that a check writer inside that statement can tell.
+ * It also keeps the ids of the agents inserted whose counter rows their
+ * statement has not made yet, so that a check writer inside that statement
+ * can tell.
  */
 #include "postgres.h"
 
@@ -37,6 +38,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 #include "maintmode.h"
@@ -54,12 +56,19 @@ static OpenSet *open_sets = NULL;
 
 /*
  * Agents inserted (the BEFORE row trigger fired) and not yet counted by the
- * statement trigger that makes their counter rows.  Too high, never too low,
- * when a row is not written after all (a later BEFORE trigger skips it, ON
- * CONFLICT updates instead, a subtransaction aborts): then only check writers
- * of this transaction look at their agents' counter rows for nothing.
+ * statement trigger that makes their counter rows, with the subtransaction
+ * that inserted them; in the transaction's memory.  An id whose row was not
+ * written after all (a later BEFORE trigger skipped it, ON CONFLICT found the
+ * agent there) stays until the transaction ends: a check writer of that
+ * agent then looks for its counter row, and finds it.
  */
-static int64 agents_awaiting_counters = 0;
+typedef struct AwaitingAgent
+{
+	int64		id;				/* hash key */
+	SubTransactionId subxact;
+} AwaitingAgent;
+
+static HTAB *agents_awaiting_counters = NULL;
 
 /* Add one agent's change; reason is copied (a flag change only; NULL: none). */
 void
@@ -131,28 +140,46 @@ mm_agent_change_pending(int64 agent_id)
 	return false;
 }
 
-/* The BEFORE row trigger saw an agent inserted. */
+/* The BEFORE row trigger saw agent id inserted. */
 void
-mm_agent_inserted(void)
+mm_agent_inserted(int64 id)
 {
-	agents_awaiting_counters++;
+	AwaitingAgent *agent;
+
+	if (agents_awaiting_counters == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(AwaitingAgent);
+		ctl.hcxt = TopTransactionContext;
+		agents_awaiting_counters = hash_create("maintmode agents awaiting counters", 256, &ctl,
+											   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	agent = hash_search(agents_awaiting_counters, &id, HASH_ENTER, NULL);
+	agent->subxact = GetCurrentSubTransactionId();
 }
 
-/* The agent insert's statement trigger made counter rows for count agents. */
+/* The agent insert's statement trigger made agent id's counter row. */
 void
-mm_agents_counted(int64 count)
+mm_agent_counted(int64 id)
 {
-	agents_awaiting_counters = Max(agents_awaiting_counters - count, 0);
+	hash_search(agents_awaiting_counters, &id, HASH_REMOVE, NULL);
 }
 
-/*
- * Whether some agent inserted by this transaction may still lack its counter
- * row: a statement inserting agents has not ended.
- */
+/* Whether any agent inserted by this transaction may lack its counter row. */
 bool
 mm_agent_insert_pending(void)
 {
-	return agents_awaiting_counters > 0;
+	return agents_awaiting_counters != NULL && hash_get_num_entries(agents_awaiting_counters) > 0;
+}
+
+/* Whether agent id was inserted by a statement that has not counted it yet. */
+bool
+mm_agent_awaits_counters(int64 id)
+{
+	return mm_agent_insert_pending() &&
+		hash_search(agents_awaiting_counters, &id, HASH_FIND, NULL) != NULL;
 }
 
 /*
@@ -202,11 +229,17 @@ open_set(void)
 	open_sets = set;
 }
 
-/* Aborting a subtransaction closes the sets its statements opened. */
+/*
+ * Aborting a subtransaction closes the sets its statements opened, and
+ * forgets the agents they inserted.
+ */
 static void
 close_sets_of_subxact(SubXactEvent event, SubTransactionId subid,
 					  SubTransactionId parent_subid, void *arg)
 {
+	HASH_SEQ_STATUS scan;
+	AwaitingAgent *agent;
+
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 	while (open_sets != NULL && open_sets->subxact >= subid)
@@ -216,6 +249,12 @@ close_sets_of_subxact(SubXactEvent event, SubTransactionId subid,
 		open_sets = set->outer;
 		MemoryContextDelete(set->context);
 	}
+	if (!mm_agent_insert_pending())
+		return;
+	hash_seq_init(&scan, agents_awaiting_counters);
+	while ((agent = hash_seq_search(&scan)) != NULL)
+		if (agent->subxact >= subid)
+			hash_search(agents_awaiting_counters, &agent->id, HASH_REMOVE, NULL);
 }
 
 /*
@@ -245,7 +284,7 @@ close_sets_of_xact(XactEvent event, void *arg)
 		event == XACT_EVENT_PARALLEL_ABORT)
 	{
 		open_sets = NULL;
-		agents_awaiting_counters = 0;
+		agents_awaiting_counters = NULL;
 	}
 }
 

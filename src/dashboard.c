@@ -32,7 +32,6 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -860,6 +859,21 @@ mm_count_agent_changes(const MMAgentChanges *changes)
 	SPI_finish();
 }
 
+/* The agents an INSERT's statement trigger has just made counter rows for. */
+static void
+forget_counted_agents(TriggerData *trigdata)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	AttrNumber	id_att = SPI_fnumber(desc, "id");
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	bool		isnull;
+
+	mm_start_reading(trigdata->tg_newtable);
+	while (tuplestore_gettupleslot(trigdata->tg_newtable, true, false, slot))
+		mm_agent_counted(DatumGetInt64(slot_getattr(slot, id_att, &isnull)));
+	ExecDropSingleTupleTableSlot(slot);
+}
+
 /* The counter trigger of agent, for every event. */
 PG_FUNCTION_INFO_V1(maintmode_agent_counter_trigger);
 Datum
@@ -884,8 +898,8 @@ maintmode_agent_counter_trigger(PG_FUNCTION_ARGS)
 
 		statements.on_insert.stmt = &agent_insert_stmt[mm_schema_version()];
 		run_counter_statement(trigdata, &statements);
-		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-			mm_agents_counted(tuplestore_tuple_count(trigdata->tg_newtable));
+		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && mm_agent_insert_pending())
+			forget_counted_agents(trigdata);
 	}
 	return PointerGetDatum(NULL);
 }
@@ -1144,44 +1158,25 @@ refuse_if_agent_change_pending(int64 agent_id)
 }
 
 /*
- * Whether table has a row with this id at the latest snapshot, and whether
- * this transaction inserted the version seen.
- */
-static bool
-row_exists(const char *table, const char *index, int64 id, bool *inserted_now)
-{
-	MMRowTable	rows;
-	Datum		key = Int64GetDatum(id);
-	bool		found;
-
-	mm_row_table_open(&rows, table, index, AccessShareLock);
-	rows.latest = true;
-	mm_row_scan_begin(&rows, &key);
-	found = mm_row_scan_next(&rows);
-	if (found)
-	{
-		HeapTuple	tuple = ExecFetchSlotHeapTuple(rows.row, false, NULL);
-
-		*inserted_now = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
-	}
-	mm_row_scan_end(&rows);
-	mm_row_table_close(&rows);
-	return found;
-}
-
-/*
  * A check write inside the statement that inserts the check's agent (a trigger
  * of the application's on agent, or a writable WITH), before that statement
  * has made the agent's counter row: the count would be lost, so it is refused.
- * Asked only while some agent of this transaction may lack its row.
+ * Asked only about agents this transaction inserted and has not counted yet.
  */
 static void
 refuse_if_agent_uncounted(int64 agent_id)
 {
-	bool		inserted_now;
+	MMRowTable	counters;
+	Datum		key = Int64GetDatum(agent_id);
+	bool		counted;
 
-	if (!row_exists("agent_counter", "agent_counter_pkey", agent_id, &inserted_now) &&
-		row_exists("agent", "agent_pkey", agent_id, &inserted_now) && inserted_now)
+	mm_row_table_open(&counters, "agent_counter", "agent_counter_pkey", AccessShareLock);
+	counters.latest = true;
+	mm_row_scan_begin(&counters, &key);
+	counted = mm_row_scan_next(&counters);
+	mm_row_scan_end(&counters);
+	mm_row_table_close(&counters);
+	if (!counted)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot change the failing checks of agent " INT64_FORMAT " in the statement that inserts it",
@@ -1247,7 +1242,7 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 			delta->change[SEV_INFO] == 0)
 			continue;
 		refuse_if_agent_change_pending(delta->agent_id);
-		if (mm_agent_insert_pending())
+		if (mm_agent_awaits_counters(delta->agent_id))
 			refuse_if_agent_uncounted(delta->agent_id);
 		only = delta;
 		mm_datum_list_add(&lists[0], Int64GetDatum(delta->agent_id));

@@ -249,9 +249,10 @@ extern void mm_agent_changes_add(MMAgentChanges *changes, int64 id, int64 old_si
 								 Datum reason, bool reason_null);
 extern MMAgentChanges *mm_agent_changes_open(void);
 extern bool mm_agent_change_pending(int64 agent_id);
-extern void mm_agent_inserted(void);
-extern void mm_agents_counted(int64 count);
+extern void mm_agent_inserted(int64 id);
+extern void mm_agent_counted(int64 id);
 extern bool mm_agent_insert_pending(void);
+extern bool mm_agent_awaits_counters(int64 id);
 extern void mm_agent_changes_from_transitions(TriggerData *trigdata, MMAgentChanges *changes);
 extern void mm_watch_agent_changes(void);
 

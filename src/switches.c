@@ -397,8 +397,6 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
-	if (!is_update)
-		mm_agent_inserted();
 	tuple = is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
 	columns = agent_columns(fcinfo, desc);
 	attnums = columns->attnums;
@@ -408,6 +406,8 @@ maintmode_agent_effective_maintenance_trigger(PG_FUNCTION_ARGS)
 		values[i] = columns->values[attnums[i] - 1];
 		nulls[i] = columns->nulls[attnums[i] - 1];
 	}
+	if (!is_update && !nulls[COL_ID])
+		mm_agent_inserted(DatumGetInt64(values[COL_ID]));
 	if (is_update)
 	{
 		old = trigdata->tg_trigtuple;
