@@ -1161,7 +1161,8 @@ refuse_if_agent_change_pending(int64 agent_id)
  * A check write inside the statement that inserts the check's agent (a trigger
  * of the application's on agent, or a writable WITH), before that statement
  * has made the agent's counter row: the count would be lost, so it is refused.
- * Asked only about agents this transaction inserted and has not counted yet.
+ * The counter row is looked for only for agents this transaction inserted and
+ * has not counted yet.
  */
 static void
 refuse_if_agent_uncounted(int64 agent_id)
@@ -1170,6 +1171,8 @@ refuse_if_agent_uncounted(int64 agent_id)
 	Datum		key = Int64GetDatum(agent_id);
 	bool		counted;
 
+	if (!mm_agent_awaits_counters(agent_id))
+		return;
 	mm_row_table_open(&counters, "agent_counter", "agent_counter_pkey", AccessShareLock);
 	counters.latest = true;
 	mm_row_scan_begin(&counters, &key);
@@ -1242,8 +1245,7 @@ maintmode_check_counter_trigger(PG_FUNCTION_ARGS)
 			delta->change[SEV_INFO] == 0)
 			continue;
 		refuse_if_agent_change_pending(delta->agent_id);
-		if (mm_agent_awaits_counters(delta->agent_id))
-			refuse_if_agent_uncounted(delta->agent_id);
+		refuse_if_agent_uncounted(delta->agent_id);
 		only = delta;
 		mm_datum_list_add(&lists[0], Int64GetDatum(delta->agent_id));
 		for (int s = 0; s < SEV_COUNT; s++)
